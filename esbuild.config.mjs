@@ -1,0 +1,57 @@
+// Builds dist/: one ESM file and one .d.ts per source file, so consumers'
+// bundlers tree-shake per module. Declarations come from TypeScript's
+// transpileDeclaration, which `isolatedDeclarations` makes exact per file.
+// Later targets (device bundles) are added to `targets` below.
+
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import * as esbuild from 'esbuild';
+import ts from 'typescript';
+
+const root = dirname(new URL(import.meta.url).pathname);
+const srcDir = join(root, 'src');
+const outDir = join(root, 'dist');
+
+async function sourceFiles(dir) {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+async function writeDeclarations(files) {
+  const compilerOptions = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+  const options = ts.convertCompilerOptionsFromJson({ ...compilerOptions, noEmit: false }, root).options;
+  for (const file of files) {
+    const result = ts.transpileDeclaration(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file });
+    const errors = result.diagnostics ?? [];
+    if (errors.length > 0) {
+      throw new Error(
+        ts.formatDiagnostics(errors, {
+          getCanonicalFileName: (f) => f,
+          getCurrentDirectory: () => root,
+          getNewLine: () => '\n',
+        }),
+      );
+    }
+    const target = join(outDir, relative(srcDir, file)).replace(/\.ts$/, '.d.ts');
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, result.outputText);
+  }
+}
+
+const files = await sourceFiles(srcDir);
+await rm(outDir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: files,
+  outdir: outDir,
+  outbase: srcDir,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  bundle: false,
+  logLevel: 'warning',
+});
+await writeDeclarations(files);
+console.log(`dist/: ${files.length} modules with declarations`);
