@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  attempt,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  errorDetail,
+  isErrorCode,
+  isXlinkError,
+  toXlinkError,
+  XlinkAgentError,
+  XlinkEnvelopeError,
+  XlinkError,
+  XlinkIdentityError,
+  XlinkKeyAgreementError,
+  xlinkError,
+} from '../src/errors.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const catalogueCodes = Object.keys(ERROR_CATALOGUE).sort();
+
+function documentedCodes(): string[] {
+  const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
+  return [...doc.matchAll(/^### `([A-Z0-9_:]+)`$/gm)].map((m) => m[1] as string).sort();
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+test('docs/errors.md documents exactly the codes in the catalogue', () => {
+  assert.deepEqual(documentedCodes(), catalogueCodes);
+});
+
+test('every code src/ raises is in the catalogue, and every catalogue code is raised somewhere', () => {
+  const raised = new Set<string>();
+  const codeLiteral = /(?:xlinkError|errorDetail|new Xlink\w*Error)\(\s*'([A-Z0-9_:]+)'/g;
+  for (const file of sourceFiles(join(root, 'src'))) {
+    for (const m of readFileSync(file, 'utf8').matchAll(codeLiteral)) raised.add(m[1] as string);
+  }
+  for (const code of raised) assert.ok(isErrorCode(code), `${code} is raised in src/ but missing from the catalogue`);
+  const unused = catalogueCodes.filter((code) => !raised.has(code));
+  assert.deepEqual(unused, [], 'catalogue codes that nothing raises');
+});
+
+test('each documented section carries a meaning and a fix', () => {
+  const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
+  for (const code of catalogueCodes) {
+    const start = doc.indexOf(`### \`${code}\``);
+    const next = doc.indexOf('\n### ', start + 1);
+    const section = doc.slice(start, next < 0 ? undefined : next);
+    assert.match(section, /\*\*Meaning\.\*\*/, `${code}: meaning`);
+    assert.match(section, /\*\*Fix\.\*\*/, `${code}: fix`);
+  }
+});
+
+test('the docs URL of a code points at its heading in docs/errors.md', () => {
+  const detail = errorDetail('DECRYPT_FAILED:DECRYPTION', 'decryption failed');
+  assert.equal(detail.docs, 'docs/errors.md#decrypt_faileddecryption');
+  assert.equal(detail.hint, ERROR_CATALOGUE['DECRYPT_FAILED:DECRYPTION'].hint);
+});
+
+test('xlinkError builds the subclass of the code category and splits code and subCode', () => {
+  const cases: [ErrorCode, typeof XlinkError][] = [
+    ['INVALID_DID:MULTICODEC', XlinkIdentityError],
+    ['DECRYPT_FAILED:DECRYPTION', XlinkEnvelopeError],
+    ['ECDH_FAILED:ZERO_SHARED_SECRET', XlinkKeyAgreementError],
+  ];
+  for (const [code, ErrorClass] of cases) {
+    const error = xlinkError(code, 'm', { field: 'f' });
+    assert.ok(error instanceof ErrorClass && error instanceof XlinkError && error instanceof Error);
+    assert.equal(error.name, ErrorClass.name);
+    assert.equal(`${error.code}:${error.subCode}`, code);
+    assert.equal(error.fullCode, code);
+    assert.equal(error.field, 'f');
+  }
+  const plain = xlinkError('KEYGEN_FAILED', 'm');
+  assert.equal(plain.code, 'KEYGEN_FAILED');
+  assert.equal(plain.subCode, undefined);
+});
+
+test('toXlinkError restores the class from a Result error, and isXlinkError tells ours apart', () => {
+  const restored = toXlinkError({ code: 'INVALID_SEED:LENGTH', message: 'seed too short', field: 'seed' });
+  assert.ok(restored instanceof XlinkIdentityError);
+  assert.equal(restored.message, 'seed too short');
+  assert.equal(restored.field, 'seed');
+  assert.ok(isXlinkError(restored));
+  assert.ok(!isXlinkError(new Error('x')));
+  const thrown = new XlinkAgentError('KEYGEN_FAILED', 'x');
+  assert.equal(toXlinkError(thrown), thrown);
+});
+
+test('attempt turns XlinkErrors into failed Results and rethrows anything else', async () => {
+  const failed = await attempt(async () => {
+    throw xlinkError('INVALID_LENGTH', 'bad', { field: 'iv' });
+  });
+  assert.deepEqual(failed.ok ? undefined : [failed.error.code, failed.error.field], ['INVALID_LENGTH', 'iv']);
+  const fine = await attempt(async () => 7);
+  assert.deepEqual(fine, { ok: true, value: 7 });
+  await assert.rejects(
+    attempt(async () => {
+      throw new TypeError('bug');
+    }),
+    TypeError,
+  );
+});
+
+test('a cause is kept for debugging', () => {
+  const cause = new Error('low level');
+  assert.equal(xlinkError('KEYGEN_FAILED', 'x', { cause }).cause, cause);
+});
