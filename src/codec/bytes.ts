@@ -1,0 +1,120 @@
+/**
+ * Byte helpers every layer uses: argument checks, concatenation, comparison,
+ * hex and strict UTF-8. Pure functions over Uint8Array, no platform globals
+ * (device engines may lack TextEncoder), so device bundles can import them.
+ */
+import { xlinkError } from '../errors.js';
+
+/**
+ * Throws unless `value` is a Uint8Array (of `length` bytes, when given).
+ * Success path first: this runs at the start of every crypto call.
+ */
+export function assertBytes(value: unknown, field: string, length?: number): asserts value is Uint8Array {
+  if (value instanceof Uint8Array && (length === undefined || value.length === length)) return;
+  if (!(value instanceof Uint8Array)) {
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected Uint8Array, got ${describe(value)}`, { field });
+  }
+  throw xlinkError('INVALID_LENGTH', `"${field}" expected Uint8Array of length ${length}, got length=${value.length}`, {
+    field,
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Equality for public data; early exit is fine where nothing is secret. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Equality whose time depends only on the lengths, for MACs and secrets. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += HEX_DIGITS[byte >> 4] + (HEX_DIGITS[byte & 15] as string);
+  return out;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw xlinkError('PARSE_FAILED:HEX', 'expected an even-length string of hex digits');
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** UTF-8 encoding of a well-formed string; lone surrogates are refused, not replaced. */
+export function utf8Encode(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const low = text.charCodeAt(i + 1);
+      if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) {
+        throw xlinkError('PARSE_FAILED:UTF8', `lone surrogate at index ${i}`);
+      }
+      code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+      i++;
+    }
+    if (code < 0x80) out.push(code);
+    else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+    else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+    else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences are refused. */
+export function utf8Decode(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const first = bytes[i] as number;
+    let code: number;
+    let extra: number;
+    let min: number;
+    if (first < 0x80) [code, extra, min] = [first, 0, 0];
+    else if (first >= 0xc2 && first < 0xe0) [code, extra, min] = [first & 31, 1, 0x80];
+    else if (first >= 0xe0 && first < 0xf0) [code, extra, min] = [first & 15, 2, 0x800];
+    else if (first >= 0xf0 && first < 0xf5) [code, extra, min] = [first & 7, 3, 0x10000];
+    else throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 lead byte at offset ${i}`);
+    for (let k = 1; k <= extra; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) {
+        throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 continuation at offset ${i + k}`);
+      }
+      code = (code << 6) | (next & 63);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 code point at offset ${i}`);
+    }
+    out += String.fromCodePoint(code);
+    i += extra + 1;
+  }
+  return out;
+}
