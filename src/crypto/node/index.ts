@@ -1,0 +1,292 @@
+/**
+ * The `node` crypto backend: node:crypto (OpenSSL) for everything Node has
+ * natively, @noble/post-quantum for ML-KEM-768 and ML-DSA-65.
+ *
+ *   import { createNodeCrypto } from 'xlink/crypto/node';
+ *   const crypto = createNodeCrypto();
+ *   const ok = await crypto.ed25519Verify(publicKey, message, signature);
+ *
+ * Limits: Node only (Buffer, OpenSSL). It adds the rules provider.ts states on
+ * top of OpenSSL's defaults: strict Ed25519 verification, X25519 peer-key
+ * checks, 16-byte GCM tags only, HKDF info of any length.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+  randomBytes as nodeRandomBytes,
+  sign,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
+import { assertBytes, concatBytes } from '../../codec/bytes.js';
+import { type XlinkError, xlinkError } from '../../errors.js';
+import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { ed25519PublicKeyToSpki, ed25519SeedToPkcs8, x25519PublicKeyToSpki, x25519SecretToPkcs8 } from '../pkcs8.js';
+import * as pq from '../post-quantum.js';
+import {
+  AES_256_KEY_LENGTH,
+  AES_GCM_IV_LENGTH,
+  AES_GCM_TAG_LENGTH,
+  type CryptoProvider,
+  ED25519_KEY_LENGTH,
+  HKDF_SHA256_MAX_LENGTH,
+  type KemEncapsulation,
+  type KeyPair,
+  ML_DSA_65_SECRET_KEY_LENGTH,
+  ML_DSA_65_SEED_LENGTH,
+  ML_KEM_768_CIPHERTEXT_LENGTH,
+  ML_KEM_768_PUBLIC_KEY_LENGTH,
+  ML_KEM_768_SECRET_KEY_LENGTH,
+  ML_KEM_768_SEED_LENGTH,
+  X25519_KEY_LENGTH,
+} from '../provider.js';
+import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+
+/** node:crypto's randomBytes ceiling (2^31 - 1). */
+const RANDOM_BYTES_MAX = 0x7fffffff;
+/** node:crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
+const NODE_HKDF_INFO_MAX = 1024;
+const SHA256_LENGTH = 32;
+
+/** The node:crypto backend. Each call builds its key objects afresh; no key material is cached. */
+export function createNodeCrypto(): CryptoProvider {
+  return Object.freeze({
+    name: 'node',
+
+    randomBytes(length: number): Uint8Array {
+      assertByteCount(length, 'length', RANDOM_BYTES_MAX);
+      return copy(nodeRandomBytes(length));
+    },
+
+    async sha256(data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(data, 'data');
+      return copy(createHash('sha256').update(data).digest());
+    },
+
+    async sha512(data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(data, 'data');
+      return copy(createHash('sha512').update(data).digest());
+    },
+
+    async hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      return hmac(key, data);
+    },
+
+    async hmacSha256Verify(key: Uint8Array, data: Uint8Array, tag: Uint8Array): Promise<boolean> {
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      assertBytes(tag, 'tag');
+      if (tag.length !== SHA256_LENGTH) return false;
+      return timingSafeEqual(hmac(key, data), tag);
+    },
+
+    async hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+      assertBytes(ikm, 'ikm');
+      assertBytes(salt, 'salt');
+      assertBytes(info, 'info');
+      assertByteCount(length, 'length', HKDF_SHA256_MAX_LENGTH);
+      if (info.length > NODE_HKDF_INFO_MAX) return hkdfWithHmac(ikm, salt, info, length);
+      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
+    },
+
+    async ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
+      assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
+      return rawPublicKey(ed25519PrivateKey(seed));
+    },
+
+    async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+      assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
+      assertBytes(message, 'message');
+      return copy(sign(null, message, ed25519PrivateKey(seed)));
+    },
+
+    async ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+      assertBytes(publicKey, 'publicKey');
+      assertBytes(message, 'message');
+      assertBytes(signature, 'signature');
+      // OpenSSL alone accepts e.g. any message under the identity key; these checks come first.
+      if (!passesEd25519StrictChecks(publicKey, signature)) return false;
+      try {
+        return verify(null, message, spkiKey(ed25519PublicKeyToSpki(publicKey)), signature);
+      } catch {
+        return false;
+      }
+    },
+
+    async x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+      return rawPublicKey(x25519PrivateKey(secretKey));
+    },
+
+    async x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+      assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
+      assertX25519PublicKey(publicKey);
+      let shared: Uint8Array;
+      try {
+        shared = copy(
+          diffieHellman({
+            privateKey: x25519PrivateKey(secretKey),
+            publicKey: spkiKey(x25519PublicKeyToSpki(publicKey)),
+          }),
+        );
+      } catch (cause) {
+        // OpenSSL 3 fails the derivation itself when the result is all zero (a low-order peer key).
+        if ((cause as { code?: unknown } | null)?.code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
+          throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero', { cause });
+        }
+        throw cause;
+      }
+      assertNonZeroSharedSecret(shared);
+      return shared;
+    },
+
+    async aes256GcmEncrypt(
+      key: Uint8Array,
+      iv: Uint8Array,
+      plaintext: Uint8Array,
+      aad?: Uint8Array,
+    ): Promise<Uint8Array> {
+      assertGcmArguments(key, iv, plaintext, 'plaintext', aad);
+      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: AES_GCM_TAG_LENGTH });
+      if (aad !== undefined) cipher.setAAD(aad);
+      const head = cipher.update(plaintext);
+      const tail = cipher.final();
+      return concatBytes(head, tail, cipher.getAuthTag());
+    },
+
+    async aes256GcmDecrypt(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array> {
+      assertGcmArguments(key, iv, sealed, 'sealed', aad);
+      if (sealed.length < AES_GCM_TAG_LENGTH) throw decryptionFailed();
+      const split = sealed.length - AES_GCM_TAG_LENGTH;
+      // authTagLength pins the tag at 16 bytes: without it Node accepts tags as short as 4 bytes.
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: AES_GCM_TAG_LENGTH });
+      decipher.setAuthTag(sealed.subarray(split));
+      if (aad !== undefined) decipher.setAAD(aad);
+      try {
+        const head = decipher.update(sealed.subarray(0, split));
+        return concatBytes(head, decipher.final());
+      } catch {
+        throw decryptionFailed();
+      }
+    },
+
+    async mlKem768KeyPair(seed: Uint8Array): Promise<KeyPair> {
+      assertBytes(seed, 'seed', ML_KEM_768_SEED_LENGTH);
+      return pq.mlKem768KeyPair(seed);
+    },
+
+    async mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): Promise<KemEncapsulation> {
+      assertBytes(publicKey, 'publicKey', ML_KEM_768_PUBLIC_KEY_LENGTH);
+      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
+      return pq.mlKem768Encapsulate(publicKey, entropy ?? copy(nodeRandomBytes(32)));
+    },
+
+    async mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
+      assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
+      return pq.mlKem768Decapsulate(ciphertext, secretKey);
+    },
+
+    async mlDsa65KeyPair(seed: Uint8Array): Promise<KeyPair> {
+      assertBytes(seed, 'seed', ML_DSA_65_SEED_LENGTH);
+      return pq.mlDsa65KeyPair(seed);
+    },
+
+    async mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy?: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', ML_DSA_65_SECRET_KEY_LENGTH);
+      assertBytes(message, 'message');
+      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
+      return pq.mlDsa65Sign(secretKey, message, entropy ?? copy(nodeRandomBytes(32)));
+    },
+
+    async mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+      assertBytes(publicKey, 'publicKey');
+      assertBytes(message, 'message');
+      assertBytes(signature, 'signature');
+      return pq.mlDsa65Verify(publicKey, message, signature);
+    },
+  });
+}
+
+/**
+ * A plain Uint8Array copy of a Buffer: small Buffers are views into Node's
+ * shared pool, and callers compare results with deepStrictEqual.
+ */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return copy(createHmac('sha256', key).update(data).digest());
+}
+
+/** RFC 5869 §2.2-2.3 spelled out with HMAC, for info longer than node:crypto takes. */
+function hkdfWithHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = hmac(salt, ikm);
+  const okm = new Uint8Array(Math.ceil(length / SHA256_LENGTH) * SHA256_LENGTH);
+  let block: Uint8Array = new Uint8Array(0);
+  for (let offset = 0, counter = 1; offset < length; offset += SHA256_LENGTH, counter++) {
+    block = hmac(prk, concatBytes(block, info, Uint8Array.of(counter)));
+    okm.set(block, offset);
+  }
+  return okm.slice(0, length);
+}
+
+function ed25519PrivateKey(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: asBuffer(ed25519SeedToPkcs8(seed)), format: 'der', type: 'pkcs8' });
+}
+
+function x25519PrivateKey(secretKey: Uint8Array): KeyObject {
+  return createPrivateKey({ key: asBuffer(x25519SecretToPkcs8(secretKey)), format: 'der', type: 'pkcs8' });
+}
+
+function spkiKey(spki: Uint8Array): KeyObject {
+  return createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
+}
+
+/** The raw 32-byte public key: the tail of the RFC 8410 SubjectPublicKeyInfo. */
+function rawPublicKey(privateKey: KeyObject): Uint8Array {
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return copy(spki.subarray(spki.length - 32));
+}
+
+function assertGcmArguments(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  dataField: string,
+  aad: Uint8Array | undefined,
+): void {
+  assertBytes(key, 'key', AES_256_KEY_LENGTH);
+  assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
+  assertBytes(data, dataField);
+  if (aad !== undefined) assertBytes(aad, 'aad');
+}
+
+/** No cause and one fixed message, so the error says nothing about which check failed. */
+function decryptionFailed(): XlinkError {
+  return xlinkError('DECRYPT_FAILED:DECRYPTION', 'AES-256-GCM decryption failed');
+}
+
+function assertByteCount(value: unknown, field: string, max: number): asserts value is number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    const got = typeof value === 'number' ? String(value) : typeof value;
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a non-negative integer, got ${got}`, { field });
+  }
+  throw xlinkError('INVALID_LENGTH', `"${field}" expected at most ${max}, got ${value}`, { field });
+}

@@ -1,0 +1,357 @@
+/**
+ * The `webcrypto` crypto backend: `crypto.subtle` and `crypto.getRandomValues`
+ * for everything Web Crypto has, @noble/post-quantum for ML-KEM-768 and ML-DSA-65.
+ *
+ *   import { createWebCrypto } from 'xlink/crypto/webcrypto';
+ *   const crypto = createWebCrypto(); // or createWebCrypto(someRuntime.crypto)
+ *   const signature = await crypto.ed25519Sign(seed, message);
+ *
+ * Limits: needs Ed25519 and X25519 in `crypto.subtle` (Node 20, Deno, current
+ * browsers, and only in secure contexts); a runtime without them throws
+ * `CRYPTO_UNAVAILABLE:ALGORITHM`, and the noble backend is the way out.
+ * No Node built-ins: this file also runs in browsers and workers.
+ */
+
+import { base64urlDecode } from '../../codec/base64url.js';
+import { assertBytes, concatBytes } from '../../codec/bytes.js';
+import { type XlinkError, xlinkError } from '../../errors.js';
+import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { ed25519SeedToPkcs8, x25519SecretToPkcs8 } from '../pkcs8.js';
+import * as pq from '../post-quantum.js';
+import {
+  AES_256_KEY_LENGTH,
+  AES_GCM_IV_LENGTH,
+  AES_GCM_TAG_LENGTH,
+  type CryptoProvider,
+  ED25519_KEY_LENGTH,
+  HKDF_SHA256_MAX_LENGTH,
+  type KemEncapsulation,
+  type KeyPair,
+  ML_DSA_65_SECRET_KEY_LENGTH,
+  ML_DSA_65_SEED_LENGTH,
+  ML_KEM_768_CIPHERTEXT_LENGTH,
+  ML_KEM_768_PUBLIC_KEY_LENGTH,
+  ML_KEM_768_SECRET_KEY_LENGTH,
+  ML_KEM_768_SEED_LENGTH,
+  X25519_KEY_LENGTH,
+} from '../provider.js';
+import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+import type {
+  WebAesGcmParams,
+  WebAlgorithm,
+  WebCryptoKey,
+  WebCryptoLike,
+  WebHkdfParams,
+  WebKeyUsage,
+} from './web-crypto-api.js';
+
+export type { WebCryptoLike } from './web-crypto-api.js';
+
+/** Same ceiling as the node backend, so both refuse the same requests. */
+const RANDOM_BYTES_MAX = 0x7fffffff;
+/** getRandomValues fills at most 65536 bytes per call (QuotaExceededError beyond). */
+const RANDOM_VALUES_CHUNK = 65536;
+/** Node's Web Crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
+const NATIVE_HKDF_INFO_MAX = 1024;
+const SHA256_LENGTH = 32;
+/** HMAC pads every key with zeros to the 64-byte block (RFC 2104 §2), so 64 zero bytes equal the empty key. */
+const HMAC_EMPTY_KEY_EQUIVALENT_LENGTH = 64;
+
+const ED25519 = { name: 'Ed25519' } as const;
+const X25519 = { name: 'X25519' } as const;
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
+
+/** The Web Crypto backend over `crypto` (default: the global one); throws `CRYPTO_UNAVAILABLE:ALGORITHM` without it. */
+export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): CryptoProvider {
+  if (typeof crypto?.getRandomValues !== 'function' || typeof crypto.subtle?.importKey !== 'function') {
+    throw xlinkError(
+      'CRYPTO_UNAVAILABLE:ALGORITHM',
+      'Web Crypto is unavailable: crypto.subtle and crypto.getRandomValues are required (browsers offer subtle only in secure contexts)',
+    );
+  }
+  const subtle = crypto.subtle;
+
+  function randomBytes(length: number): Uint8Array {
+    assertByteCount(length, 'length', RANDOM_BYTES_MAX);
+    const out = new Uint8Array(length);
+    for (let offset = 0; offset < length; offset += RANDOM_VALUES_CHUNK) {
+      crypto.getRandomValues(out.subarray(offset, offset + RANDOM_VALUES_CHUNK));
+    }
+    return out;
+  }
+
+  /** importKey with a missing algorithm reported as `CRYPTO_UNAVAILABLE:ALGORITHM`. */
+  async function importKey(
+    format: 'raw' | 'pkcs8',
+    keyData: Uint8Array,
+    algorithm: WebAlgorithm,
+    extractable: boolean,
+    usages: WebKeyUsage[],
+  ): Promise<WebCryptoKey> {
+    try {
+      return await subtle.importKey(format, own(keyData), algorithm, extractable, usages);
+    } catch (cause) {
+      throw unavailableOr(cause, algorithm.name);
+    }
+  }
+
+  async function digest(algorithm: 'SHA-256' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await subtle.digest(algorithm, own(data)));
+    } catch (cause) {
+      throw unavailableOr(cause, algorithm);
+    }
+  }
+
+  function hmacKey(key: Uint8Array, usage: 'sign' | 'verify'): Promise<WebCryptoKey> {
+    // Web Crypto refuses a zero-length HMAC key; the zero-padded block is the same key.
+    const material = key.length === 0 ? new Uint8Array(HMAC_EMPTY_KEY_EQUIVALENT_LENGTH) : key;
+    return importKey('raw', material, HMAC_SHA256, false, [usage]);
+  }
+
+  async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+    return new Uint8Array(await subtle.sign(HMAC_SHA256, await hmacKey(key, 'sign'), own(data)));
+  }
+
+  /** RFC 5869 §2.2-2.3 spelled out with HMAC, for info longer than the native HKDF takes. */
+  async function hkdfWithHmac(
+    ikm: Uint8Array,
+    salt: Uint8Array,
+    info: Uint8Array,
+    length: number,
+  ): Promise<Uint8Array> {
+    const prk = await hmac(salt, ikm);
+    const okm = new Uint8Array(Math.ceil(length / SHA256_LENGTH) * SHA256_LENGTH);
+    let block: Uint8Array = new Uint8Array(0);
+    for (let offset = 0, counter = 1; offset < length; offset += SHA256_LENGTH, counter++) {
+      block = await hmac(prk, concatBytes(block, info, Uint8Array.of(counter)));
+      okm.set(block, offset);
+    }
+    return okm.slice(0, length);
+  }
+
+  /** The raw public key of an extractable OKP private key, read from its JWK `x`. */
+  async function okpPublicKey(privateKey: WebCryptoKey, curve: string): Promise<Uint8Array> {
+    const jwk = await subtle.exportKey('jwk', privateKey);
+    const publicKey = typeof jwk.x === 'string' ? base64urlDecode(jwk.x) : undefined;
+    if (publicKey?.length !== 32) {
+      throw xlinkError('KEYGEN_FAILED', `Web Crypto exported no 32-byte ${curve} public key`);
+    }
+    return publicKey;
+  }
+
+  return Object.freeze({
+    name: 'webcrypto',
+
+    randomBytes,
+
+    async sha256(data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(data, 'data');
+      return digest('SHA-256', data);
+    },
+
+    async sha512(data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(data, 'data');
+      return digest('SHA-512', data);
+    },
+
+    async hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      return hmac(key, data);
+    },
+
+    async hmacSha256Verify(key: Uint8Array, data: Uint8Array, tag: Uint8Array): Promise<boolean> {
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      assertBytes(tag, 'tag');
+      if (tag.length !== SHA256_LENGTH) return false;
+      // subtle.verify compares in constant time.
+      return subtle.verify(HMAC_SHA256, await hmacKey(key, 'verify'), own(tag), own(data));
+    },
+
+    async hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+      assertBytes(ikm, 'ikm');
+      assertBytes(salt, 'salt');
+      assertBytes(info, 'info');
+      assertByteCount(length, 'length', HKDF_SHA256_MAX_LENGTH);
+      // node:crypto returns no bytes for length 0; some Web Crypto versions refuse a zero-bit derivation.
+      if (length === 0) return new Uint8Array(0);
+      if (info.length > NATIVE_HKDF_INFO_MAX) return hkdfWithHmac(ikm, salt, info, length);
+      const key = await importKey('raw', ikm, { name: 'HKDF' }, false, ['deriveBits']);
+      const params: WebHkdfParams = { name: 'HKDF', hash: 'SHA-256', salt: own(salt), info: own(info) };
+      return new Uint8Array(await subtle.deriveBits(params, key, length * 8));
+    },
+
+    async ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
+      assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
+      return okpPublicKey(await importKey('pkcs8', ed25519SeedToPkcs8(seed), ED25519, true, ['sign']), 'Ed25519');
+    },
+
+    async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+      assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
+      assertBytes(message, 'message');
+      const key = await importKey('pkcs8', ed25519SeedToPkcs8(seed), ED25519, false, ['sign']);
+      return new Uint8Array(await subtle.sign(ED25519, key, own(message)));
+    },
+
+    async ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+      assertBytes(publicKey, 'publicKey');
+      assertBytes(message, 'message');
+      assertBytes(signature, 'signature');
+      // Web Crypto alone accepts e.g. any message under the identity key; these checks come first.
+      if (!passesEd25519StrictChecks(publicKey, signature)) return false;
+      let key: WebCryptoKey;
+      try {
+        key = await subtle.importKey('raw', own(publicKey), ED25519, false, ['verify']);
+      } catch (cause) {
+        if (isNamed(cause, 'NotSupportedError')) throw unavailableOr(cause, 'Ed25519');
+        return false;
+      }
+      try {
+        return await subtle.verify(ED25519, key, own(signature), own(message));
+      } catch {
+        return false;
+      }
+    },
+
+    async x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+      return okpPublicKey(
+        await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, true, ['deriveBits']),
+        'X25519',
+      );
+    },
+
+    async x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+      assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
+      assertX25519PublicKey(publicKey);
+      const privateKey = await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, false, ['deriveBits']);
+      const peer = await importKey('raw', publicKey, X25519, false, []);
+      let shared: Uint8Array;
+      try {
+        shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, privateKey, 256));
+      } catch (cause) {
+        // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
+        if (isNamed(cause, 'OperationError')) {
+          throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero', { cause });
+        }
+        throw cause;
+      }
+      assertNonZeroSharedSecret(shared);
+      return shared;
+    },
+
+    async aes256GcmEncrypt(
+      key: Uint8Array,
+      iv: Uint8Array,
+      plaintext: Uint8Array,
+      aad?: Uint8Array,
+    ): Promise<Uint8Array> {
+      assertGcmArguments(key, iv, plaintext, 'plaintext', aad);
+      const cryptoKey = await importKey('raw', key, { name: 'AES-GCM' }, false, ['encrypt']);
+      return new Uint8Array(await subtle.encrypt(gcmParams(iv, aad), cryptoKey, own(plaintext)));
+    },
+
+    async aes256GcmDecrypt(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array> {
+      assertGcmArguments(key, iv, sealed, 'sealed', aad);
+      if (sealed.length < AES_GCM_TAG_LENGTH) throw decryptionFailed();
+      const cryptoKey = await importKey('raw', key, { name: 'AES-GCM' }, false, ['decrypt']);
+      try {
+        return new Uint8Array(await subtle.decrypt(gcmParams(iv, aad), cryptoKey, own(sealed)));
+      } catch {
+        throw decryptionFailed();
+      }
+    },
+
+    async mlKem768KeyPair(seed: Uint8Array): Promise<KeyPair> {
+      assertBytes(seed, 'seed', ML_KEM_768_SEED_LENGTH);
+      return pq.mlKem768KeyPair(seed);
+    },
+
+    async mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): Promise<KemEncapsulation> {
+      assertBytes(publicKey, 'publicKey', ML_KEM_768_PUBLIC_KEY_LENGTH);
+      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
+      return pq.mlKem768Encapsulate(publicKey, entropy ?? randomBytes(32));
+    },
+
+    async mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
+      assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
+      return pq.mlKem768Decapsulate(ciphertext, secretKey);
+    },
+
+    async mlDsa65KeyPair(seed: Uint8Array): Promise<KeyPair> {
+      assertBytes(seed, 'seed', ML_DSA_65_SEED_LENGTH);
+      return pq.mlDsa65KeyPair(seed);
+    },
+
+    async mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy?: Uint8Array): Promise<Uint8Array> {
+      assertBytes(secretKey, 'secretKey', ML_DSA_65_SECRET_KEY_LENGTH);
+      assertBytes(message, 'message');
+      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
+      return pq.mlDsa65Sign(secretKey, message, entropy ?? randomBytes(32));
+    },
+
+    async mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+      assertBytes(publicKey, 'publicKey');
+      assertBytes(message, 'message');
+      assertBytes(signature, 'signature');
+      return pq.mlDsa65Verify(publicKey, message, signature);
+    },
+  });
+}
+
+/**
+ * A private ArrayBuffer-backed copy: Web Crypto reads its inputs after the
+ * call returns, so a caller reusing its buffer cannot change what is signed,
+ * and Web Crypto takes no views of a SharedArrayBuffer.
+ */
+function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.slice();
+}
+
+function gcmParams(iv: Uint8Array, aad: Uint8Array | undefined): WebAesGcmParams {
+  const params = { name: 'AES-GCM', iv: own(iv), tagLength: AES_GCM_TAG_LENGTH * 8 } as const;
+  return aad === undefined ? params : { ...params, additionalData: own(aad) };
+}
+
+function assertGcmArguments(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  dataField: string,
+  aad: Uint8Array | undefined,
+): void {
+  assertBytes(key, 'key', AES_256_KEY_LENGTH);
+  assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
+  assertBytes(data, dataField);
+  if (aad !== undefined) assertBytes(aad, 'aad');
+}
+
+/** No cause and one fixed message, so the error says nothing about which check failed. */
+function decryptionFailed(): XlinkError {
+  return xlinkError('DECRYPT_FAILED:DECRYPTION', 'AES-256-GCM decryption failed');
+}
+
+/** DOMException names are the portable test; not every runtime's DOMException is the global one. */
+function isNamed(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+function unavailableOr(cause: unknown, algorithm: string): unknown {
+  if (!isNamed(cause, 'NotSupportedError')) return cause;
+  return xlinkError('CRYPTO_UNAVAILABLE:ALGORITHM', `this runtime's Web Crypto does not support ${algorithm}`, {
+    cause,
+  });
+}
+
+function assertByteCount(value: unknown, field: string, max: number): asserts value is number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    const got = typeof value === 'number' ? String(value) : typeof value;
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a non-negative integer, got ${got}`, { field });
+  }
+  throw xlinkError('INVALID_LENGTH', `"${field}" expected at most ${max}, got ${value}`, { field });
+}

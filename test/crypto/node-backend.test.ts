@@ -1,0 +1,72 @@
+/**
+ * The `node` backend: the shared strictness rules, plus controls showing what
+ * bare node:crypto would accept where the backend refuses.
+ */
+import assert from 'node:assert/strict';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  verify,
+} from 'node:crypto';
+import { describe, it } from 'node:test';
+import { createNodeCrypto } from '../../src/crypto/node/index.js';
+import { ed25519PublicKeyToSpki, x25519PublicKeyToSpki } from '../../src/crypto/pkcs8.js';
+import {
+  describeStrictBackendRules,
+  ED25519_IDENTITY,
+  identityKeyForgery,
+  rejectsWithCode,
+} from './strict-backend-rules.js';
+
+describeStrictBackendRules(createNodeCrypto);
+
+describe('node backend: where bare node:crypto is looser', () => {
+  const crypto = createNodeCrypto();
+  const key = new Uint8Array(32).fill(0x42);
+  const iv = new Uint8Array(12).fill(0x24);
+  const plaintext = new TextEncoder().encode('sixteen+ bytes of plaintext');
+
+  it('refuses a 4-byte GCM tag that node:crypto accepts without authTagLength', async () => {
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const ciphertext = Uint8Array.from([...cipher.update(plaintext), ...cipher.final()]);
+    const shortTag = cipher.getAuthTag().subarray(0, 4);
+    const loose = createDecipheriv('aes-256-gcm', key, iv);
+    loose.setAuthTag(shortTag);
+    assert.deepEqual(Uint8Array.from([...loose.update(ciphertext), ...loose.final()]), plaintext);
+    await rejectsWithCode(
+      crypto.aes256GcmDecrypt(key, iv, Uint8Array.from([...ciphertext, ...shortTag])),
+      'DECRYPT_FAILED:DECRYPTION',
+    );
+  });
+
+  it('refuses the identity-key forgery that node:crypto verifies', async () => {
+    const forgery = identityKeyForgery();
+    const message = new TextEncoder().encode('any message at all');
+    const nativeKey = createPublicKey({
+      key: Buffer.from(ed25519PublicKeyToSpki(ED25519_IDENTITY)),
+      format: 'der',
+      type: 'spki',
+    });
+    assert.equal(verify(null, message, nativeKey, forgery), true);
+    assert.equal(await crypto.ed25519Verify(ED25519_IDENTITY, message, forgery), false);
+  });
+
+  it('maps OpenSSL failing an all-zero X25519 derivation to ECDH_FAILED:ZERO_SHARED_SECRET', async () => {
+    const { privateKey } = generateKeyPairSync('x25519');
+    const zeroPoint = createPublicKey({
+      key: Buffer.from(x25519PublicKeyToSpki(new Uint8Array(32))),
+      format: 'der',
+      type: 'spki',
+    });
+    assert.throws(() => diffieHellman({ privateKey, publicKey: zeroPoint }), {
+      code: 'ERR_OSSL_FAILED_DURING_DERIVATION',
+    });
+    await rejectsWithCode(
+      crypto.x25519SharedSecret(new Uint8Array(32).fill(5), new Uint8Array(32)),
+      'ECDH_FAILED:ZERO_SHARED_SECRET',
+    );
+  });
+});
