@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { utf8Encode } from '../../src/codec/bytes.js';
+import { createNobleCrypto } from '../../src/crypto/noble/index.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { generateIdentity, type Identity, identityFromSeed } from '../../src/identity/derive.js';
+import { parseDid } from '../../src/identity/did.js';
+import { backends } from '../helpers/backends.js';
+
+const noble = createNobleCrypto();
+
+async function derive(seed: Uint8Array, crypto: CryptoProvider = noble): Promise<Identity> {
+  const result = await identityFromSeed(seed, { crypto });
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  return result.value;
+}
+
+describe('identityFromSeed', () => {
+  it('refuses 31- and 33-byte seeds with INVALID_SEED:LENGTH, naming the length', async () => {
+    for (const length of [0, 31, 33, 64]) {
+      const result = await identityFromSeed(new Uint8Array(length), { crypto: noble });
+      assert.ok(!result.ok);
+      assert.equal(result.error.code, 'INVALID_SEED:LENGTH');
+      assert.equal(result.error.field, 'seed');
+      assert.match(result.error.message, new RegExp(`length=${length}$`));
+    }
+  });
+
+  it('refuses a seed that is not a Uint8Array, and a missing provider, with INVALID_ARGUMENT', async () => {
+    const notBytes = await identityFromSeed('00'.repeat(32) as unknown as Uint8Array, { crypto: noble });
+    assert.deepEqual(notBytes.ok ? undefined : [notBytes.error.code, notBytes.error.field], [
+      'INVALID_ARGUMENT',
+      'seed',
+    ]);
+    const noProvider = await identityFromSeed(new Uint8Array(32), { crypto: undefined as unknown as CryptoProvider });
+    assert.deepEqual(noProvider.ok ? undefined : noProvider.error.field, 'crypto');
+  });
+
+  it('gives different DIDs and keys for different seeds, the same for the same seed', async () => {
+    const seeds = [new Uint8Array(32), Uint8Array.of(1, ...new Uint8Array(31)), new Uint8Array(32).fill(0x80)];
+    const identities = await Promise.all(seeds.map((seed) => derive(seed)));
+    assert.equal(new Set(identities.map((i) => i.did)).size, seeds.length);
+    assert.equal(new Set(identities.map((i) => i.x25519.publicKey.join())).size, seeds.length);
+    assert.deepEqual(await derive(seeds[1] as Uint8Array), identities[1]);
+  });
+
+  it('derives working keys: the DID names the signing key, X25519 agrees, ML-KEM and ML-DSA round-trip', async () => {
+    const [alice, bob] = await Promise.all([derive(new Uint8Array(32).fill(1)), derive(new Uint8Array(32).fill(2))]);
+    for (const crypto of backends) {
+      const parsed = parseDid(alice.did);
+      assert.ok(parsed.ok);
+      assert.deepEqual(parsed.value.publicKey, alice.ed25519.publicKey);
+      const message = utf8Encode('hello');
+      const signature = await crypto.ed25519Sign(alice.ed25519.secretKey, message);
+      assert.ok(await crypto.ed25519Verify(parsed.value.publicKey, message, signature));
+
+      const ab = await crypto.x25519SharedSecret(alice.x25519.secretKey, bob.x25519.publicKey);
+      const ba = await crypto.x25519SharedSecret(bob.x25519.secretKey, alice.x25519.publicKey);
+      assert.deepEqual(ab, ba);
+
+      const { ciphertext, sharedSecret } = await crypto.mlKem768Encapsulate(bob.mlKem768.publicKey);
+      assert.deepEqual(await crypto.mlKem768Decapsulate(ciphertext, bob.mlKem768.secretKey), sharedSecret);
+
+      const pqSignature = await crypto.mlDsa65Sign(alice.mlDsa65.secretKey, message);
+      assert.ok(await crypto.mlDsa65Verify(alice.mlDsa65.publicKey, message, pqSignature));
+      assert.ok(!(await crypto.mlDsa65Verify(bob.mlDsa65.publicKey, message, pqSignature)));
+    }
+  });
+});
+
+describe('generateIdentity', () => {
+  it('draws its 32-byte seed from crypto.randomBytes and returns it, so the identity can be recreated', async () => {
+    const requests: number[] = [];
+    const rng = createNobleCrypto({
+      randomBytes: (length) => {
+        requests.push(length);
+        return new Uint8Array(length).fill(0x42);
+      },
+    });
+    const generated = await generateIdentity({ crypto: rng });
+    assert.ok(generated.ok);
+    assert.deepEqual(requests, [32]);
+    assert.deepEqual(generated.value.seed, new Uint8Array(32).fill(0x42));
+    const { seed, ...identity } = generated.value;
+    assert.deepEqual(await derive(seed), identity);
+  });
+
+  it('gives a new DID each time with a real CSPRNG', async () => {
+    for (const crypto of backends) {
+      const [a, b] = await Promise.all([generateIdentity({ crypto }), generateIdentity({ crypto })]);
+      assert.ok(a.ok && b.ok);
+      assert.notEqual(a.value.did, b.value.did);
+    }
+  });
+});
