@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The `xlink` command. Today: `--version`, `--help` and `demo`; the gateway,
+ * provisioning and registry commands arrive with their issues.
+ *
+ *   xlink demo --backend noble
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isCryptoBackendName, runDemo } from './demo.js';
+
+const HELP = `xlink — cryptographic identity between machines, no API keys.
+
+Usage:
+  xlink demo [--backend node|webcrypto|noble]   two identities sign and verify a message
+  xlink --version                               print the version
+  xlink --help                                  print this help
+
+Docs: README.md, docs/architecture.md, docs/errors.md`;
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string', default: 'node' },
+    },
+  });
+  if (values.version) {
+    console.log(packageVersion());
+    return 0;
+  }
+  const [command] = positionals;
+  if (values.help || command === undefined) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'demo') {
+    if (!isCryptoBackendName(values.backend)) {
+      console.error(`xlink: unknown backend "${values.backend}" (node, webcrypto or noble)`);
+      return 2;
+    }
+    return runDemo(values.backend, (line) => console.log(line));
+  }
+  console.error(`xlink: unknown command "${command}"\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);
