@@ -3,14 +3,16 @@
  * node:crypto (Node 20) nor Web Crypto offers them, so all three backends call
  * @noble/post-quantum through these functions and behave identically.
  *
- * Randomness is always passed in (the backend's injected source), never drawn
- * by the library, so device targets control where entropy comes from.
+ * Each backend spreads `postQuantumMethods(randomBytes)` into its provider.
+ * Randomness always comes from the backend's own source, never from the
+ * library's, so device targets control where entropy comes from.
  */
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { assertBytes } from '../codec/bytes.js';
 import { xlinkError } from '../errors.js';
 import {
+  type CryptoProvider,
   type KemEncapsulation,
   type KeyPair,
   ML_DSA_65_PUBLIC_KEY_LENGTH,
@@ -23,15 +25,18 @@ import {
   ML_KEM_768_SEED_LENGTH,
 } from './provider.js';
 
-export function mlKem768KeyPair(seed: Uint8Array): KeyPair {
+/** FIPS 203 `m` and FIPS 204 `rnd` are both 32 bytes. */
+const ENTROPY_LENGTH = 32;
+
+function mlKem768KeyPair(seed: Uint8Array): KeyPair {
   assertBytes(seed, 'seed', ML_KEM_768_SEED_LENGTH);
   const { publicKey, secretKey } = ml_kem768.keygen(seed);
   return { publicKey, secretKey };
 }
 
-export function mlKem768Encapsulate(publicKey: Uint8Array, entropy: Uint8Array): KemEncapsulation {
+function mlKem768Encapsulate(publicKey: Uint8Array, entropy: Uint8Array): KemEncapsulation {
   assertBytes(publicKey, 'publicKey', ML_KEM_768_PUBLIC_KEY_LENGTH);
-  assertBytes(entropy, 'entropy', 32);
+  assertBytes(entropy, 'entropy', ENTROPY_LENGTH);
   let result: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {
     result = ml_kem768.encapsulate(publicKey, entropy);
@@ -46,7 +51,7 @@ export function mlKem768Encapsulate(publicKey: Uint8Array, entropy: Uint8Array):
 }
 
 /** FIPS 203 implicit rejection: a tampered ciphertext yields an unrelated secret, not an error. */
-export function mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array {
+function mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array {
   assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
   assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
   try {
@@ -60,21 +65,21 @@ export function mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Arra
   }
 }
 
-export function mlDsa65KeyPair(seed: Uint8Array): KeyPair {
+function mlDsa65KeyPair(seed: Uint8Array): KeyPair {
   assertBytes(seed, 'seed', ML_DSA_65_SEED_LENGTH);
   const { publicKey, secretKey } = ml_dsa65.keygen(seed);
   return { publicKey, secretKey };
 }
 
-export function mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy: Uint8Array): Uint8Array {
+function mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy: Uint8Array): Uint8Array {
   assertBytes(secretKey, 'secretKey', ML_DSA_65_SECRET_KEY_LENGTH);
   assertBytes(message, 'message');
-  assertBytes(entropy, 'entropy', 32);
+  assertBytes(entropy, 'entropy', ENTROPY_LENGTH);
   return ml_dsa65.sign(message, secretKey, { extraEntropy: entropy });
 }
 
 /** `false` for any signature that does not verify, including wrong lengths. */
-export function mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+function mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   assertBytes(publicKey, 'publicKey');
   assertBytes(message, 'message');
   assertBytes(signature, 'signature');
@@ -84,4 +89,33 @@ export function mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signat
   } catch {
     return false;
   }
+}
+
+export type PostQuantumMethods = Pick<
+  CryptoProvider,
+  'mlKem768KeyPair' | 'mlKem768Encapsulate' | 'mlKem768Decapsulate' | 'mlDsa65KeyPair' | 'mlDsa65Sign' | 'mlDsa65Verify'
+>;
+
+/** The provider's post-quantum methods, drawing entropy from `randomBytes` unless a test supplies it. */
+export function postQuantumMethods(randomBytes: (length: number) => Uint8Array): PostQuantumMethods {
+  return {
+    async mlKem768KeyPair(seed) {
+      return mlKem768KeyPair(seed);
+    },
+    async mlKem768Encapsulate(publicKey, entropy) {
+      return mlKem768Encapsulate(publicKey, entropy ?? randomBytes(ENTROPY_LENGTH));
+    },
+    async mlKem768Decapsulate(ciphertext, secretKey) {
+      return mlKem768Decapsulate(ciphertext, secretKey);
+    },
+    async mlDsa65KeyPair(seed) {
+      return mlDsa65KeyPair(seed);
+    },
+    async mlDsa65Sign(secretKey, message, entropy) {
+      return mlDsa65Sign(secretKey, message, entropy ?? randomBytes(ENTROPY_LENGTH));
+    },
+    async mlDsa65Verify(publicKey, message, signature) {
+      return mlDsa65Verify(publicKey, message, signature);
+    },
+  };
 }

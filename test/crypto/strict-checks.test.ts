@@ -25,10 +25,10 @@ import {
 } from '../../src/crypto/ed25519-strict.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../../src/crypto/x25519-public-key.js';
 import { outcome, refusalCode } from '../helpers/backends.js';
+import { onCurveByEuler, P } from '../helpers/curve25519.js';
 
 const { Point } = ed25519;
 const L = Point.Fn.ORDER;
-const P = 2n ** 255n - 19n;
 const SEED = 20240611;
 
 const le = (value: bigint): Uint8Array => numberToBytesLE(value, 32);
@@ -183,21 +183,6 @@ test('passesEd25519StrictChecks: a valid signature passes; S + L, small-order R 
   assert.equal(passesEd25519StrictChecks(publicKey, signature.subarray(0, 63)), false);
   assert.equal(passesEd25519StrictChecks(publicKey.subarray(0, 31), signature), false);
 });
-
-function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  let result = 1n;
-  base %= modulus;
-  for (; exponent > 0n; exponent >>= 1n, base = (base * base) % modulus) {
-    if (exponent & 1n) result = (result * base) % modulus;
-  }
-  return result;
-}
-
-/** Euler's criterion: u is on Curve25519 iff u³ + Au² + u is a square (or zero) mod p. */
-function onCurveByEuler(u: bigint): boolean {
-  const rhs = (u * u * u + 486662n * u * u + u) % P;
-  return modPow(rhs, (P - 1n) / 2n, P) !== P - 1n;
-}
 
 async function x25519Verdict(publicKey: Uint8Array): Promise<string> {
   const result = await outcome(async () => assertX25519PublicKey(publicKey));

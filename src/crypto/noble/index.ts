@@ -20,18 +20,10 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import { assertBytes, concatBytes, constantTimeEqual } from '../../codec/bytes.js';
 import { xlinkError } from '../../errors.js';
+import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { postQuantumMethods } from '../post-quantum.js';
 import {
-  mlDsa65KeyPair,
-  mlDsa65Sign,
-  mlDsa65Verify,
-  mlKem768Decapsulate,
-  mlKem768Encapsulate,
-  mlKem768KeyPair,
-} from '../post-quantum.js';
-import {
-  AES_256_KEY_LENGTH,
-  AES_GCM_IV_LENGTH,
   AES_GCM_TAG_LENGTH,
   type CryptoProvider,
   ED25519_KEY_LENGTH,
@@ -48,9 +40,6 @@ export interface NobleCryptoOptions {
   randomBytes?: (length: number) => Uint8Array;
 }
 
-const PQ_ENTROPY_LENGTH = 32;
-/** Same ceiling as the other backends, so all refuse the same requests. */
-const RANDOM_BYTES_MAX = 0x7fffffff;
 /** getRandomValues fills at most 65536 bytes per call. */
 const RANDOM_VALUES_CHUNK = 65536;
 
@@ -74,16 +63,7 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
   // An RNG that returns short or recycled output would silently weaken every
   // key and nonce, so its answer is checked on every call.
   function randomBytes(length: number): Uint8Array {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw xlinkError('INVALID_ARGUMENT', `"length" expected a non-negative integer, got ${String(length)}`, {
-        field: 'length',
-      });
-    }
-    if (length > RANDOM_BYTES_MAX) {
-      throw xlinkError('INVALID_LENGTH', `"length" expected at most ${RANDOM_BYTES_MAX}, got ${length}`, {
-        field: 'length',
-      });
-    }
+    assertByteCount(length, 'length', RANDOM_BYTES_MAX);
     const out: unknown = source(length);
     if (!(out instanceof Uint8Array)) {
       throw xlinkError('INVALID_ARGUMENT', `"options.randomBytes" expected to return a Uint8Array, got ${typeof out}`, {
@@ -132,7 +112,7 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
       assertBytes(ikm, 'ikm');
       assertBytes(salt, 'salt');
       assertBytes(info, 'info');
-      assertHkdfLength(length);
+      assertByteCount(length, 'length', HKDF_SHA256_MAX_LENGTH);
       // Length 0 gives empty output, as node:crypto's hkdfSync does (RFC 5869 allows L = 0).
       return hkdf(sha256, ikm, salt, info, length);
     },
@@ -183,80 +163,23 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
     },
 
     async aes256GcmEncrypt(key, iv, plaintext, aad) {
-      assertBytes(key, 'key', AES_256_KEY_LENGTH);
-      assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
-      assertBytes(plaintext, 'plaintext');
-      if (aad !== undefined) assertBytes(aad, 'aad');
+      assertGcmArguments(key, iv, plaintext, 'plaintext', aad);
       return gcm(key, iv, aad).encrypt(plaintext);
     },
 
     async aes256GcmDecrypt(key, iv, sealed, aad) {
-      assertBytes(key, 'key', AES_256_KEY_LENGTH);
-      assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
-      assertBytes(sealed, 'sealed');
-      if (aad !== undefined) assertBytes(aad, 'aad');
-      if (sealed.length < AES_GCM_TAG_LENGTH) throw decryptFailed();
+      assertGcmArguments(key, iv, sealed, 'sealed', aad);
+      if (sealed.length < AES_GCM_TAG_LENGTH) throw decryptionFailed();
       try {
         return gcm(key, iv, aad).decrypt(sealed);
       } catch {
         // No cause and one message for every failure: the error must not say which check failed.
-        throw decryptFailed();
+        throw decryptionFailed();
       }
     },
 
-    async mlKem768KeyPair(seed) {
-      assertBytes(seed, 'seed');
-      return mlKem768KeyPair(seed);
-    },
-
-    async mlKem768Encapsulate(publicKey, entropy) {
-      assertBytes(publicKey, 'publicKey');
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', PQ_ENTROPY_LENGTH);
-      return mlKem768Encapsulate(publicKey, entropy ?? randomBytes(PQ_ENTROPY_LENGTH));
-    },
-
-    async mlKem768Decapsulate(ciphertext, secretKey) {
-      assertBytes(ciphertext, 'ciphertext');
-      assertBytes(secretKey, 'secretKey');
-      return mlKem768Decapsulate(ciphertext, secretKey);
-    },
-
-    async mlDsa65KeyPair(seed) {
-      assertBytes(seed, 'seed');
-      return mlDsa65KeyPair(seed);
-    },
-
-    async mlDsa65Sign(secretKey, message, entropy) {
-      assertBytes(secretKey, 'secretKey');
-      assertBytes(message, 'message');
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', PQ_ENTROPY_LENGTH);
-      return mlDsa65Sign(secretKey, message, entropy ?? randomBytes(PQ_ENTROPY_LENGTH));
-    },
-
-    async mlDsa65Verify(publicKey, message, signature) {
-      assertBytes(publicKey, 'publicKey');
-      assertBytes(message, 'message');
-      assertBytes(signature, 'signature');
-      return mlDsa65Verify(publicKey, message, signature);
-    },
+    ...postQuantumMethods(randomBytes),
   };
-}
-
-function assertHkdfLength(length: number): void {
-  if (!Number.isSafeInteger(length) || length < 0) {
-    throw xlinkError('INVALID_ARGUMENT', `"length" expected a non-negative integer, got ${String(length)}`, {
-      field: 'length',
-    });
-  }
-  if (length > HKDF_SHA256_MAX_LENGTH) {
-    throw xlinkError('INVALID_LENGTH', `"length" expected at most ${HKDF_SHA256_MAX_LENGTH}, got ${length}`, {
-      field: 'length',
-    });
-  }
-}
-
-function decryptFailed(): Error {
-  return xlinkError('DECRYPT_FAILED:DECRYPTION', 'AES-256-GCM decryption failed');
 }
 
 /**

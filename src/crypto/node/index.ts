@@ -26,44 +26,35 @@ import {
   verify,
 } from 'node:crypto';
 import { assertBytes, concatBytes } from '../../codec/bytes.js';
-import { type XlinkError, xlinkError } from '../../errors.js';
+import { xlinkError } from '../../errors.js';
+import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
 import { ed25519PublicKeyToSpki, ed25519SeedToPkcs8, x25519PublicKeyToSpki, x25519SecretToPkcs8 } from '../pkcs8.js';
-import * as pq from '../post-quantum.js';
+import { postQuantumMethods } from '../post-quantum.js';
 import {
-  AES_256_KEY_LENGTH,
-  AES_GCM_IV_LENGTH,
   AES_GCM_TAG_LENGTH,
   type CryptoProvider,
   ED25519_KEY_LENGTH,
   HKDF_SHA256_MAX_LENGTH,
-  type KemEncapsulation,
-  type KeyPair,
-  ML_DSA_65_SECRET_KEY_LENGTH,
-  ML_DSA_65_SEED_LENGTH,
-  ML_KEM_768_CIPHERTEXT_LENGTH,
-  ML_KEM_768_PUBLIC_KEY_LENGTH,
-  ML_KEM_768_SECRET_KEY_LENGTH,
-  ML_KEM_768_SEED_LENGTH,
   X25519_KEY_LENGTH,
 } from '../provider.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
 
-/** node:crypto's randomBytes ceiling (2^31 - 1). */
-const RANDOM_BYTES_MAX = 0x7fffffff;
 /** node:crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
 const NODE_HKDF_INFO_MAX = 1024;
 const SHA256_LENGTH = 32;
 
 /** The node:crypto backend. Each call builds its key objects afresh; no key material is cached. */
 export function createNodeCrypto(): CryptoProvider {
+  function randomBytes(length: number): Uint8Array {
+    assertByteCount(length, 'length', RANDOM_BYTES_MAX);
+    return copy(nodeRandomBytes(length));
+  }
+
   return Object.freeze({
     name: 'node',
-
-    randomBytes(length: number): Uint8Array {
-      assertByteCount(length, 'length', RANDOM_BYTES_MAX);
-      return copy(nodeRandomBytes(length));
-    },
+    randomBytes,
 
     async sha256(data: Uint8Array): Promise<Uint8Array> {
       assertBytes(data, 'data');
@@ -94,7 +85,7 @@ export function createNodeCrypto(): CryptoProvider {
       assertBytes(salt, 'salt');
       assertBytes(info, 'info');
       assertByteCount(length, 'length', HKDF_SHA256_MAX_LENGTH);
-      if (info.length > NODE_HKDF_INFO_MAX) return hkdfWithHmac(ikm, salt, info, length);
+      if (info.length > NODE_HKDF_INFO_MAX) return hkdfSha256WithHmac(hmac, ikm, salt, info, length);
       return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
     },
 
@@ -180,41 +171,7 @@ export function createNodeCrypto(): CryptoProvider {
       }
     },
 
-    async mlKem768KeyPair(seed: Uint8Array): Promise<KeyPair> {
-      assertBytes(seed, 'seed', ML_KEM_768_SEED_LENGTH);
-      return pq.mlKem768KeyPair(seed);
-    },
-
-    async mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): Promise<KemEncapsulation> {
-      assertBytes(publicKey, 'publicKey', ML_KEM_768_PUBLIC_KEY_LENGTH);
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
-      return pq.mlKem768Encapsulate(publicKey, entropy ?? copy(nodeRandomBytes(32)));
-    },
-
-    async mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
-      assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
-      return pq.mlKem768Decapsulate(ciphertext, secretKey);
-    },
-
-    async mlDsa65KeyPair(seed: Uint8Array): Promise<KeyPair> {
-      assertBytes(seed, 'seed', ML_DSA_65_SEED_LENGTH);
-      return pq.mlDsa65KeyPair(seed);
-    },
-
-    async mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy?: Uint8Array): Promise<Uint8Array> {
-      assertBytes(secretKey, 'secretKey', ML_DSA_65_SECRET_KEY_LENGTH);
-      assertBytes(message, 'message');
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
-      return pq.mlDsa65Sign(secretKey, message, entropy ?? copy(nodeRandomBytes(32)));
-    },
-
-    async mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-      assertBytes(publicKey, 'publicKey');
-      assertBytes(message, 'message');
-      assertBytes(signature, 'signature');
-      return pq.mlDsa65Verify(publicKey, message, signature);
-    },
+    ...postQuantumMethods(randomBytes),
   });
 }
 
@@ -234,18 +191,6 @@ function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return copy(createHmac('sha256', key).update(data).digest());
 }
 
-/** RFC 5869 §2.2-2.3 spelled out with HMAC, for info longer than node:crypto takes. */
-function hkdfWithHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  const prk = hmac(salt, ikm);
-  const okm = new Uint8Array(Math.ceil(length / SHA256_LENGTH) * SHA256_LENGTH);
-  let block: Uint8Array = new Uint8Array(0);
-  for (let offset = 0, counter = 1; offset < length; offset += SHA256_LENGTH, counter++) {
-    block = hmac(prk, concatBytes(block, info, Uint8Array.of(counter)));
-    okm.set(block, offset);
-  }
-  return okm.slice(0, length);
-}
-
 function ed25519PrivateKey(seed: Uint8Array): KeyObject {
   return createPrivateKey({ key: asBuffer(ed25519SeedToPkcs8(seed)), format: 'der', type: 'pkcs8' });
 }
@@ -262,31 +207,4 @@ function spkiKey(spki: Uint8Array): KeyObject {
 function rawPublicKey(privateKey: KeyObject): Uint8Array {
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return copy(spki.subarray(spki.length - 32));
-}
-
-function assertGcmArguments(
-  key: Uint8Array,
-  iv: Uint8Array,
-  data: Uint8Array,
-  dataField: string,
-  aad: Uint8Array | undefined,
-): void {
-  assertBytes(key, 'key', AES_256_KEY_LENGTH);
-  assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
-  assertBytes(data, dataField);
-  if (aad !== undefined) assertBytes(aad, 'aad');
-}
-
-/** No cause and one fixed message, so the error says nothing about which check failed. */
-function decryptionFailed(): XlinkError {
-  return xlinkError('DECRYPT_FAILED:DECRYPTION', 'AES-256-GCM decryption failed');
-}
-
-function assertByteCount(value: unknown, field: string, max: number): asserts value is number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    const got = typeof value === 'number' ? String(value) : typeof value;
-    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a non-negative integer, got ${got}`, { field });
-  }
-  throw xlinkError('INVALID_LENGTH', `"${field}" expected at most ${max}, got ${value}`, { field });
 }

@@ -13,26 +13,18 @@
  */
 
 import { base64urlDecode } from '../../codec/base64url.js';
-import { assertBytes, concatBytes } from '../../codec/bytes.js';
-import { type XlinkError, xlinkError } from '../../errors.js';
+import { assertBytes } from '../../codec/bytes.js';
+import { xlinkError } from '../../errors.js';
+import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
 import { ed25519SeedToPkcs8, x25519SecretToPkcs8 } from '../pkcs8.js';
-import * as pq from '../post-quantum.js';
+import { postQuantumMethods } from '../post-quantum.js';
 import {
-  AES_256_KEY_LENGTH,
-  AES_GCM_IV_LENGTH,
   AES_GCM_TAG_LENGTH,
   type CryptoProvider,
   ED25519_KEY_LENGTH,
   HKDF_SHA256_MAX_LENGTH,
-  type KemEncapsulation,
-  type KeyPair,
-  ML_DSA_65_SECRET_KEY_LENGTH,
-  ML_DSA_65_SEED_LENGTH,
-  ML_KEM_768_CIPHERTEXT_LENGTH,
-  ML_KEM_768_PUBLIC_KEY_LENGTH,
-  ML_KEM_768_SECRET_KEY_LENGTH,
-  ML_KEM_768_SEED_LENGTH,
   X25519_KEY_LENGTH,
 } from '../provider.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
@@ -47,8 +39,6 @@ import type {
 
 export type { WebCryptoLike } from './web-crypto-api.js';
 
-/** Same ceiling as the node backend, so both refuse the same requests. */
-const RANDOM_BYTES_MAX = 0x7fffffff;
 /** getRandomValues fills at most 65536 bytes per call (QuotaExceededError beyond). */
 const RANDOM_VALUES_CHUNK = 65536;
 /** Node's Web Crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
@@ -113,23 +103,6 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     return new Uint8Array(await subtle.sign(HMAC_SHA256, await hmacKey(key, 'sign'), own(data)));
   }
 
-  /** RFC 5869 §2.2-2.3 spelled out with HMAC, for info longer than the native HKDF takes. */
-  async function hkdfWithHmac(
-    ikm: Uint8Array,
-    salt: Uint8Array,
-    info: Uint8Array,
-    length: number,
-  ): Promise<Uint8Array> {
-    const prk = await hmac(salt, ikm);
-    const okm = new Uint8Array(Math.ceil(length / SHA256_LENGTH) * SHA256_LENGTH);
-    let block: Uint8Array = new Uint8Array(0);
-    for (let offset = 0, counter = 1; offset < length; offset += SHA256_LENGTH, counter++) {
-      block = await hmac(prk, concatBytes(block, info, Uint8Array.of(counter)));
-      okm.set(block, offset);
-    }
-    return okm.slice(0, length);
-  }
-
   /** The raw public key of an extractable OKP private key, read from its JWK `x`. */
   async function okpPublicKey(privateKey: WebCryptoKey, curve: string): Promise<Uint8Array> {
     const jwk = await subtle.exportKey('jwk', privateKey);
@@ -177,7 +150,7 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       assertByteCount(length, 'length', HKDF_SHA256_MAX_LENGTH);
       // node:crypto returns no bytes for length 0; some Web Crypto versions refuse a zero-bit derivation.
       if (length === 0) return new Uint8Array(0);
-      if (info.length > NATIVE_HKDF_INFO_MAX) return hkdfWithHmac(ikm, salt, info, length);
+      if (info.length > NATIVE_HKDF_INFO_MAX) return hkdfSha256WithHmac(hmac, ikm, salt, info, length);
       const key = await importKey('raw', ikm, { name: 'HKDF' }, false, ['deriveBits']);
       const params: WebHkdfParams = { name: 'HKDF', hash: 'SHA-256', salt: own(salt), info: own(info) };
       return new Uint8Array(await subtle.deriveBits(params, key, length * 8));
@@ -265,41 +238,7 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       }
     },
 
-    async mlKem768KeyPair(seed: Uint8Array): Promise<KeyPair> {
-      assertBytes(seed, 'seed', ML_KEM_768_SEED_LENGTH);
-      return pq.mlKem768KeyPair(seed);
-    },
-
-    async mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): Promise<KemEncapsulation> {
-      assertBytes(publicKey, 'publicKey', ML_KEM_768_PUBLIC_KEY_LENGTH);
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
-      return pq.mlKem768Encapsulate(publicKey, entropy ?? randomBytes(32));
-    },
-
-    async mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
-      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
-      assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
-      return pq.mlKem768Decapsulate(ciphertext, secretKey);
-    },
-
-    async mlDsa65KeyPair(seed: Uint8Array): Promise<KeyPair> {
-      assertBytes(seed, 'seed', ML_DSA_65_SEED_LENGTH);
-      return pq.mlDsa65KeyPair(seed);
-    },
-
-    async mlDsa65Sign(secretKey: Uint8Array, message: Uint8Array, entropy?: Uint8Array): Promise<Uint8Array> {
-      assertBytes(secretKey, 'secretKey', ML_DSA_65_SECRET_KEY_LENGTH);
-      assertBytes(message, 'message');
-      if (entropy !== undefined) assertBytes(entropy, 'entropy', 32);
-      return pq.mlDsa65Sign(secretKey, message, entropy ?? randomBytes(32));
-    },
-
-    async mlDsa65Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-      assertBytes(publicKey, 'publicKey');
-      assertBytes(message, 'message');
-      assertBytes(signature, 'signature');
-      return pq.mlDsa65Verify(publicKey, message, signature);
-    },
+    ...postQuantumMethods(randomBytes),
   });
 }
 
@@ -317,24 +256,6 @@ function gcmParams(iv: Uint8Array, aad: Uint8Array | undefined): WebAesGcmParams
   return aad === undefined ? params : { ...params, additionalData: own(aad) };
 }
 
-function assertGcmArguments(
-  key: Uint8Array,
-  iv: Uint8Array,
-  data: Uint8Array,
-  dataField: string,
-  aad: Uint8Array | undefined,
-): void {
-  assertBytes(key, 'key', AES_256_KEY_LENGTH);
-  assertBytes(iv, 'iv', AES_GCM_IV_LENGTH);
-  assertBytes(data, dataField);
-  if (aad !== undefined) assertBytes(aad, 'aad');
-}
-
-/** No cause and one fixed message, so the error says nothing about which check failed. */
-function decryptionFailed(): XlinkError {
-  return xlinkError('DECRYPT_FAILED:DECRYPTION', 'AES-256-GCM decryption failed');
-}
-
 /** DOMException names are the portable test; not every runtime's DOMException is the global one. */
 function isNamed(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
@@ -345,13 +266,4 @@ function unavailableOr(cause: unknown, algorithm: string): unknown {
   return xlinkError('CRYPTO_UNAVAILABLE:ALGORITHM', `this runtime's Web Crypto does not support ${algorithm}`, {
     cause,
   });
-}
-
-function assertByteCount(value: unknown, field: string, max: number): asserts value is number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    const got = typeof value === 'number' ? String(value) : typeof value;
-    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a non-negative integer, got ${got}`, { field });
-  }
-  throw xlinkError('INVALID_LENGTH', `"${field}" expected at most ${max}, got ${value}`, { field });
 }
