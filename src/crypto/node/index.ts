@@ -15,7 +15,6 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  createPrivateKey,
   createPublicKey,
   diffieHellman,
   hkdfSync,
@@ -30,7 +29,6 @@ import { xlinkError } from '../../errors.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { passesEd25519StrictChecks } from '../ed25519-strict.js';
 import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
-import { ed25519PublicKeyToSpki, ed25519SeedToPkcs8, x25519PublicKeyToSpki, x25519SecretToPkcs8 } from '../pkcs8.js';
 import { postQuantumMethods } from '../post-quantum.js';
 import {
   AES_GCM_TAG_LENGTH,
@@ -40,13 +38,16 @@ import {
   X25519_KEY_LENGTH,
 } from '../provider.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+import { createKeyObjects } from './key-objects.js';
 
 /** node:crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
 const NODE_HKDF_INFO_MAX = 1024;
 const SHA256_LENGTH = 32;
 
-/** The node:crypto backend. Each call builds its key objects afresh; no key material is cached. */
+/** The node:crypto backend. Private KeyObjects are cached per caller-owned key array (key-objects.ts). */
 export function createNodeCrypto(): CryptoProvider {
+  const keys = createKeyObjects();
+
   function randomBytes(length: number): Uint8Array {
     assertByteCount(length, 'length', RANDOM_BYTES_MAX);
     return copy(nodeRandomBytes(length));
@@ -91,13 +92,13 @@ export function createNodeCrypto(): CryptoProvider {
 
     async ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
       assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
-      return rawPublicKey(ed25519PrivateKey(seed));
+      return rawPublicKey(keys.privateKey('Ed25519', seed));
     },
 
     async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
       assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
       assertBytes(message, 'message');
-      return copy(sign(null, message, ed25519PrivateKey(seed)));
+      return copy(sign(null, message, keys.privateKey('Ed25519', seed)));
     },
 
     async ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
@@ -107,7 +108,7 @@ export function createNodeCrypto(): CryptoProvider {
       // OpenSSL alone accepts e.g. any message under the identity key; these checks come first.
       if (!passesEd25519StrictChecks(publicKey, signature)) return false;
       try {
-        return verify(null, message, spkiKey(ed25519PublicKeyToSpki(publicKey)), signature);
+        return verify(null, message, keys.publicKey('Ed25519', publicKey), signature);
       } catch {
         return false;
       }
@@ -115,7 +116,7 @@ export function createNodeCrypto(): CryptoProvider {
 
     async x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
       assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
-      return rawPublicKey(x25519PrivateKey(secretKey));
+      return rawPublicKey(keys.privateKey('X25519', secretKey));
     },
 
     async x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
@@ -126,8 +127,8 @@ export function createNodeCrypto(): CryptoProvider {
       try {
         shared = copy(
           diffieHellman({
-            privateKey: x25519PrivateKey(secretKey),
-            publicKey: spkiKey(x25519PublicKeyToSpki(publicKey)),
+            privateKey: keys.privateKey('X25519', secretKey),
+            publicKey: keys.publicKey('X25519', publicKey),
           }),
         );
       } catch (cause) {
@@ -183,24 +184,8 @@ function copy(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return copy(createHmac('sha256', key).update(data).digest());
-}
-
-function ed25519PrivateKey(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: asBuffer(ed25519SeedToPkcs8(seed)), format: 'der', type: 'pkcs8' });
-}
-
-function x25519PrivateKey(secretKey: Uint8Array): KeyObject {
-  return createPrivateKey({ key: asBuffer(x25519SecretToPkcs8(secretKey)), format: 'der', type: 'pkcs8' });
-}
-
-function spkiKey(spki: Uint8Array): KeyObject {
-  return createPublicKey({ key: asBuffer(spki), format: 'der', type: 'spki' });
 }
 
 /** The raw 32-byte public key: the tail of the RFC 8410 SubjectPublicKeyInfo. */

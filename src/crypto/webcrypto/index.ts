@@ -27,6 +27,7 @@ import {
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
 } from '../provider.js';
+import { createSecretKeyCache } from '../secret-key-cache.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
 import type {
   WebAesGcmParams,
@@ -60,6 +61,7 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     );
   }
   const subtle = crypto.subtle;
+  const privateKeys = createSecretKeyCache<WebCryptoKey>();
 
   function randomBytes(length: number): Uint8Array {
     assertByteCount(length, 'length', RANDOM_BYTES_MAX);
@@ -83,6 +85,17 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     } catch (cause) {
       throw unavailableOr(cause, algorithm.name);
     }
+  }
+
+  /** The signing or key-agreement CryptoKey of a raw secret, imported once per caller-owned array. */
+  async function privateKey(secret: Uint8Array, algorithm: typeof ED25519 | typeof X25519): Promise<WebCryptoKey> {
+    const cached = privateKeys.get(secret, algorithm.name);
+    if (cached !== undefined) return cached;
+    const der = algorithm === ED25519 ? ed25519SeedToPkcs8(secret) : x25519SecretToPkcs8(secret);
+    const usages: WebKeyUsage[] = algorithm === ED25519 ? ['sign'] : ['deriveBits'];
+    const key = await importKey('pkcs8', der, algorithm, false, usages);
+    privateKeys.set(secret, algorithm.name, key);
+    return key;
   }
 
   async function digest(algorithm: 'SHA-256' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
@@ -164,7 +177,7 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
       assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
       assertBytes(message, 'message');
-      const key = await importKey('pkcs8', ed25519SeedToPkcs8(seed), ED25519, false, ['sign']);
+      const key = await privateKey(seed, ED25519);
       return new Uint8Array(await subtle.sign(ED25519, key, own(message)));
     },
 
@@ -200,11 +213,11 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
       assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
       assertX25519PublicKey(publicKey);
-      const privateKey = await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, false, ['deriveBits']);
+      const mine = await privateKey(secretKey, X25519);
       const peer = await importKey('raw', publicKey, X25519, false, []);
       let shared: Uint8Array;
       try {
-        shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, privateKey, 256));
+        shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, mine, 256));
       } catch (cause) {
         // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
         if (isNamed(cause, 'OperationError')) {
