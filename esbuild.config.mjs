@@ -1,7 +1,7 @@
 // Builds dist/: one ESM file and one .d.ts per source file, so consumers'
 // bundlers tree-shake per module. Declarations come from TypeScript's
 // transpileDeclaration, which `isolatedDeclarations` makes exact per file.
-// Later targets (device bundles) are added to `targets` below.
+// Device targets, when they come, are further esbuild.build() calls here.
 
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';

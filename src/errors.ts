@@ -268,6 +268,16 @@ export function toXlinkError(value: ErrorDetail | XlinkError): XlinkError {
   return error;
 }
 
+/** The synchronous `attempt`: an XlinkError thrown by `fn` becomes a failed Result, anything else is rethrown. */
+export function attemptSync<T>(fn: () => T): Result<T> {
+  try {
+    return ok(fn());
+  } catch (error) {
+    if (isXlinkError(error)) return err(error.detail);
+    throw error;
+  }
+}
+
 /**
  * Runs `fn` and turns an XlinkError it throws into a failed Result.
  * Anything else is a bug, not bad input, and is rethrown.

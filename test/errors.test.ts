@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   attempt,
+  attemptSync,
   ERROR_CATALOGUE,
   type ErrorCode,
   errorDetail,
@@ -106,6 +107,24 @@ test('attempt turns XlinkErrors into failed Results and rethrows anything else',
       throw new TypeError('bug');
     }),
     TypeError,
+  );
+});
+
+test('attemptSync does the same for synchronous code', () => {
+  const failed = attemptSync(() => {
+    throw xlinkError('PARSE_FAILED:HEX', 'odd length');
+  });
+  assert.deepEqual(failed.ok ? undefined : failed.error.code, 'PARSE_FAILED:HEX');
+  assert.deepEqual(
+    attemptSync(() => 'x'),
+    { ok: true, value: 'x' },
+  );
+  assert.throws(
+    () =>
+      attemptSync(() => {
+        throw new RangeError('bug');
+      }),
+    RangeError,
   );
 });
 

@@ -5,7 +5,7 @@
  * that lies on the quadratic twist instead of Curve25519. Low-order points on
  * the curve are caught afterwards by the all-zero shared-secret check.
  */
-import { xlinkError } from '../errors.js';
+import { type XlinkError, xlinkError } from '../errors.js';
 
 const P: bigint = /* @__PURE__ */ (() => 2n ** 255n - 19n)();
 const A = 486662n;
@@ -62,5 +62,14 @@ export function assertX25519PublicKey(publicKey: Uint8Array): void {
 export function assertNonZeroSharedSecret(shared: Uint8Array): void {
   let bits = 0;
   for (const byte of shared) bits |= byte;
-  if (bits === 0) throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero');
+  if (bits === 0) throw zeroSharedSecret();
+}
+
+/** The error for an all-zero secret, also when a native library refused to produce one. */
+export function zeroSharedSecret(cause?: unknown): XlinkError {
+  return xlinkError(
+    'ECDH_FAILED:ZERO_SHARED_SECRET',
+    'X25519 shared secret is all zero',
+    cause === undefined ? {} : { cause },
+  );
 }

@@ -22,7 +22,7 @@ import { base58btcDecode, base58btcEncode } from '../codec/base58.js';
 import { assertBytes, concatBytes } from '../codec/bytes.js';
 import { isCanonicalPointEncoding, isSmallOrderEncoding } from '../crypto/ed25519-strict.js';
 import { ED25519_KEY_LENGTH } from '../crypto/provider.js';
-import { err, isXlinkError, ok, type Result, xlinkError } from '../errors.js';
+import { attemptSync, type Result, xlinkError } from '../errors.js';
 
 const DID_KEY_PREFIX = 'did:key:';
 
@@ -56,12 +56,7 @@ export function didFromEd25519PublicKey(publicKey: Uint8Array): string {
 
 /** Parses an Ed25519 did:key; never throws for any input. */
 export function parseDid(did: string): Result<ParsedDid> {
-  try {
-    return ok(decodeDid(did));
-  } catch (error) {
-    if (isXlinkError(error)) return err(error.detail);
-    throw error;
-  }
+  return attemptSync(() => decodeDid(did));
 }
 
 function decodeDid(did: unknown): ParsedDid {

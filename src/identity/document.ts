@@ -44,7 +44,7 @@ import {
   X25519_KEY_LENGTH,
 } from '../crypto/provider.js';
 import { assertX25519PublicKey } from '../crypto/x25519-public-key.js';
-import { attempt, err, isXlinkError, ok, type Result, xlinkError } from '../errors.js';
+import { attempt, attemptSync, type Result, xlinkError } from '../errors.js';
 import { assertCryptoProvider, type Identity } from './derive.js';
 import { didFromEd25519PublicKey, parseDid } from './did.js';
 
@@ -231,7 +231,7 @@ export function identityDocumentToJson(doc: SignedIdentityDocument): IdentityDoc
  * This checks form only: pass the result to `verifyIdentityDocument`.
  */
 export function identityDocumentFromJson(json: unknown): Result<SignedIdentityDocument> {
-  try {
+  return attemptSync(() => {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw malformed('JSON document expected an object with "body" and "signature"');
     }
@@ -252,11 +252,8 @@ export function identityDocumentFromJson(json: unknown): Result<SignedIdentityDo
             mlDsaSignature: decodeField(record, 'mlDsaSignature', Math.ceil((ML_DSA_65_SIGNATURE_LENGTH * 4) / 3)),
           };
     checkSignedShape(doc);
-    return ok(doc);
-  } catch (error) {
-    if (isXlinkError(error)) return err(error.detail);
-    throw error;
-  }
+    return doc;
+  });
 }
 
 // ---------------------------------------------------------------- internals

@@ -30,7 +30,7 @@ import {
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
 } from '../provider.js';
-import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
 
 export interface NobleCryptoOptions {
   /**
@@ -156,7 +156,7 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
         // noble refuses the low-order u values before running the ladder; on a
         // clamped scalar each of them yields the all-zero secret, which the
         // other backends report as ECDH_FAILED, so this one does too.
-        throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero', { cause });
+        throw zeroSharedSecret(cause);
       }
       assertNonZeroSharedSecret(shared);
       return shared;

@@ -25,7 +25,6 @@ import {
   verify,
 } from 'node:crypto';
 import { assertBytes, concatBytes } from '../../codec/bytes.js';
-import { xlinkError } from '../../errors.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { passesEd25519StrictChecks } from '../ed25519-strict.js';
 import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
@@ -37,7 +36,7 @@ import {
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
 } from '../provider.js';
-import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
 import { createKeyObjects } from './key-objects.js';
 
 /** node:crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
@@ -134,7 +133,7 @@ export function createNodeCrypto(): CryptoProvider {
       } catch (cause) {
         // OpenSSL 3 fails the derivation itself when the result is all zero (a low-order peer key).
         if ((cause as { code?: unknown } | null)?.code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
-          throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero', { cause });
+          throw zeroSharedSecret(cause);
         }
         throw cause;
       }

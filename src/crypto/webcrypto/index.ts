@@ -28,7 +28,7 @@ import {
   X25519_KEY_LENGTH,
 } from '../provider.js';
 import { createSecretKeyCache } from '../secret-key-cache.js';
-import { assertNonZeroSharedSecret, assertX25519PublicKey } from '../x25519-public-key.js';
+import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
 import type {
   WebAesGcmParams,
   WebAlgorithm,
@@ -221,7 +221,7 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       } catch (cause) {
         // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
         if (isNamed(cause, 'OperationError')) {
-          throw xlinkError('ECDH_FAILED:ZERO_SHARED_SECRET', 'X25519 shared secret is all zero', { cause });
+          throw zeroSharedSecret(cause);
         }
         throw cause;
       }
