@@ -134,6 +134,10 @@ export const ERROR_CATALOGUE = {
     category: 'agent',
     hint: 'The signature does not match the message and the sender key; the message was altered or not signed by this DID.',
   },
+  UNKNOWN_ERROR_CODE: {
+    category: 'agent',
+    hint: 'An error detail carried a code this version of xlink does not know (a newer peer?); its message names it.',
+  },
   'DECRYPT_FAILED:DECRYPTION': {
     category: 'envelope',
     hint: 'The message cannot be decrypted with this key; it was altered, truncated or meant for someone else.',
@@ -261,11 +265,16 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
 }
 
-/** Turns an `ErrorDetail` (as found in a failed `Result`) or a thrown XlinkError into an XlinkError. */
+/**
+ * Turns an `ErrorDetail` (as found in a failed `Result`) or a thrown XlinkError into an XlinkError.
+ * A detail may come from another process or version, so a code this catalogue lacks becomes
+ * `UNKNOWN_ERROR_CODE` (naming the original) instead of a TypeError.
+ */
 export function toXlinkError(value: ErrorDetail | XlinkError): XlinkError {
   if (isXlinkError(value)) return value;
-  const error = xlinkError(value.code, value.message, value.field === undefined ? {} : { field: value.field });
-  return error;
+  const options = value.field === undefined ? {} : { field: value.field };
+  if (isErrorCode(value.code)) return xlinkError(value.code, value.message, options);
+  return xlinkError('UNKNOWN_ERROR_CODE', `${String(value.code)}: ${value.message}`, options);
 }
 
 /** The synchronous `attempt`: an XlinkError thrown by `fn` becomes a failed Result, anything else is rethrown. */

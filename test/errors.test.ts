@@ -7,6 +7,7 @@ import {
   attemptSync,
   ERROR_CATALOGUE,
   type ErrorCode,
+  type ErrorDetail,
   errorDetail,
   isErrorCode,
   isXlinkError,
@@ -93,6 +94,14 @@ test('toXlinkError restores the class from a Result error, and isXlinkError tell
   assert.ok(!isXlinkError(new Error('x')));
   const thrown = new XlinkAgentError('KEYGEN_FAILED', 'x');
   assert.equal(toXlinkError(thrown), thrown);
+});
+
+test('toXlinkError keeps an unknown code from a newer peer instead of throwing', () => {
+  const detail = { code: 'QUOTA_EXCEEDED:TENANT', message: 'too many devices' } as unknown as ErrorDetail;
+  const error = toXlinkError(detail);
+  assert.ok(error instanceof XlinkAgentError);
+  assert.equal(error.fullCode, 'UNKNOWN_ERROR_CODE');
+  assert.equal(error.message, 'QUOTA_EXCEEDED:TENANT: too many devices');
 });
 
 test('attempt turns XlinkErrors into failed Results and rethrows anything else', async () => {

@@ -152,7 +152,10 @@ function parsePkcs8(der: Uint8Array, curve: Curve): Uint8Array {
   expectTag(privateKey, TAG_OCTET_STRING, 'privateKey OCTET STRING', keyOffset);
   // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING, nested inside the privateKey OCTET STRING.
   const inner = readTlv(der, privateKey.start, privateKey.end, 'CurvePrivateKey');
-  expectTag(inner, TAG_OCTET_STRING, 'CurvePrivateKey OCTET STRING', privateKey.start);
+  // Not expectTag: without the wrapper, the "tag" would be the first secret-key byte, never to be echoed.
+  if (inner.tag !== TAG_OCTET_STRING) {
+    throw malformed(`CurvePrivateKey at offset ${privateKey.start} is not an OCTET STRING`);
+  }
   if (inner.end !== privateKey.end || inner.end - inner.start !== 32) {
     throw malformed(`${curve} private key at offset ${privateKey.start} must be an OCTET STRING of exactly 32 bytes`);
   }

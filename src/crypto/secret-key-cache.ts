@@ -7,6 +7,10 @@
  * Entries live in a WeakMap keyed by the caller's array, so they vanish with
  * it and nothing secret becomes a string; every hit re-compares the bytes, so
  * a caller who overwrites its array in place never gets the old key back.
+ *
+ * Limit: the entry holds a copy of the secret and the imported key for as long
+ * as the caller's array is reachable. Zeroing the array does not erase them;
+ * dropping the last reference to it does (at the next garbage collection).
  */
 import { constantTimeEqual } from '../codec/bytes.js';
 

@@ -34,7 +34,7 @@ import {
 import { attempt, type Result, xlinkError } from '../errors.js';
 import { didFromEd25519PublicKey } from './did.js';
 
-export const IDENTITY_SEED_LENGTH = 32;
+const IDENTITY_SEED_LENGTH = 32;
 
 export interface Identity {
   /** `did:key:z6Mk…` of the Ed25519 public key. */

@@ -58,7 +58,7 @@ export const ENVELOPE_VERSIONS: readonly EnvelopeVersion[] = ['signed', 'v1', 'v
 export const IDENTITY_DOCUMENT_DOMAIN = 'xlink identity document v1';
 
 /** Largest body accepted; a full document (all four keys) is about 3.4 KB. */
-export const MAX_IDENTITY_DOCUMENT_BODY_BYTES = 4096;
+const MAX_IDENTITY_DOCUMENT_BODY_BYTES = 4096;
 
 export interface SignedIdentityDocument {
   /** Deterministic CBOR of the document fields. */

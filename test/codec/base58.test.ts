@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
-import { base58btcDecode, base58btcEncode } from '../../src/codec/base58.js';
+import { BASE58_MAX_DECODE_LENGTH, base58btcDecode, base58btcEncode } from '../../src/codec/base58.js';
 import { hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
-import { isXlinkError } from '../../src/errors.js';
+import { isXlinkError, XlinkError } from '../../src/errors.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -76,4 +76,16 @@ describe('base58btc', () => {
     const text = fc.string({ unit: fc.constantFrom(...ALPHABET), maxLength: 60 });
     fc.assert(fc.property(text, (s) => assert.equal(base58btcEncode(base58btcDecode(s)), s)));
   });
+});
+
+test('decoding refuses text longer than BASE58_MAX_DECODE_LENGTH before any work', () => {
+  const longest = '2'.repeat(BASE58_MAX_DECODE_LENGTH);
+  assert.equal(base58btcDecode(longest).length > 0, true);
+  assert.throws(
+    () => base58btcDecode(`${longest}2`),
+    (error: unknown) =>
+      error instanceof XlinkError &&
+      error.fullCode === 'PARSE_FAILED:BASE58' &&
+      error.message.includes(`longer than the ${BASE58_MAX_DECODE_LENGTH}`),
+  );
 });

@@ -264,3 +264,22 @@ describe('PKCS#8 interop with node:crypto', () => {
     );
   });
 });
+
+describe('PKCS#8 error messages never echo key material', () => {
+  it('a private key missing its inner OCTET STRING wrapper is refused without quoting its bytes', () => {
+    // The 32 secret bytes sit directly in the privateKey OCTET STRING (no CurvePrivateKey wrapper),
+    // so the first secret byte (0xab) is where the parser expects a tag.
+    const secret = Uint8Array.from({ length: 32 }, (_, i) => 0xab - i);
+    const der = fromHex(`302e020100300506032b65700422ab20${Buffer.from(secret).toString('hex')}`);
+    let message = '';
+    assert.throws(
+      () => pkcs8ToEd25519Seed(der),
+      (error: unknown) => {
+        message = error instanceof Error ? error.message : '';
+        return isXlinkError(error) && error.fullCode === 'INVALID_PKCS8:MALFORMED';
+      },
+    );
+    assert.match(message, /CurvePrivateKey at offset 14 is not an OCTET STRING/);
+    assert.doesNotMatch(message, /0xab|\bab\b/i, message);
+  });
+});

@@ -34,8 +34,9 @@ import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } fr
 
 export interface NobleCryptoOptions {
   /**
-   * The device's hardware RNG. Must return a fresh Uint8Array of exactly
-   * `length` bytes; anything else is refused. Defaults to the platform CSPRNG.
+   * The device's hardware RNG. Must return a new Uint8Array of exactly
+   * `length` random bytes; a result of another type or length is refused.
+   * Defaults to the platform CSPRNG.
    */
   randomBytes?: (length: number) => Uint8Array;
 }
@@ -60,7 +61,7 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
     });
   }
 
-  // An RNG that returns short or recycled output would silently weaken every
+  // An RNG that returns short output would silently weaken every
   // key and nonce, so its answer is checked on every call.
   function randomBytes(length: number): Uint8Array {
     assertByteCount(length, 'length', RANDOM_BYTES_MAX);

@@ -159,7 +159,8 @@ export function createNodeCrypto(): CryptoProvider {
       assertGcmArguments(key, iv, sealed, 'sealed', aad);
       if (sealed.length < AES_GCM_TAG_LENGTH) throw decryptionFailed();
       const split = sealed.length - AES_GCM_TAG_LENGTH;
-      // authTagLength pins the tag at 16 bytes: without it Node accepts tags as short as 4 bytes.
+      // The split above already hands Node exactly 16 tag bytes; authTagLength makes Node itself refuse
+      // anything shorter too (by default it accepts tags of 4 bytes), should this code ever change.
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: AES_GCM_TAG_LENGTH });
       decipher.setAuthTag(sealed.subarray(split));
       if (aad !== undefined) decipher.setAAD(aad);
