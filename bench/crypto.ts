@@ -11,7 +11,15 @@
  * (argument checks and the async boundary included), on fixed inputs; AES-GCM
  * reuses one key and IV, which is harmless here and forbidden anywhere else.
  */
-import { createPrivateKey } from 'node:crypto';
+import {
+  createCipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  hkdfSync,
+  sign as nodeSign,
+} from 'node:crypto';
 import { passesEd25519StrictChecks } from '../src/crypto/ed25519-strict.js';
 import { createNobleCrypto } from '../src/crypto/noble/index.js';
 import { createNodeCrypto } from '../src/crypto/node/index.js';
@@ -43,9 +51,10 @@ export const BACKENDS: readonly { readonly name: CryptoBackendName; readonly cre
 interface CryptoCase {
   readonly operation: string;
   /**
-   * Builds the inputs with `crypto`, checks that one call gives the right
-   * answer (a failing verify or decrypt would time the fast rejection path),
-   * and returns the operation to time.
+   * Builds the inputs with `crypto`, checks the answer of one call of the
+   * timed operation (equal to node:crypto's where the answer is deterministic,
+   * undone by the inverse operation where it is random; a failing verify or
+   * decrypt would time the fast rejection path), and returns the operation to time.
    */
   prepare(crypto: CryptoProvider): Promise<Operation>;
   /** Backend-independent code every backend calls: timed once, shown in the node column. */
@@ -67,6 +76,16 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** node:crypto's Ed25519 public key and signature for a seed: the reference the backends' answers must equal. */
+function nodeEd25519(seed: Uint8Array, message: Uint8Array): { publicKey: Uint8Array; signature: Uint8Array } {
+  const privateKey = createPrivateKey({ key: Buffer.from(ed25519SeedToPkcs8(seed)), format: 'der', type: 'pkcs8' });
+  const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+  return {
+    publicKey: new Uint8Array(Buffer.from(jwk.x ?? '', 'base64url')),
+    signature: new Uint8Array(nodeSign(null, message, privateKey)),
+  };
+}
+
 const ED25519_SEED = pattern(32, 1);
 const X25519_SECRET = pattern(32, 2);
 const X25519_PEER_SECRET = pattern(32, 3);
@@ -85,7 +104,13 @@ function aesCases(label: string, size: number): CryptoCase[] {
       operation: `AES-256-GCM encrypt (${label})`,
       async prepare(crypto) {
         const sealed = await crypto.aes256GcmEncrypt(AES_KEY, AES_IV, plaintext);
-        check(sealed.length === size + 16, `${crypto.name} AES-GCM output length`);
+        const cipher = createCipheriv('aes-256-gcm', AES_KEY, AES_IV, { authTagLength: 16 });
+        const reference = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+        check(equal(sealed, reference), `${crypto.name} AES-GCM equals node:crypto`);
+        check(
+          equal(await crypto.aes256GcmDecrypt(AES_KEY, AES_IV, sealed), plaintext),
+          `${crypto.name} AES-GCM round trip`,
+        );
         return () => crypto.aes256GcmEncrypt(AES_KEY, AES_IV, plaintext);
       },
     },
@@ -107,6 +132,8 @@ const CASES: readonly CryptoCase[] = [
   {
     operation: 'Ed25519 keygen (public key of a new seed)',
     async prepare(crypto) {
+      const publicKey = await crypto.ed25519PublicKey(ED25519_SEED.slice());
+      check(equal(publicKey, nodeEd25519(ED25519_SEED, MESSAGE_64).publicKey), `${crypto.name} Ed25519 public key`);
       // A fresh array each time: keygen never hits the backends' private-key cache.
       return () => crypto.ed25519PublicKey(ED25519_SEED.slice());
     },
@@ -114,6 +141,14 @@ const CASES: readonly CryptoCase[] = [
   {
     operation: 'Ed25519 sign (64 B)',
     async prepare(crypto) {
+      // Ed25519 signatures are deterministic (RFC 8032), so the backend's must equal node:crypto's, and verify.
+      const signature = await crypto.ed25519Sign(ED25519_SEED, MESSAGE_64);
+      const reference = nodeEd25519(ED25519_SEED, MESSAGE_64);
+      check(equal(signature, reference.signature), `${crypto.name} Ed25519 signature`);
+      check(
+        await crypto.ed25519Verify(reference.publicKey, MESSAGE_64, signature),
+        `${crypto.name} Ed25519 sign-verify`,
+      );
       return () => crypto.ed25519Sign(ED25519_SEED, MESSAGE_64);
     },
   },
@@ -129,6 +164,16 @@ const CASES: readonly CryptoCase[] = [
   {
     operation: 'X25519 public key (new secret)',
     async prepare(crypto) {
+      // A wrong public key would not agree: the peer's secret times it must equal ours times the peer's key.
+      const mine = await crypto.x25519PublicKey(X25519_SECRET.slice());
+      const peer = await crypto.x25519PublicKey(X25519_PEER_SECRET);
+      check(
+        equal(
+          await crypto.x25519SharedSecret(X25519_PEER_SECRET, mine),
+          await crypto.x25519SharedSecret(X25519_SECRET, peer),
+        ),
+        `${crypto.name} X25519 public key agrees`,
+      );
       return () => crypto.x25519PublicKey(X25519_SECRET.slice());
     },
   },
@@ -154,6 +199,8 @@ const CASES: readonly CryptoCase[] = [
       const ikm = pattern(32, 8);
       const salt = pattern(32, 9);
       const info = pattern(16, 10);
+      const reference = new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32));
+      check(equal(await crypto.hkdfSha256(ikm, salt, info, 32), reference), `${crypto.name} HKDF equals node:crypto`);
       return () => crypto.hkdfSha256(ikm, salt, info, 32);
     },
   },
@@ -161,6 +208,8 @@ const CASES: readonly CryptoCase[] = [
     operation: 'SHA-256 (1 KB)',
     async prepare(crypto) {
       const data = pattern(KB, 11);
+      const reference = createHash('sha256').update(data).digest();
+      check(equal(await crypto.sha256(data), reference), `${crypto.name} SHA-256 equals node:crypto`);
       return () => crypto.sha256(data);
     },
   },
@@ -168,6 +217,8 @@ const CASES: readonly CryptoCase[] = [
     operation: 'HMAC-SHA256 (1 KB)',
     async prepare(crypto) {
       const data = pattern(KB, 12);
+      const reference = createHmac('sha256', MAC_KEY).update(data).digest();
+      check(equal(await crypto.hmacSha256(MAC_KEY, data), reference), `${crypto.name} HMAC equals node:crypto`);
       return () => crypto.hmacSha256(MAC_KEY, data);
     },
   },
@@ -175,7 +226,9 @@ const CASES: readonly CryptoCase[] = [
     operation: 'ML-KEM-768 encapsulate',
     control: true,
     async prepare(crypto) {
-      const { publicKey } = await crypto.mlKem768KeyPair(pattern(64, 13));
+      const { publicKey, secretKey } = await crypto.mlKem768KeyPair(pattern(64, 13));
+      const { ciphertext, sharedSecret } = await crypto.mlKem768Encapsulate(publicKey);
+      check(equal(await crypto.mlKem768Decapsulate(ciphertext, secretKey), sharedSecret), `${crypto.name} ML-KEM`);
       return () => crypto.mlKem768Encapsulate(publicKey);
     },
   },
@@ -193,7 +246,9 @@ const CASES: readonly CryptoCase[] = [
     operation: 'ML-DSA-65 sign (64 B)',
     control: true,
     async prepare(crypto) {
-      const { secretKey } = await crypto.mlDsa65KeyPair(pattern(32, 14));
+      const { publicKey, secretKey } = await crypto.mlDsa65KeyPair(pattern(32, 14));
+      const signature = await crypto.mlDsa65Sign(secretKey, MESSAGE_64);
+      check(await crypto.mlDsa65Verify(publicKey, MESSAGE_64, signature), `${crypto.name} ML-DSA sign-verify`);
       return () => crypto.mlDsa65Sign(secretKey, MESSAGE_64);
     },
   },
@@ -223,6 +278,8 @@ const CASES: readonly CryptoCase[] = [
     shared: true,
     async prepare(crypto) {
       const peer = await crypto.x25519PublicKey(X25519_PEER_SECRET);
+      // Throws if the key were refused, which would time the refusal path.
+      assertX25519PublicKey(peer);
       return () => assertX25519PublicKey(peer);
     },
   },

@@ -1,9 +1,12 @@
 // The layer order of docs/architecture.md is a lint rule (biome.json,
-// noRestrictedImports per folder). These cases prove the rule bites: each
-// probe is linted as if it lived at the given path, without writing files.
+// noRestrictedImports per folder). These cases prove the rule bites: each probe
+// is a one-line import written under src/<layer>/ of a temporary copy of the
+// project's biome.json (biome applies per-folder overrides by path), so the
+// repository itself is never written to.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -23,45 +26,74 @@ const cases: [path: string, importFrom: string, allowed: boolean][] = [
   ['src/replay/probe.ts', '../registry/memory.js', false],
   ['src/replay/probe.ts', '../envelope/open.js', true],
   ['src/agent/probe.ts', '../gateway/daemon.js', false],
-
   ['src/cli/probe.ts', 'node:fs', true],
   ['src/cli/probe.ts', '../agent/agent.js', true],
 ];
 
-// Probes are real files (biome applies per-folder overrides by path), removed afterwards
-// together with any folder they had to create.
-const probes = cases.map(([path], index) => path.replace(/[^/]+\.ts$/, `layer-probe-${process.pid}-${index}.ts`));
-const createdDirs: string[] = [];
+// One file per case, so each diagnostic names its case.
+const probes = cases.map(([path], index) => path.replace(/[^/]+\.ts$/, `probe-${index}.ts`));
+
+interface Config {
+  $schema?: string;
+  overrides?: unknown[];
+}
+
+/** The project's biome.json without `$schema`, whose relative path would not resolve from a temporary folder. */
+function projectConfig(): Config {
+  const config = JSON.parse(readFileSync(join(root, 'biome.json'), 'utf8')) as Config;
+  delete config.$schema;
+  return config;
+}
+
+let scratch = '';
+
+/** Writes `config` and every probe under a fresh folder, lints the probes there, and returns biome's output. */
+function lintProbes(name: string, config: Config): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'biome.json'), JSON.stringify(config));
+  cases.forEach(([, importFrom], index) => {
+    const file = join(dir, probes[index] as string);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `import { probe } from '${importFrom}';\nexport const used = probe;\n`);
+  });
+  const run = spawnSync(
+    join(root, 'node_modules/.bin/biome'),
+    ['lint', '--vcs-enabled=false', '--max-diagnostics=none', ...probes],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  const output = run.stdout + run.stderr;
+  // A probe biome never looked at would pass every "may import" case unseen.
+  assert.match(output, new RegExp(`Checked ${cases.length} files? in`), output);
+  return output;
+}
+
+function flagged(diagnostics: string, index: number): boolean {
+  return diagnostics.includes(`${probes[index]}:1:23 lint/style/noRestrictedImports`);
+}
+
 let diagnostics = '';
 
 before(() => {
-  cases.forEach(([, importFrom], index) => {
-    const file = join(root, probes[index] as string);
-    let dir = dirname(file);
-    const missing: string[] = [];
-    while (!existsSync(dir)) {
-      missing.unshift(dir);
-      dir = dirname(dir);
-    }
-    for (const d of missing) mkdirSync(d);
-    createdDirs.push(...missing.reverse());
-    writeFileSync(file, `import { probe } from '${importFrom}';\nexport const used = probe;\n`);
-  });
-  const run = spawnSync(join(root, 'node_modules/.bin/biome'), ['lint', '--max-diagnostics=none', ...probes], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  diagnostics = run.stdout + run.stderr;
+  scratch = mkdtempSync(join(tmpdir(), 'xlink-layers-'));
+  diagnostics = lintProbes('project', projectConfig());
 });
 
 after(() => {
-  for (const probe of probes) rmSync(join(root, probe), { force: true });
-  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
 });
 
 cases.forEach(([path, importFrom, allowed], index) => {
   test(`${path.replace(/[^/]+\.ts$/, '')} ${allowed ? 'may' : 'may not'} import ${importFrom}`, () => {
-    const flagged = diagnostics.includes(`${probes[index]}:1:23 lint/style/noRestrictedImports`);
-    assert.equal(flagged, !allowed, diagnostics);
+    assert.equal(flagged(diagnostics, index), !allowed, diagnostics);
+  });
+});
+
+test('the rule is what makes these fail: without biome.json overrides no probe is flagged', () => {
+  const { overrides, ...withoutOverrides } = projectConfig();
+  assert.ok(Array.isArray(overrides) && overrides.length > 0, 'biome.json has no overrides');
+  const unruled = lintProbes('without-overrides', withoutOverrides);
+  cases.forEach(([path, importFrom], index) => {
+    assert.equal(flagged(unruled, index), false, `${path} importing ${importFrom}\n${unruled}`);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What only the noble backend does: the injected random source, and
  * cofactorless Ed25519 verification built from noble's point arithmetic
- * (noble's own verify is cofactored). Vectors and cross-backend parity live
+ * (noble's own verify is cofactored). The rules every backend shares run here
+ * through `describeStrictBackendRules`; vectors and cross-backend parity live
  * in the shared suites.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +16,9 @@ import { passesEd25519StrictChecks } from '../../src/crypto/ed25519-strict.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { isXlinkError } from '../../src/errors.js';
+import { describeStrictBackendRules } from './strict-backend-rules.js';
+
+describeStrictBackendRules(() => createNobleCrypto());
 
 const { Point } = ed25519;
 const { Fn } = Point;

@@ -1,9 +1,10 @@
 /**
  * The rules provider.ts promises beyond the native defaults, run against one
  * backend: strict Ed25519, X25519 peer-key checks, 16-byte GCM tags and the
- * opaque decryption error, length checks. node-backend.test.ts and
- * webcrypto-backend.test.ts call `describeStrictBackendRules` with their
- * backend and add the native controls that show each rule is needed there.
+ * opaque decryption error, length checks, random bytes that look random.
+ * node-backend.test.ts, webcrypto-backend.test.ts and noble-backend.test.ts
+ * call `describeStrictBackendRules` with their backend; the first two add the
+ * native controls that show each rule is needed there.
  */
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, createHmac } from 'node:crypto';
@@ -11,6 +12,7 @@ import { describe, it } from 'node:test';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { isXlinkError } from '../../src/errors.js';
+import { sharedWindow } from '../helpers/windows.js';
 
 export const ORDER_L: bigint = 2n ** 252n + 27742317777372353535851937790883648493n;
 export const FIELD_P: bigint = 2n ** 255n - 19n;
@@ -338,13 +340,27 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
   });
 
   describe(`${crypto.name} backend: randomness, hashes, post-quantum entropy`, () => {
+    // Each bound below fails a uniform source with probability under 2^-40, and fails
+    // a source that fills one byte per getRandomValues chunk, or repeats itself, every time.
     it('draws fresh random bytes of any length, beyond one getRandomValues call', () => {
       assert.equal(crypto.randomBytes(0).length, 0);
-      const big = crypto.randomBytes(70_000);
-      assert.equal(big.length, 70_000);
-      // A chunk left unfilled would stay zero; 4096 zero bytes in a row happen with probability 2^-32768.
-      assert.notDeepEqual(big.subarray(65_536, 65_536 + 4096), new Uint8Array(4096));
-      assert.notDeepEqual(crypto.randomBytes(32), crypto.randomBytes(32));
+      const key = crypto.randomBytes(32);
+      // 32 uniform bytes hold about 30 distinct values.
+      assert.ok(new Set(key).size >= 16, `randomBytes(32) has ${new Set(key).size} distinct byte values`);
+      assert.equal(sharedWindow(key, crypto.randomBytes(32)), undefined, 'two calls share 8 bytes');
+      const big = crypto.randomBytes(200_000);
+      assert.equal(big.length, 200_000);
+      // 1 KiB of uniform bytes holds about 251 distinct values; the last block overlaps its neighbour.
+      const starts = Array.from({ length: Math.floor(big.length / 1024) }, (_, i) => i * 1024);
+      for (const start of [...starts, big.length - 1024]) {
+        const count = new Set(big.subarray(start, start + 1024)).size;
+        assert.ok(count >= 200, `the 1 KiB block at ${start} has ${count} distinct byte values`);
+      }
+      // Later 64 KiB chunks are not copies of the first.
+      const head = big.subarray(0, 1024);
+      for (const chunk of [65_536, 131_072, 196_608]) {
+        assert.equal(sharedWindow(head, big.subarray(chunk, chunk + 1024)), undefined, `chunk at ${chunk}`);
+      }
       assert.throws(
         () => crypto.randomBytes(-1),
         (error: unknown) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT',

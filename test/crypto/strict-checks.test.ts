@@ -184,6 +184,24 @@ test('passesEd25519StrictChecks: a valid signature passes; S + L, small-order R 
   assert.equal(passesEd25519StrictChecks(publicKey.subarray(0, 31), signature), false);
 });
 
+test('passesEd25519StrictChecks refuses a non-canonical R (y >= p) beside an otherwise valid signature', () => {
+  const seed = new Uint8Array(32).fill(2);
+  const message = utf8Encode('non-canonical R');
+  const publicKey = ed25519.getPublicKey(seed);
+  const signature = ed25519.sign(message, seed);
+  assert.equal(passesEd25519StrictChecks(publicKey, signature), true);
+  // y = p + 1 aliases the identity (y = 1) and y = p + 5 aliases y = 5; neither is on the small-order
+  // blocklist as written, so only the canonical-encoding check refuses them.
+  const aliases = [hexToBytes('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'), le(P + 5n)];
+  assert.deepEqual(aliases[0], le(P + 1n));
+  for (const r of aliases.flatMap((alias) => [alias, withSignBit(alias)])) {
+    assert.equal(isSmallOrderEncoding(r), false);
+    const forged = signature.slice();
+    forged.set(r, 0);
+    assert.equal(passesEd25519StrictChecks(publicKey, forged), false, bytesToHex(r));
+  }
+});
+
 async function x25519Verdict(publicKey: Uint8Array): Promise<string> {
   const result = await outcome(async () => assertX25519PublicKey(publicKey));
   return result.ok ? 'accepted' : result.code;
