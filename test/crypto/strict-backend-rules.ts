@@ -207,6 +207,27 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
       await rejectsWithCode(crypto.x25519SharedSecret(alice.subarray(1), bobPublic), 'INVALID_LENGTH');
       await rejectsWithCode(crypto.x25519PublicKey(new Uint8Array(33)), 'INVALID_LENGTH');
     });
+
+    it('x25519Ephemeral: a fresh key each call whose secret the peer derives too', async () => {
+      const bobPublic = await crypto.x25519PublicKey(bob);
+      const first = await crypto.x25519Ephemeral(bobPublic);
+      const second = await crypto.x25519Ephemeral(bobPublic);
+      assert.notDeepEqual(first.ephemeralPublicKey, second.ephemeralPublicKey);
+      for (const { ephemeralPublicKey, sharedSecret } of [first, second]) {
+        assert.equal(ephemeralPublicKey.length, 32);
+        assert.deepEqual(sharedSecret, await crypto.x25519SharedSecret(bob, ephemeralPublicKey));
+        assert.deepEqual(sharedSecret, x25519.getSharedSecret(bob, ephemeralPublicKey));
+      }
+    });
+
+    it('x25519Ephemeral refuses the peer keys x25519SharedSecret refuses, with the same codes', async () => {
+      await rejectsWithCode(crypto.x25519Ephemeral(numberToBytesLE(2n)), 'INVALID_PUBLIC_KEY:NOT_ON_CURVE');
+      await rejectsWithCode(crypto.x25519Ephemeral(numberToBytesLE(FIELD_P + 9n)), 'INVALID_PUBLIC_KEY:NON_CANONICAL');
+      for (const u of [0n, 1n]) {
+        await rejectsWithCode(crypto.x25519Ephemeral(numberToBytesLE(u)), 'ECDH_FAILED:ZERO_SHARED_SECRET');
+      }
+      await rejectsWithCode(crypto.x25519Ephemeral(new Uint8Array(31)), 'INVALID_LENGTH');
+    });
   });
 
   describe(`${crypto.name} backend: AES-256-GCM`, () => {
@@ -416,6 +437,7 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
         ['ed25519Verify', () => crypto.ed25519Verify(b32, b32, bad)],
         ['x25519PublicKey', () => crypto.x25519PublicKey(bad)],
         ['x25519SharedSecret', () => crypto.x25519SharedSecret(b32, bad)],
+        ['x25519Ephemeral', () => crypto.x25519Ephemeral(bad)],
         ['aes256GcmEncrypt', () => crypto.aes256GcmEncrypt(b32, IV, b32, bad)],
         ['aes256GcmDecrypt', () => crypto.aes256GcmDecrypt(b32, IV, bad)],
         ['mlKem768KeyPair', () => crypto.mlKem768KeyPair(bad)],

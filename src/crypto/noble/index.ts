@@ -81,6 +81,23 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
     return out;
   }
 
+  async function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
+    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
+    assertX25519PublicKey(publicKey);
+    let shared: Uint8Array;
+    try {
+      shared = x25519.getSharedSecret(secretKey, publicKey);
+    } catch (cause) {
+      // noble refuses the low-order u values before running the ladder; on a
+      // clamped scalar each of them yields the all-zero secret, which the
+      // other backends report as ECDH_FAILED, so this one does too.
+      throw zeroSharedSecret(cause);
+    }
+    assertNonZeroSharedSecret(shared);
+    return shared;
+  }
+
   return {
     name: 'noble',
     randomBytes,
@@ -146,21 +163,13 @@ export function createNobleCrypto(options: NobleCryptoOptions = {}): CryptoProvi
       return x25519.getPublicKey(secretKey);
     },
 
-    async x25519SharedSecret(secretKey, publicKey) {
-      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    x25519SharedSecret,
+
+    async x25519Ephemeral(publicKey) {
       assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
-      assertX25519PublicKey(publicKey);
-      let shared: Uint8Array;
-      try {
-        shared = x25519.getSharedSecret(secretKey, publicKey);
-      } catch (cause) {
-        // noble refuses the low-order u values before running the ladder; on a
-        // clamped scalar each of them yields the all-zero secret, which the
-        // other backends report as ECDH_FAILED, so this one does too.
-        throw zeroSharedSecret(cause);
-      }
-      assertNonZeroSharedSecret(shared);
-      return shared;
+      const secret = randomBytes(X25519_KEY_LENGTH);
+      const sharedSecret = await x25519SharedSecret(secret, publicKey);
+      return { ephemeralPublicKey: x25519.getPublicKey(secret), sharedSecret };
     },
 
     async aes256GcmEncrypt(key, iv, plaintext, aad) {

@@ -17,6 +17,7 @@ import {
   createHmac,
   createPublicKey,
   diffieHellman,
+  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
   randomBytes as nodeRandomBytes,
@@ -35,6 +36,7 @@ import {
   ED25519_KEY_LENGTH,
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
+  type X25519Ephemeral,
 } from '../provider.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
 import { createKeyObjects } from './key-objects.js';
@@ -122,23 +124,18 @@ export function createNodeCrypto(): CryptoProvider {
       assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
       assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
       assertX25519PublicKey(publicKey);
-      let shared: Uint8Array;
-      try {
-        shared = copy(
-          diffieHellman({
-            privateKey: keys.privateKey('X25519', secretKey),
-            publicKey: keys.publicKey('X25519', publicKey),
-          }),
-        );
-      } catch (cause) {
-        // OpenSSL 3 fails the derivation itself when the result is all zero (a low-order peer key).
-        if ((cause as { code?: unknown } | null)?.code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
-          throw zeroSharedSecret(cause);
-        }
-        throw cause;
-      }
-      assertNonZeroSharedSecret(shared);
-      return shared;
+      return x25519Derive(keys.privateKey('X25519', secretKey), keys.publicKey('X25519', publicKey));
+    },
+
+    async x25519Ephemeral(publicKey: Uint8Array): Promise<X25519Ephemeral> {
+      assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
+      assertX25519PublicKey(publicKey);
+      // Generated inside OpenSSL: no PKCS#8 round trip for a key used once.
+      const { privateKey } = generateKeyPairSync('x25519');
+      return {
+        ephemeralPublicKey: rawPublicKey(privateKey),
+        sharedSecret: x25519Derive(privateKey, keys.publicKey('X25519', publicKey)),
+      };
     },
 
     async aes256GcmEncrypt(
@@ -189,6 +186,21 @@ function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
 }
 
 /** The raw 32-byte public key: the tail of the RFC 8410 SubjectPublicKeyInfo. */
+function x25519Derive(privateKey: KeyObject, publicKey: KeyObject): Uint8Array {
+  let shared: Uint8Array;
+  try {
+    shared = copy(diffieHellman({ privateKey, publicKey }));
+  } catch (cause) {
+    // OpenSSL 3 fails the derivation itself when the result is all zero (a low-order peer key).
+    if ((cause as { code?: unknown } | null)?.code === 'ERR_OSSL_FAILED_DURING_DERIVATION') {
+      throw zeroSharedSecret(cause);
+    }
+    throw cause;
+  }
+  assertNonZeroSharedSecret(shared);
+  return shared;
+}
+
 function rawPublicKey(privateKey: KeyObject): Uint8Array {
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   return copy(spki.subarray(spki.length - 32));

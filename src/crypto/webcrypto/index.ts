@@ -26,6 +26,7 @@ import {
   ED25519_KEY_LENGTH,
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
+  type X25519Ephemeral,
 } from '../provider.js';
 import { createSecretKeyCache } from '../secret-key-cache.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
@@ -126,6 +127,34 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     return publicKey;
   }
 
+  async function x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
+    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    return okpPublicKey(
+      await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, true, ['deriveBits']),
+      'X25519',
+    );
+  }
+
+  async function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
+    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
+    assertX25519PublicKey(publicKey);
+    const mine = await privateKey(secretKey, X25519);
+    const peer = await importKey('raw', publicKey, X25519, false, []);
+    let shared: Uint8Array;
+    try {
+      shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, mine, 256));
+    } catch (cause) {
+      // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
+      if (isNamed(cause, 'OperationError')) {
+        throw zeroSharedSecret(cause);
+      }
+      throw cause;
+    }
+    assertNonZeroSharedSecret(shared);
+    return shared;
+  }
+
   return Object.freeze({
     name: 'webcrypto',
 
@@ -201,32 +230,15 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       }
     },
 
-    async x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
-      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
-      return okpPublicKey(
-        await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, true, ['deriveBits']),
-        'X25519',
-      );
-    },
+    x25519PublicKey,
 
-    async x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
-      assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    x25519SharedSecret,
+
+    async x25519Ephemeral(publicKey: Uint8Array): Promise<X25519Ephemeral> {
       assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
-      assertX25519PublicKey(publicKey);
-      const mine = await privateKey(secretKey, X25519);
-      const peer = await importKey('raw', publicKey, X25519, false, []);
-      let shared: Uint8Array;
-      try {
-        shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, mine, 256));
-      } catch (cause) {
-        // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
-        if (isNamed(cause, 'OperationError')) {
-          throw zeroSharedSecret(cause);
-        }
-        throw cause;
-      }
-      assertNonZeroSharedSecret(shared);
-      return shared;
+      const secret = randomBytes(X25519_KEY_LENGTH);
+      const sharedSecret = await x25519SharedSecret(secret, publicKey);
+      return { ephemeralPublicKey: await x25519PublicKey(secret), sharedSecret };
     },
 
     async aes256GcmEncrypt(
