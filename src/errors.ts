@@ -146,6 +146,158 @@ export const ERROR_CATALOGUE = {
     category: 'key-agreement',
     hint: 'The peer key is a low-order point that forces an all-zero secret; reject the peer.',
   },
+  'PARSE_FAILED:JSON': {
+    category: 'envelope',
+    hint: 'The text is not well-formed JSON (RFC 8259) within the size and depth limits.',
+  },
+  'PARSE_FAILED:DUPLICATE_KEY': {
+    category: 'envelope',
+    hint: 'A JSON object names the same key twice; xlink refuses it rather than guess which value counts.',
+  },
+  'PARSE_FAILED:FORBIDDEN_KEY': {
+    category: 'envelope',
+    hint: 'The JSON uses the key "__proto__", which could rewrite object prototypes; rename it.',
+  },
+  'PARSE_FAILED:COSE': {
+    category: 'envelope',
+    hint: 'Compact envelopes are COSE_Sign1 (RFC 9052 §4.2): a four-element array, optionally under tag 18.',
+  },
+  'ENVELOPE_INVALID:TOO_LARGE': {
+    category: 'envelope',
+    hint: 'The envelope is larger than the receiver accepts (default 256 KiB); split the payload or raise maxEnvelopeBytes.',
+  },
+  'ENVELOPE_INVALID:MALFORMED': {
+    category: 'envelope',
+    hint: 'A field is missing, unknown or of the wrong type for this envelope version; the field is named.',
+  },
+  'ENVELOPE_INVALID:LENGTH': {
+    category: 'envelope',
+    hint: 'A binary field has the wrong length (e.g. an IV must be 12 bytes); the field is named.',
+  },
+  'ENVELOPE_INVALID:VERSION': {
+    category: 'envelope',
+    hint: 'Envelope versions are "signed", "v1", "v2" and "v3"; the sender may be newer than this receiver.',
+  },
+  'ENVELOPE_INVALID:ALGORITHM': {
+    category: 'envelope',
+    hint: 'Each envelope version fixes its algorithms (EdDSA signatures); a different algorithm is refused, never negotiated.',
+  },
+  INVALID_SCOPE: {
+    category: 'agent',
+    hint: 'A scope is 1 to 64 characters from A-Z a-z 0-9 and . _ : / -.',
+  },
+  'ENCRYPT_FAILED:NO_X25519_KEY': {
+    category: 'envelope',
+    hint: "Encryption needs the recipient's X25519 key from its verified identity document; there is no fallback key.",
+  },
+  'DECRYPT_FAILED:KEY_AGREEMENT': {
+    category: 'envelope',
+    hint: "The envelope's ephemeral key or KEM ciphertext was refused; the envelope was altered or is not for this identity.",
+  },
+  'DECRYPT_FAILED:PARSE': {
+    category: 'envelope',
+    hint: 'The decrypted payload is not the JSON the sender promised; the sender has a bug.',
+  },
+  'NEGOTIATION_FAILED:NO_COMMON_VERSION': {
+    category: 'agent',
+    hint: "The recipient's identity document lists no encrypted version this agent supports; send signed-only or upgrade one side.",
+  },
+  'DOWNGRADE_DETECTED:VERSION': {
+    category: 'agent',
+    hint: 'The envelope uses a lower version than both sides support; someone stripped protection on the way. Drop it.',
+  },
+  'DOWNGRADE_DETECTED:STRIPPED': {
+    category: 'agent',
+    hint: 'A field the declared version requires (KEM ciphertext, ML-DSA-65 signature) is missing; someone stripped it. Drop it.',
+  },
+  CLEARTEXT_REFUSED: {
+    category: 'agent',
+    hint: 'This receiver was not called with allowCleartext: true, so it refuses signed-only (unencrypted) envelopes.',
+  },
+  TIMESTAMP_EXPIRED: {
+    category: 'agent',
+    hint: 'The envelope is older than the timestamp window (default 30 s); check clocks (NTP) or raise timestampWindowMs.',
+  },
+  'TIMESTAMP_EXPIRED:FUTURE': {
+    category: 'agent',
+    hint: "The envelope is dated further in the future than the window allows; the sender's clock is ahead.",
+  },
+  REPLAY_DETECTED: {
+    category: 'agent',
+    hint: 'This sender already used this nonce: the envelope is a replay. Drop it.',
+  },
+  'REPLAY_DETECTED:COUNTER': {
+    category: 'agent',
+    hint: 'The counter was already seen or is below the sliding window; the envelope is a replay or arrived far too late.',
+  },
+  'REPLAY_DETECTED:BEFORE_START': {
+    category: 'agent',
+    hint: "The envelope predates this replay store's start, so the store cannot know if it was seen; use a persistent store.",
+  },
+  'REPLAY_DETECTED:UNVERIFIABLE': {
+    category: 'agent',
+    hint: 'A clockless counter envelope needs a persistent replay store (file or Redis); a memory store forgets on restart.',
+  },
+  REPLAY_STORE_FULL: {
+    category: 'agent',
+    hint: 'The memory replay store is at capacity and refuses rather than forget; raise maxEntries or use Redis.',
+  },
+  REPLAY_STORE_UNAVAILABLE: {
+    category: 'agent',
+    hint: 'The replay store could not be read or written (disk, Redis); the envelope was refused, not accepted unchecked.',
+  },
+  COUNTER_EXHAUSTED: {
+    category: 'agent',
+    hint: 'The sender counter reached 2^53-1; this identity must stop sending in counter mode.',
+  },
+  'VERIFICATION_FAILED:DID_NOT_IN_REGISTRY': {
+    category: 'agent',
+    hint: "Register the sender's DID (with its identity document and scopes) in this receiver's trust registry.",
+  },
+  'VERIFICATION_FAILED:REVOKED': {
+    category: 'agent',
+    hint: 'The sender was revoked in the trust registry; its envelopes are refused from the revocation on.',
+  },
+  'VERIFICATION_FAILED:WRONG_RECIPIENT': {
+    category: 'agent',
+    hint: 'The envelope is addressed to another DID; it was misrouted or replayed to a different receiver.',
+  },
+  'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH': {
+    category: 'agent',
+    hint: "The ML-DSA-65 signature does not verify under the sender's post-quantum key; the envelope was altered.",
+  },
+  SCOPE_DENIED: {
+    category: 'agent',
+    hint: 'The sender is not registered for this scope; scopes match exactly (no prefixes, no case folding).',
+  },
+  DID_NOT_IN_REGISTRY: {
+    category: 'registry',
+    hint: 'Register the DID first, or check it was copied whole.',
+  },
+  'REGISTRATION_FAILED:ALREADY_REGISTERED': {
+    category: 'registry',
+    hint: 'The DID is already registered (or was revoked); use updateDocument or setScopes to change it.',
+  },
+  REGISTRY_IO_FAILED: {
+    category: 'registry',
+    hint: 'The registry file could not be read or written; nothing was changed in memory. Check the path and disk.',
+  },
+  REGISTRY_CORRUPT: {
+    category: 'registry',
+    hint: 'A record before the last line of the registry file is damaged; restore the file from a backup.',
+  },
+  IDENTITY_FAILED: {
+    category: 'agent',
+    hint: 'The agent could not build its identity from the seed or keys given; see the cause.',
+  },
+  SEND_FAILED: {
+    category: 'transport',
+    hint: 'The transport could not deliver the envelope; see the cause and retry.',
+  },
+  'SEND_FAILED:DISPOSED': {
+    category: 'transport',
+    hint: 'The transport was disposed; create a new one.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

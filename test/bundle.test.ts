@@ -48,3 +48,43 @@ test('the error catalogue alone bundles to a few kilobytes', async () => {
   const { code } = await bundle(`export { xlinkError } from './src/errors.ts';`);
   assert.ok(code.length < 16_000, `errors bundle is ${code.length} bytes`);
 });
+
+test('the verify-only path (openEnvelope) and the sign-only path (createSignedEnvelope) carry no encryption code', async () => {
+  const encryptionModules = /src\/envelope\/(seal|decrypt|key-schedule)\.ts|src\/crypto\/(node|webcrypto|noble)\//;
+  const open = await bundle(`export { openEnvelope } from './src/envelope/open.ts';`);
+  assert.ok(
+    open.inputs.some((input) => input.endsWith('src/envelope/verify.ts')),
+    'sanity: open verifies',
+  );
+  assert.deepEqual(
+    open.inputs.filter((input) => encryptionModules.test(input)),
+    [],
+  );
+  assert.doesNotMatch(open.code, /xlink envelope key schedule/);
+  const sign = await bundle(`export { createSignedEnvelope } from './src/envelope/sign.ts';`);
+  assert.ok(
+    sign.inputs.some((input) => input.endsWith('src/envelope/header.ts')),
+    'sanity: sign encodes headers',
+  );
+  assert.deepEqual(
+    sign.inputs.filter((input) => encryptionModules.test(input)),
+    [],
+  );
+  // A signing device never parses JSON envelopes or decodes COSE.
+  assert.ok(!sign.inputs.some((input) => /src\/codec\/json\.ts|src\/envelope\/decode\.ts/.test(input)));
+});
+
+test('a device that signs telemetry with the noble backend bundles without Node built-ins or Web Crypto', async () => {
+  const { code, inputs } = await bundle(`
+    import { createNobleCrypto } from './src/crypto/noble/index.ts';
+    import { envelopeToCompact } from './src/envelope/compact-encoding.ts';
+    import { createSignedEnvelope } from './src/envelope/sign.ts';
+    export async function reading(input, randomBytes) {
+      const created = await createSignedEnvelope({ ...input, crypto: createNobleCrypto({ randomBytes }) });
+      return created.ok ? envelopeToCompact(created.value) : created.error;
+    }
+  `);
+  assert.ok(!inputs.some((input) => /src\/crypto\/(node|webcrypto)\//.test(input)));
+  assert.doesNotMatch(code, /from\s*["']node:|require\(["']node:/);
+  assert.doesNotMatch(code, /\bsubtle\b/);
+});

@@ -12,12 +12,32 @@ test('every subpath export is built from a source module', () => {
   for (const subpath of required) assert.ok(manifest.exports[subpath], `missing export ${subpath}`);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
     if (typeof target === 'string') continue; // ./package.json
-    const { types, default: code } = target as { types: string; default: string };
-    assert.equal(types, code.replace(/\.js$/, '.d.ts'), `${subpath}: types beside code`);
-    const source = code.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
-    assert.ok(existsSync(`${root}${source}`), `${subpath} → ${source} does not exist`);
+    for (const { types, default: code } of conditionTargets(target as ExportTarget)) {
+      assert.equal(types, code.replace(/\.js$/, '.d.ts'), `${subpath}: types beside code`);
+      const source = code.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
+      assert.ok(existsSync(`${root}${source}`), `${subpath} → ${source} does not exist`);
+    }
   }
 });
+
+test('on Node the root resolves to the Node entry, elsewhere to the portable one', () => {
+  const root = manifest.exports['.'];
+  assert.deepEqual(Object.keys(root), ['node', 'types', 'default'], 'the node condition must come first');
+  assert.equal(root.node.default, './dist/index.node.js');
+  assert.equal(root.default, './dist/index.js');
+});
+
+interface ExportTarget {
+  types: string;
+  default: string;
+  [condition: string]: ExportTarget | string;
+}
+
+/** Every { types, default } pair of an export, nested conditions (node: {…}) included. */
+function conditionTargets(target: ExportTarget): { types: string; default: string }[] {
+  const nested = Object.values(target).filter((value): value is ExportTarget => typeof value === 'object');
+  return [{ types: target.types, default: target.default }, ...nested.flatMap(conditionTargets)];
+}
 
 test('the package is ESM, side-effect free, Node >= 20.19, and pins @noble exactly', () => {
   assert.equal(manifest.type, 'module');

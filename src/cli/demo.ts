@@ -1,17 +1,19 @@
 /**
- * `xlink demo`: the README's example as a command. Two identities are made,
- * one signs a telemetry reading, the other verifies it knowing only the DID,
- * and a tampered copy is refused with its error code. Exit code 0 only when
- * every step behaves.
+ * `xlink demo`: the protocol end to end on embedded defaults (a memory trust
+ * registry, a loopback transport, memory replay stores). A sensor agent sends
+ * an encrypted reading to a gateway agent, then the attacks a gateway sees
+ * every day are tried and refused, each with its error code. Exit code 0 only
+ * when every step behaves.
  */
 
-import { utf8Encode } from '../codec/bytes.js';
+import { Agent } from '../agent/agent.js';
 import { createNobleCrypto } from '../crypto/noble/index.js';
 import { createNodeCrypto } from '../crypto/node/index.js';
 import type { CryptoBackendName, CryptoProvider } from '../crypto/provider.js';
 import { createWebCrypto } from '../crypto/webcrypto/index.js';
-import { generateIdentity } from '../identity/derive.js';
-import { signMessage, verifyMessage } from '../identity/signature.js';
+import type { Result } from '../errors.js';
+import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
+import { LoopbackTransport } from '../transport/loopback.js';
 
 const BACKENDS: Record<CryptoBackendName, () => CryptoProvider> = {
   node: createNodeCrypto,
@@ -25,27 +27,37 @@ export function isCryptoBackendName(name: unknown): name is CryptoBackendName {
 
 export async function runDemo(backend: CryptoBackendName, print: (line: string) => void): Promise<number> {
   const crypto = BACKENDS[backend]();
-  const sensor = await generateIdentity({ crypto });
-  const gateway = await generateIdentity({ crypto });
-  if (!sensor.ok || !gateway.ok) {
-    print(`identity generation failed: ${sensor.ok ? '' : sensor.error.code} ${gateway.ok ? '' : gateway.error.code}`);
-    return 1;
+  const registry = new MemoryTrustRegistry({ crypto });
+  const transport = new LoopbackTransport();
+  const sensor = await Agent.quickstart({ name: 'sensor-17', registry, transport, crypto, scopes: ['telemetry'] });
+  const gateway = await Agent.quickstart({ name: 'gateway', registry, transport, crypto, postQuantumSig: true });
+  print(`backend    ${crypto.name}`);
+  print(`sensor     ${sensor.did}`);
+  print(`gateway    ${gateway.did}`);
+
+  let failures = 0;
+  const expect = (label: string, result: Result<unknown>, code?: string): void => {
+    const outcome = result.ok ? 'ok' : result.error.code;
+    if (outcome !== (code ?? 'ok')) failures++;
+    print(`${label.padEnd(10)} ${outcome}`);
+  };
+
+  const sent = await sensor.send({ to: gateway.did, payload: { temp: 22.5 }, scope: 'telemetry' });
+  expect('send', sent);
+  const envelope = transport.outbox[0];
+  const received = await gateway.receive<{ temp: number }>(envelope);
+  expect('receive', received);
+  if (received.ok) print(`           ${received.value.version} from sensor-17, temp ${received.value.payload.temp}`);
+
+  expect('replay', await gateway.receive(envelope), 'REPLAY_DETECTED');
+
+  if (sent.ok && !(sent.value instanceof Uint8Array)) {
+    const tampered = { ...sent.value, scope: 'firmware' };
+    expect('tampered', await gateway.receive(tampered), 'VERIFICATION_FAILED:SIGNATURE_MISMATCH');
   }
-  print(`backend  ${crypto.name}`);
-  print(`sensor   ${sensor.value.did}`);
-  print(`gateway  ${gateway.value.did}`);
 
-  const reading = utf8Encode(JSON.stringify({ temp: 22.5, at: new Date().toISOString() }));
-  const signature = await signMessage(sensor.value, reading, { crypto });
-  const verified = await verifyMessage(sensor.value.did, reading, signature, { crypto });
-  print(`verify   ${verified.ok ? 'ok' : verified.error.code}`);
+  await sensor.send({ to: gateway.did, payload: { reboot: true }, scope: 'telemetry-admin' });
+  expect('escalate', await gateway.receive(transport.outbox[1]), 'SCOPE_DENIED');
 
-  const tampered = reading.slice();
-  tampered[0] = (tampered[0] as number) ^ 1;
-  const refused = await verifyMessage(sensor.value.did, tampered, signature, { crypto });
-  print(`tampered ${refused.ok ? 'ACCEPTED (bug)' : refused.error.code}`);
-
-  const impostor = await verifyMessage(gateway.value.did, reading, signature, { crypto });
-  print(`wrong did ${impostor.ok ? 'ACCEPTED (bug)' : impostor.error.code}`);
-  return verified.ok && !refused.ok && !impostor.ok ? 0 : 1;
+  return failures === 0 ? 0 : 1;
 }

@@ -12,7 +12,7 @@ import { isCryptoBackendName, runDemo } from './demo.js';
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
 Usage:
-  xlink demo [--backend node|webcrypto|noble]   two identities sign and verify a message
+  xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
   xlink --version                               print the version
   xlink --help                                  print this help
 

@@ -1,5 +1,5 @@
 /**
- * `xlink/codec`: byte helpers, base58btc, base64url and deterministic CBOR.
+ * `xlink/codec`: byte helpers, base58btc, base64url, deterministic CBOR and strict JSON.
  * Pure functions with no platform globals, safe for device engines.
  *
  *   import { encodeCbor, decodeCbor, base58btcEncode } from 'xlink/codec';
@@ -18,3 +18,4 @@ export {
 } from './bytes.js';
 export type { CborDecodeLimits, CborMap, CborValue } from './cbor.js';
 export { CborTagged, decodeCbor, encodeCbor } from './cbor.js';
+export { type JsonLimits, parseJson, parseJsonBytes } from './json.js';

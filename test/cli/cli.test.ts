@@ -35,12 +35,13 @@ test('unknown commands and backends are refused with exit code 2', () => {
 });
 
 for (const backend of ['node', 'webcrypto', 'noble']) {
-  test(`xlink demo signs, verifies and refuses tampering on the ${backend} backend`, () => {
+  test(`xlink demo delivers a reading and refuses the attacks on the ${backend} backend`, () => {
     const run = xlink('demo', '--backend', backend);
     assert.equal(run.status, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, new RegExp(`backend  ${backend}`));
-    assert.match(run.stdout, /verify {3}ok/);
-    assert.match(run.stdout, /tampered VERIFICATION_FAILED:SIGNATURE_MISMATCH/);
-    assert.match(run.stdout, /wrong did VERIFICATION_FAILED:SIGNATURE_MISMATCH/);
+    assert.match(run.stdout, new RegExp(`backend {4}${backend}`));
+    assert.match(run.stdout, /receive {4}ok\n {11}v2 from sensor-17, temp 22.5/);
+    assert.match(run.stdout, /replay {5}REPLAY_DETECTED/);
+    assert.match(run.stdout, /tampered {3}VERIFICATION_FAILED:SIGNATURE_MISMATCH/);
+    assert.match(run.stdout, /escalate {3}SCOPE_DENIED/);
   });
 }

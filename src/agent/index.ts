@@ -1,0 +1,18 @@
+/**
+ * `xlink/agent`: the Agent and what it returns (portable; noble crypto by default).
+ *
+ *   import { Agent } from 'xlink/agent';
+ */
+export {
+  Agent,
+  type AgentKeyExport,
+  type AgentOptions,
+  type AgentParts,
+  DEFAULT_TIMESTAMP_WINDOW_MS,
+  type ImportIdentityOptions,
+  type QuickstartOptions,
+  type SendInput,
+} from './agent.js';
+export type { AgentMessage } from './message.js';
+export type { ProgressEvent, ProgressHandler, ReceiveStage, SendStage } from './progress.js';
+export type { ReceiveOptions } from './receive.js';

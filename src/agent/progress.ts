@@ -1,0 +1,29 @@
+/**
+ * Progress events of `agent.send` and `agent.receive` (white paper,
+ * "Progress Callbacks"). `current`/`total` count shares; a plain envelope is
+ * one share, a split-channel message several.
+ *
+ *   await agent.send({ to, payload, onProgress: (e) => console.log(e.stage) });
+ *   // resolving, encrypting, signing, sending (1/1), complete
+ */
+
+export type SendStage = 'resolving' | 'encrypting' | 'signing' | 'sending' | 'complete';
+export type ReceiveStage = 'parsing' | 'verifying' | 'decrypting' | 'complete';
+
+export interface ProgressEvent<Stage extends string> {
+  readonly stage: Stage;
+  readonly current: number;
+  readonly total: number;
+}
+
+/** Awaited before the operation continues; an exception it throws propagates to the caller. */
+export type ProgressHandler<Stage extends string> = (event: ProgressEvent<Stage>) => void | Promise<void>;
+
+export async function report<Stage extends string>(
+  handler: ProgressHandler<Stage> | undefined,
+  stage: Stage,
+  current = 1,
+  total = 1,
+): Promise<void> {
+  if (handler !== undefined) await handler({ stage, current, total });
+}

@@ -1,0 +1,61 @@
+/**
+ * The compact form of an envelope: a COSE_Sign1 message (RFC 9052 §4.2), for
+ * MQTT and constrained links. Any COSE library can check its Ed25519
+ * signature; the payload of an encrypted version is its ciphertext.
+ *
+ *   const bytes = envelopeToCompact(envelope);   // 18([protected, unprotected, body, sig])
+ *   const back = envelopeFromCompact(bytes);     // throws on anything not canonical
+ *
+ * The unprotected map is empty, or carries only the ML-DSA-65 signature under
+ * "pqsig" (a signature cannot sign itself, so it cannot be protected).
+ */
+import type { CborMap, CborValue } from '../codec/cbor.js';
+import { xlinkError } from '../errors.js';
+import { decodeCoseSign1, encodeCoseSign1 } from './cose-sign1.js';
+import { checkEnvelopeParts, type Envelope } from './envelope.js';
+import { headerFromMap } from './header.js';
+
+const PQ_SIGNATURE_LABEL = 'pqsig';
+
+/** Header nesting is one map and the `sv` array inside the protected bytes: depth 2 below the message's array. */
+const COMPACT_MAX_DEPTH = 4;
+
+export function envelopeToCompact(envelope: Envelope): Uint8Array {
+  const unprotectedHeader = new Map<number | string, CborValue>();
+  if (envelope.pqSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, envelope.pqSignature);
+  return encodeCoseSign1({
+    protectedBytes: envelope.protectedBytes,
+    unprotectedHeader,
+    payload: envelope.body,
+    signature: envelope.signature,
+  });
+}
+
+/** Reads compact bytes; throws PARSE_FAILED:CBOR|COSE, ENVELOPE_INVALID:* and the header's codes. */
+export function envelopeFromCompact(bytes: Uint8Array, maxBytes: number): Envelope {
+  const message = decodeCoseSign1(bytes, { maxBytes, maxDepth: COMPACT_MAX_DEPTH });
+  const pqSignature = readUnprotected(message.unprotectedHeader);
+  return checkEnvelopeParts({
+    header: headerFromMap(message.protectedHeader),
+    protectedBytes: message.protectedBytes,
+    body: message.payload,
+    signature: message.signature,
+    ...(pqSignature === undefined ? {} : { pqSignature }),
+  });
+}
+
+function readUnprotected(map: CborMap): Uint8Array | undefined {
+  for (const key of map.keys()) {
+    if (key !== PQ_SIGNATURE_LABEL) {
+      throw xlinkError('ENVELOPE_INVALID:MALFORMED', `unknown unprotected header ${JSON.stringify(key)}`, {
+        field: String(key),
+      });
+    }
+  }
+  const value = map.get(PQ_SIGNATURE_LABEL);
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) {
+    throw xlinkError('ENVELOPE_INVALID:MALFORMED', '"pqsig" expected bytes', { field: PQ_SIGNATURE_LABEL });
+  }
+  return value;
+}

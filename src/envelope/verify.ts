@@ -1,0 +1,72 @@
+/**
+ * Checking an envelope's signatures against its sender's keys.
+ *
+ *   const checked = await verifyEnvelopeSignatures(envelope, { did, ed25519PublicKey, mlDsa65PublicKey }, crypto);
+ *   if (!checked.ok) checked.error.code; // VERIFICATION_FAILED:SIGNATURE_MISMATCH, …
+ *
+ * Rules: the Ed25519 signature always; the ML-DSA-65 one in v3, and in a
+ * signed-only envelope exactly when the sender has an ML-DSA-65 key (a missing
+ * one is DOWNGRADE_DETECTED:STRIPPED). Both must verify. Signatures are checked
+ * over the bytes of `envelopeSignedBytes`, never over a re-encoded object.
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import { attempt, type Result, xlinkError } from '../errors.js';
+import { type Envelope, envelopeSignedBytes } from './envelope.js';
+
+export interface EnvelopeSenderKeys {
+  readonly did: string;
+  readonly ed25519PublicKey: Uint8Array;
+  readonly mlDsa65PublicKey?: Uint8Array;
+}
+
+export async function verifyEnvelopeSignatures(
+  envelope: Envelope,
+  sender: EnvelopeSenderKeys,
+  crypto: CryptoProvider,
+): Promise<Result<void>> {
+  return attempt(async () => {
+    const { header, signature, pqSignature } = envelope;
+    if (header.from !== sender.did) {
+      throw xlinkError('INVALID_ARGUMENT', `the envelope is from ${header.from}, the keys belong to ${sender.did}`, {
+        field: 'sender',
+      });
+    }
+    const { mlDsa65PublicKey } = sender;
+    if (header.version === 'signed' && mlDsa65PublicKey !== undefined && pqSignature === undefined) {
+      throw xlinkError(
+        'DOWNGRADE_DETECTED:STRIPPED',
+        `${sender.did} signs with ML-DSA-65, but its signature is missing`,
+        {
+          field: 'pqsig',
+        },
+      );
+    }
+    const message = envelopeSignedBytes(envelope);
+    if (!(await crypto.ed25519Verify(sender.ed25519PublicKey, message, signature))) {
+      throw xlinkError(
+        'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
+        `the Ed25519 signature does not verify under ${sender.did}`,
+        {
+          field: 'sig',
+        },
+      );
+    }
+    if (pqSignature === undefined) return;
+    if (mlDsa65PublicKey === undefined) {
+      throw xlinkError(
+        'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH',
+        `${sender.did} has no ML-DSA-65 key to verify with`,
+        {
+          field: 'pqsig',
+        },
+      );
+    }
+    if (!(await crypto.mlDsa65Verify(mlDsa65PublicKey, message, pqSignature))) {
+      throw xlinkError(
+        'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH',
+        `the ML-DSA-65 signature does not verify under ${sender.did}'s key`,
+        { field: 'pqsig' },
+      );
+    }
+  });
+}

@@ -1,0 +1,246 @@
+/**
+ * A replay store in Redis, shared by every receiver process of one identity
+ * and surviving their restarts.
+ *
+ *   import Redis from 'ioredis';
+ *   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+ *   const store = new RedisNonceStore({ client: redis, ttlSeconds: 600, keyPrefix: 'nonce:' });
+ *
+ * A nonce is one key, `<prefix>n:<sender>:<32 hex digits>`, set with
+ * `SET key 1 PX ttl NX`: atomic, so two receivers racing on one nonce cannot
+ * both win. A sender's counter window is one key, `<prefix>c:<sender>`, holding
+ * `serializeCounterWindow` text without expiry, checked and updated by one Lua
+ * script (atomic on the server). Keys end with fixed-length hex or are in
+ * their own namespace, so no sender string can collide with another's key.
+ *
+ * Nonce TTL: at least 2 × windowMs + maxSkewMs. A receiver accepts an envelope
+ * dated up to windowMs ahead of its clock and keeps accepting it until windowMs
+ * after its date, so the nonce must outlive its SET by up to 2 × windowMs;
+ * maxSkewMs covers receivers whose clocks run apart (each judges the window by
+ * its own clock) and the Redis server's clock, which runs the TTL.
+ *
+ * Limits: the store does not own the client; `close` only stops this store.
+ * Redis errors fail closed (`REPLAY_STORE_UNAVAILABLE`, the cause in the
+ * message); configure the client to fail fast (ioredis queues commands while
+ * disconnected unless `maxRetriesPerRequest`/`enableOfflineQueue` say
+ * otherwise). Counter windows are only as durable as the server's persistence
+ * (AOF or RDB): a Redis that restarts empty has forgotten them.
+ */
+import { bytesToHex } from '../codec/bytes.js';
+import type { ErrorDetail, Result } from '../errors.js';
+import { err, errorDetail, ok, xlinkError } from '../errors.js';
+import { createCounterWindow, DEFAULT_COUNTER_WINDOW } from './counter-window.js';
+import {
+  closedError,
+  counterArgumentError,
+  DEFAULT_REPLAY_WINDOW_MS,
+  nonceArgumentError,
+  positiveInteger,
+} from './memory-nonce-store.js';
+import type { NonceStore } from './nonce-store.js';
+
+/**
+ * The few ioredis methods this store calls, so `src/` needs no Redis package:
+ * pass an ioredis `Redis` (or anything with these methods).
+ */
+export interface RedisClient {
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>;
+  script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+export interface RedisNonceStoreOptions {
+  readonly client: RedisClient;
+  /** Prepended to every key; default `xlink:replay:`. */
+  readonly keyPrefix?: string;
+  /** The receivers' timestamp window; default 30 000 ms. */
+  readonly windowMs?: number;
+  /** How far apart the receivers' and the Redis server's clocks may run; default 5 000 ms. */
+  readonly maxSkewMs?: number;
+  /** Nonce TTL in seconds, when longer than the minimum (2 × windowMs + maxSkewMs); shorter is refused. */
+  readonly ttlSeconds?: number;
+  /** Counter window in bits, a multiple of 32 up to 1024; default 64. */
+  readonly counterWindow?: number;
+}
+
+export const DEFAULT_KEY_PREFIX = 'xlink:replay:';
+export const DEFAULT_MAX_SKEW_MS = 5_000;
+
+/**
+ * KEYS[1] the sender's window; ARGV[1] the counter (decimal), ARGV[2] the window
+ * in 32-bit words. Returns 1 accepted, 0 seen, -1 below the window. The same
+ * algorithm and text format as counter-window.ts (a test compares the two); Lua
+ * numbers are doubles, exact for counters up to 2^53-1, and `%.0f` prints them
+ * whole where tostring would round to 14 digits.
+ */
+export const COUNTER_WINDOW_SCRIPT = `
+local c = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local size = n * 32
+local top = -1
+local w = {}
+local state = redis.call('GET', KEYS[1])
+if state then
+  local t, hex = string.match(state, '^(%d+):(%x*)$')
+  if not t or #hex % 8 ~= 0 then return redis.error_reply('xlink: malformed counter window at ' .. KEYS[1]) end
+  top = tonumber(t)
+  local saved = #hex / 8
+  for i = 1, n do
+    if i <= saved then w[i] = tonumber(string.sub(hex, i * 8 - 7, i * 8), 16) else w[i] = 4294967295 end
+  end
+else
+  for i = 1, n do w[i] = 0 end
+end
+if c > top then
+  local shift = c - top
+  if top < 0 or shift > size then
+    for i = 1, n do w[i] = 0 end
+  else
+    local words = math.floor(shift / 32)
+    local offset = shift % 32
+    for j = n, 1, -1 do
+      local from = j - words
+      local low = 0
+      if from >= 1 then low = w[from] end
+      local v = bit.lshift(low, offset)
+      if offset ~= 0 and from >= 2 then v = bit.bor(v, bit.rshift(w[from - 1], 32 - offset)) end
+      w[j] = v
+    end
+    local b = shift - 1
+    local k = math.floor(b / 32) + 1
+    w[k] = bit.bor(w[k], bit.lshift(1, b % 32))
+  end
+  top = c
+else
+  if c == top then return 0 end
+  local d = top - 1 - c
+  if d >= size then return -1 end
+  local k = math.floor(d / 32) + 1
+  local mask = bit.lshift(1, d % 32)
+  if bit.band(w[k], mask) ~= 0 then return 0 end
+  w[k] = bit.bor(w[k], mask)
+end
+local parts = {}
+for i = 1, n do parts[i] = bit.tohex(w[i], 8) end
+redis.call('SET', KEYS[1], string.format('%.0f', top) .. ':' .. table.concat(parts))
+return 1
+`;
+
+export class RedisNonceStore implements NonceStore {
+  readonly keyPrefix: string;
+  readonly windowMs: number;
+  /** The PX given to every nonce key. */
+  readonly nonceTtlMs: number;
+  readonly counterWindow: number;
+  private readonly client: RedisClient;
+  private scriptSha: Promise<string> | undefined;
+  private closed = false;
+
+  constructor(options: RedisNonceStoreOptions) {
+    if (options === null || typeof options !== 'object' || typeof options.client?.set !== 'function') {
+      throw xlinkError('INVALID_ARGUMENT', '"client" expected an ioredis client (set, script, evalsha)', {
+        field: 'client',
+      });
+    }
+    this.client = options.client;
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    if (typeof this.keyPrefix !== 'string') {
+      throw xlinkError('INVALID_ARGUMENT', '"keyPrefix" expected a string', { field: 'keyPrefix' });
+    }
+    this.windowMs = positiveInteger(options.windowMs, 'windowMs', DEFAULT_REPLAY_WINDOW_MS);
+    const skew = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+    if (!Number.isSafeInteger(skew) || skew < 0) {
+      throw xlinkError('INVALID_ARGUMENT', `"maxSkewMs" expected a safe integer >= 0, got ${String(skew)}`, {
+        field: 'maxSkewMs',
+      });
+    }
+    const minimum = 2 * this.windowMs + skew;
+    this.nonceTtlMs = minimum;
+    if (options.ttlSeconds !== undefined) {
+      const ttlMs = positiveInteger(options.ttlSeconds, 'ttlSeconds', 0) * 1000;
+      if (ttlMs < minimum) {
+        throw xlinkError(
+          'INVALID_ARGUMENT',
+          `"ttlSeconds" expected at least ${Math.ceil(minimum / 1000)} (2 × windowMs + maxSkewMs = ${minimum} ms), got ${options.ttlSeconds}`,
+          { field: 'ttlSeconds' },
+        );
+      }
+      this.nonceTtlMs = ttlMs;
+    }
+    this.counterWindow = options.counterWindow ?? DEFAULT_COUNTER_WINDOW;
+    createCounterWindow(this.counterWindow); // throws INVALID_ARGUMENT for a bad size
+  }
+
+  async reserveNonce(sender: string, nonce: Uint8Array, timestampMs: number): Promise<Result<void>> {
+    const refused = closedError(this.closed, 'RedisNonceStore') ?? nonceArgumentError(sender, nonce, timestampMs);
+    if (refused !== undefined) return err(refused);
+    const hex = bytesToHex(nonce);
+    let reply: 'OK' | null;
+    try {
+      reply = await this.client.set(`${this.keyPrefix}n:${sender}:${hex}`, '1', 'PX', this.nonceTtlMs, 'NX');
+    } catch (cause) {
+      return err(unavailable('SET', cause));
+    }
+    if (reply === 'OK') return ok(undefined);
+    return err(errorDetail('REPLAY_DETECTED', `nonce ${hex} was already used by ${sender}`));
+  }
+
+  async acceptCounter(sender: string, counter: number, timestampMs: number | undefined): Promise<Result<void>> {
+    const refused = closedError(this.closed, 'RedisNonceStore') ?? counterArgumentError(sender, counter, timestampMs);
+    if (refused !== undefined) return err(refused);
+    let reply: unknown;
+    try {
+      reply = await this.runCounterScript(`${this.keyPrefix}c:${sender}`, counter);
+    } catch (cause) {
+      return err(unavailable('EVALSHA', cause));
+    }
+    if (reply === 1) return ok(undefined);
+    if (reply === 0) {
+      return err(errorDetail('REPLAY_DETECTED:COUNTER', `counter ${counter} from ${sender} was already accepted`));
+    }
+    if (reply === -1) {
+      return err(
+        errorDetail(
+          'REPLAY_DETECTED:COUNTER',
+          `counter ${counter} from ${sender} is below the window (${this.counterWindow} counters under the highest accepted)`,
+        ),
+      );
+    }
+    return err(unavailable('EVALSHA', new Error(`unexpected reply ${String(reply)}`)));
+  }
+
+  /** Stops this store; the client stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private async runCounterScript(key: string, counter: number): Promise<unknown> {
+    const args = [key, counter.toString(), this.counterWindow / 32] as const;
+    this.scriptSha ??= this.loadScript();
+    try {
+      return await this.client.evalsha(await this.scriptSha, 1, ...args);
+    } catch (error) {
+      // Scripts live in the server's cache, which a restart or SCRIPT FLUSH empties: load once more.
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      this.scriptSha = this.loadScript();
+      return await this.client.evalsha(await this.scriptSha, 1, ...args);
+    }
+  }
+
+  private loadScript(): Promise<string> {
+    const loading = this.client.script('LOAD', COUNTER_WINDOW_SCRIPT).then((sha) => {
+      if (typeof sha !== 'string') throw new Error(`SCRIPT LOAD answered ${String(sha)}`);
+      return sha;
+    });
+    // A failed load is retried by the next call rather than cached.
+    loading.catch(() => {
+      if (this.scriptSha === loading) this.scriptSha = undefined;
+    });
+    return loading;
+  }
+}
+
+function unavailable(command: string, cause: unknown): ErrorDetail {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return errorDetail('REPLAY_STORE_UNAVAILABLE', `Redis ${command} failed: ${reason}`);
+}

@@ -1,0 +1,219 @@
+// The Agent's factories, negotiation table, progress stages, encodings and
+// counter mode. Attacks on the receive pipeline live in test/attacks/.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Agent, type AgentOptions } from '../../src/agent/agent.js';
+import { Agent as NodeAgent } from '../../src/agent/node/agent.js';
+import { createNobleCrypto } from '../../src/crypto/noble/index.js';
+import { createNodeCrypto } from '../../src/crypto/node/index.js';
+import { decodeEnvelope } from '../../src/envelope/decode.js';
+import { generateIdentity } from '../../src/identity/derive.js';
+import { createIdentityDocument } from '../../src/identity/document.js';
+import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
+import { CounterSequence } from '../../src/replay/counter-sequence.js';
+import { LoopbackTransport } from '../../src/transport/loopback.js';
+
+const crypto = createNodeCrypto();
+
+function world(): Pick<AgentOptions, 'registry' | 'transport' | 'crypto'> & { transport: LoopbackTransport } {
+  return { registry: new MemoryTrustRegistry({ crypto }), transport: new LoopbackTransport(), crypto };
+}
+
+/** A world whose agents pick their own default backend. */
+function bareWorld(): Pick<AgentOptions, 'registry' | 'transport'> {
+  return { registry: new MemoryTrustRegistry({ crypto }), transport: new LoopbackTransport() };
+}
+
+async function created(options: AgentOptions): Promise<Agent> {
+  const made = await Agent.create(options);
+  assert.ok(made.ok, made.ok ? '' : made.error.message);
+  return made.value;
+}
+
+test('negotiation follows the white paper table: v3↔v3 → v3, v3↔v2 → v2 (both directions)', async () => {
+  const shared = world();
+  const a = await created({ ...shared, postQuantumSig: true });
+  const b = await created({ ...shared, postQuantumSig: false });
+  const c = await created({ ...shared, postQuantumSig: true });
+  const pairs: [Agent, Agent, string][] = [
+    [a, c, 'v3'],
+    [a, b, 'v2'],
+    [b, a, 'v2'],
+  ];
+  for (const [from, to, version] of pairs) {
+    const sent = await from.send({ to: to.did, payload: { n: 1 } });
+    assert.ok(sent.ok);
+    const received = await to.receive(shared.transport.outbox.at(-1));
+    assert.ok(received.ok, received.ok ? '' : received.error.code);
+    assert.equal(received.value.version, version);
+    assert.equal(received.value.scope, 'default');
+  }
+});
+
+test('a v1-only peer (its document lists signed and v1) gets v1; one listing only signed cannot be encrypted to', async () => {
+  const shared = world();
+  const sender = await created({ ...shared, postQuantumSig: true });
+  for (const [versions, expected] of [
+    [['signed', 'v1'], 'v1'],
+    [['signed'], 'NEGOTIATION_FAILED:NO_COMMON_VERSION'],
+  ] as const) {
+    const peer = await generateIdentity({ crypto });
+    assert.ok(peer.ok);
+    const document = await createIdentityDocument(peer.value, { crypto, versions, sequence: 1, issuedAt: Date.now() });
+    assert.ok((await shared.registry.register({ document, scopes: ['*'] })).ok);
+    const sent = await sender.send({ to: peer.value.did, payload: 'hi' });
+    if (sent.ok) {
+      const decoded = decodeEnvelope(sent.value);
+      assert.ok(decoded.ok);
+      assert.equal(decoded.value.envelope.header.version, expected);
+    } else {
+      assert.equal(sent.error.code, expected);
+    }
+  }
+});
+
+test('sending to a DID that is not registered fails with DID_NOT_IN_REGISTRY and sends nothing', async () => {
+  const shared = world();
+  const sender = await created(shared);
+  const stranger = await generateIdentity({ crypto });
+  assert.ok(stranger.ok);
+  const sent = await sender.send({ to: stranger.value.did, payload: 1 });
+  assert.equal(sent.ok ? 'sent' : sent.error.code, 'DID_NOT_IN_REGISTRY');
+  assert.equal(shared.transport.outbox.length, 0);
+});
+
+test('progress stages arrive in order for send and receive', async () => {
+  const shared = world();
+  const alice = await created(shared);
+  const bob = await created(shared);
+  const stages: string[] = [];
+  await alice.send({
+    to: bob.did,
+    payload: {},
+    onProgress: (e) => void stages.push(`${e.stage} ${e.current}/${e.total}`),
+  });
+  await bob.receive(shared.transport.outbox[0], { onProgress: async (e) => void stages.push(e.stage) });
+  assert.deepEqual(stages, [
+    'resolving 1/1',
+    'encrypting 1/1',
+    'signing 1/1',
+    'sending 1/1',
+    'complete 1/1',
+    'parsing',
+    'verifying',
+    'decrypting',
+    'complete',
+  ]);
+});
+
+test('fromSeed gives the same DID on every boot and re-registers without error', async () => {
+  const shared = world();
+  const seed = crypto.randomBytes(32);
+  const first = await Agent.fromSeed(seed, shared);
+  const again = await Agent.fromSeed(seed, shared);
+  assert.ok(first.ok && again.ok);
+  assert.equal(first.value.did, again.value.did);
+  assert.equal((await shared.registry.list()).length, 1);
+  // Rebooting with post-quantum signatures turned on publishes a newer document listing v3.
+  const upgraded = await Agent.fromSeed(seed, { ...shared, postQuantumSig: true });
+  assert.ok(upgraded.ok);
+  const entry = await shared.registry.resolve(first.value.did);
+  assert.ok(entry.ok);
+  const peer = await created({ ...shared, postQuantumSig: true });
+  assert.ok((await peer.send({ to: first.value.did, payload: 1 })).ok);
+  const received = await upgraded.value.receive(shared.transport.outbox.at(-1));
+  assert.equal(received.ok ? received.value.version : received.error.code, 'v3');
+  const short = await Agent.fromSeed(seed.subarray(1), shared);
+  assert.equal(short.ok ? 'created' : short.error.code, 'IDENTITY_FAILED');
+});
+
+test('exportPKCS8 and importIdentity restore the same agent, which can still decrypt v2 and v3', async () => {
+  const shared = world();
+  const original = await created({ ...shared, postQuantumSig: true });
+  const restored = await Agent.importIdentity({ ...shared, postQuantumSig: true, pkcs8: await original.exportPKCS8() });
+  assert.ok(restored.ok);
+  assert.equal(restored.value.did, original.did);
+  const peer = await created({ ...shared, postQuantumSig: true });
+  await peer.send({ to: original.did, payload: { restored: true } });
+  const received = await restored.value.receive(shared.transport.outbox.at(-1));
+  assert.ok(received.ok);
+  assert.deepEqual(received.value.payload, { restored: true });
+  const broken = await Agent.importIdentity({
+    ...shared,
+    pkcs8: { ...(await original.exportPKCS8()), ed25519: new Uint8Array(48) },
+  });
+  assert.equal(broken.ok ? 'imported' : broken.error.code, 'IDENTITY_FAILED');
+});
+
+test('quickstart needs nothing; the Node Agent defaults to node:crypto, the portable one to noble', async () => {
+  const lone = await Agent.quickstart();
+  assert.match(lone.did, /^did:key:z6Mk/);
+  assert.ok(lone.transport instanceof LoopbackTransport);
+  assert.equal(lone.crypto.name, 'noble');
+  const nodeAgent = await NodeAgent.quickstart();
+  assert.equal(nodeAgent.crypto.name, 'node');
+  for (const made of [
+    await NodeAgent.create(bareWorld()),
+    await NodeAgent.fromSeed(crypto.randomBytes(32), bareWorld()),
+    await NodeAgent.importIdentity({ ...bareWorld(), pkcs8: await lone.exportPKCS8() }),
+  ]) {
+    assert.equal(made.ok ? made.value.crypto.name : made.error.code, 'node');
+  }
+});
+
+test('compact encoding: send hands COSE_Sign1 bytes to the transport and receive accepts them', async () => {
+  const shared = world();
+  const sensor = await created({ ...shared, encoding: 'compact' });
+  const gateway = await created(shared);
+  const sent = await sensor.send({ to: gateway.did, payload: [1, 2, 3], scope: 'telemetry' });
+  assert.ok(sent.ok && sent.value instanceof Uint8Array);
+  assert.equal(sent.value[0], 0xd2); // CBOR tag 18
+  const received = await gateway.receive(shared.transport.outbox[0]);
+  assert.ok(received.ok);
+  assert.deepEqual(received.value.payload, [1, 2, 3]);
+});
+
+test('counter mode: envelopes carry the sender counter, and the receiver refuses a reused one', async () => {
+  const shared = world();
+  let persisted: number | undefined;
+  const counter = new CounterSequence({
+    load: async () => persisted,
+    save: async (value) => {
+      persisted = value;
+    },
+  });
+  const device = await created({ ...shared, counter });
+  const gateway = await created(shared);
+  for (const n of [0, 1, 2]) {
+    const sent = await device.send({ to: gateway.did, payload: n });
+    assert.ok(sent.ok && !(sent.value instanceof Uint8Array));
+    assert.equal(sent.value.ctr, n);
+    assert.equal(sent.value.nonce, undefined);
+    assert.ok((await gateway.receive(sent.value)).ok);
+  }
+  const replayed = await gateway.receive(shared.transport.outbox[1]);
+  assert.equal(replayed.ok ? 'accepted' : replayed.error.code, 'REPLAY_DETECTED:COUNTER');
+});
+
+test('a payload without a JSON form is refused before anything is sent', async () => {
+  const shared = world();
+  const alice = await created(shared);
+  const bob = await created(shared);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const payload of [undefined, cyclic, 10n]) {
+    const sent = await alice.send({ to: bob.did, payload });
+    assert.equal(sent.ok ? 'sent' : sent.error.code, 'INVALID_ARGUMENT');
+  }
+  assert.equal(shared.transport.outbox.length, 0);
+});
+
+test('backends interoperate through the Agent: a noble sender, a node receiver, v3', async () => {
+  const registry = new MemoryTrustRegistry({ crypto });
+  const transport = new LoopbackTransport();
+  const noble = await created({ registry, transport, crypto: createNobleCrypto(), postQuantumSig: true });
+  const native = await created({ registry, transport, crypto, postQuantumSig: true });
+  await noble.send({ to: native.did, payload: 'x' });
+  const received = await native.receive(transport.outbox[0]);
+  assert.equal(received.ok ? received.value.version : received.error.code, 'v3');
+});

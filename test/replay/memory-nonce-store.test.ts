@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isXlinkError } from '../../src/errors.js';
+import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';
+import { assertCode, assertOk, randomNonce, runNonceStoreContract } from './nonce-store-contract.js';
+
+const START = 1_700_000_000_000;
+const SENDER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+
+function virtualClock(start = START): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+runNonceStoreContract(
+  'MemoryNonceStore',
+  async (options) => {
+    const clock = virtualClock();
+    return { store: new MemoryNonceStore({ ...options, clock }), now: clock.now, advance: clock.advance };
+  },
+  { injectedClock: true, clocklessCounters: false },
+);
+
+describe('MemoryNonceStore: restarts', () => {
+  it('refuses envelopes dated before its start with REPLAY_DETECTED:BEFORE_START', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock });
+    assert.equal(store.startedAt, START);
+    assertCode(await store.reserveNonce(SENDER, randomNonce(), START - 1), 'REPLAY_DETECTED:BEFORE_START', 'nonce');
+    assertCode(await store.acceptCounter(SENDER, 0, START - 1), 'REPLAY_DETECTED:BEFORE_START', 'counter');
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), START), 'nonce dated at the start');
+    assertOk(await store.acceptCounter(SENDER, 0, START), 'counter dated at the start');
+  });
+
+  it('refuses a counter without a timestamp with REPLAY_DETECTED:UNVERIFIABLE, keeping the window unchanged', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock });
+    assertCode(await store.acceptCounter(SENDER, 5, undefined), 'REPLAY_DETECTED:UNVERIFIABLE');
+    assertOk(await store.acceptCounter(SENDER, 5, clock.now()), 'counter 5 was not recorded by the refusal');
+  });
+
+  it('a new store after a restart refuses a replay of an envelope the old one accepted', async () => {
+    const clock = virtualClock();
+    const before = new MemoryNonceStore({ clock });
+    const nonce = randomNonce();
+    const ts = clock.now();
+    assertOk(await before.reserveNonce(SENDER, nonce, ts));
+    assertOk(await before.acceptCounter(SENDER, 9, ts));
+    await before.close();
+    clock.advance(1000); // the process restarts a second later, inside the envelope's window
+    const after = new MemoryNonceStore({ clock });
+    assertCode(await after.reserveNonce(SENDER, nonce, ts), 'REPLAY_DETECTED:BEFORE_START');
+    assertCode(await after.acceptCounter(SENDER, 9, ts), 'REPLAY_DETECTED:BEFORE_START');
+  });
+});
+
+describe('MemoryNonceStore: bounded memory', () => {
+  it('when full of unexpired nonces refuses with REPLAY_STORE_FULL and forgets none', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, maxEntries: 3, windowMs: 1000 });
+    const held = [randomNonce(), randomNonce(), randomNonce()];
+    for (const nonce of held) assertOk(await store.reserveNonce(SENDER, nonce, clock.now()));
+    clock.advance(1000); // all three still live (expiry is ts + window, inclusive)
+    assertCode(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'REPLAY_STORE_FULL');
+    for (const nonce of held) assertCode(await store.reserveNonce(SENDER, nonce, START), 'REPLAY_DETECTED');
+    clock.advance(1);
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'room once they expired');
+    // The call purged two expired entries on its way in; the third goes on a later call.
+    assert.equal(store.size, 2);
+  });
+
+  it('sweeps expired entries that arrived out of order when full', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, maxEntries: 3, windowMs: 1000 });
+    // Inserted first but expiring last, it shields the two behind it from the per-call purge.
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now() + 900));
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()));
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()));
+    clock.advance(1001);
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'the sweep made room');
+    assert.equal(store.size, 2);
+  });
+
+  it('purges expired nonces a few per call, without a timer', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, windowMs: 1000 });
+    for (let i = 0; i < 1000; i++) assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()));
+    clock.advance(1001);
+    for (let i = 0; i < 500; i++) assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()));
+    // Each call purged two expired entries ahead of adding its own.
+    assert.equal(store.size, 500);
+  });
+
+  it('purging the expired first use of a nonce does not forget its second use', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, windowMs: 1000 });
+    const reused = randomNonce();
+    // Dated a window ahead, this entry stays live longest and holds back the per-call purge behind it.
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), START + 1000));
+    assertOk(await store.reserveNonce(SENDER, reused, START));
+    clock.advance(1001);
+    const second = clock.now();
+    assertOk(await store.reserveNonce(SENDER, reused, second), 'a new envelope may reuse an expired nonce');
+    clock.advance(1000); // the first two entries have expired; the second use of `reused` has not
+    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'this call purges the two');
+    assertCode(await store.reserveNonce(SENDER, reused, second), 'REPLAY_DETECTED', 'second use still remembered');
+  });
+
+  it('holds counter windows for at most maxSenders senders and drops none', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, maxSenders: 2 });
+    assertOk(await store.acceptCounter('a', 1, clock.now()));
+    assertOk(await store.acceptCounter('b', 1, clock.now()));
+    assertCode(await store.acceptCounter('c', 1, clock.now()), 'REPLAY_STORE_FULL');
+    assertCode(await store.acceptCounter('a', 1, clock.now()), 'REPLAY_DETECTED:COUNTER', 'a is remembered');
+    assertOk(await store.acceptCounter('b', 2, clock.now()), 'known senders go on');
+  });
+});
+
+describe('MemoryNonceStore: options', () => {
+  it('refuses bad options with INVALID_ARGUMENT naming the field', () => {
+    const cases: [object, string][] = [
+      [{ windowMs: 0 }, 'windowMs'],
+      [{ windowMs: 1.5 }, 'windowMs'],
+      [{ maxEntries: -1 }, 'maxEntries'],
+      [{ maxSenders: Number.NaN }, 'maxSenders'],
+      [{ counterWindow: 48 }, 'counterWindow'],
+      [{ counterWindow: 2048 }, 'counterWindow'],
+    ];
+    for (const [options, field] of cases) {
+      assert.throws(
+        () => new MemoryNonceStore(options),
+        (error) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT' && error.field === field,
+        JSON.stringify(options),
+      );
+    }
+  });
+
+  it('uses a 30 s window by default', async () => {
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock });
+    assert.equal(store.windowMs, 30_000);
+    clock.advance(30_001);
+    assertCode(await store.reserveNonce(SENDER, randomNonce(), START), 'TIMESTAMP_EXPIRED');
+  });
+});
