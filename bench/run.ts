@@ -18,8 +18,10 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
+import { protocolSuite } from './protocol.js';
+import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [cryptoSuite];
+export const SUITES: readonly Suite[] = [cryptoSuite, protocolSuite, replaySuite];
 
 export interface Options {
   readonly config: BenchConfig;

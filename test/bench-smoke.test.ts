@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
+import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { parseOptions, replaceSection } from '../bench/run.js';
 
 const OPS = /^\d[\d,]*(\.\d+)?$/;
@@ -90,6 +91,86 @@ describe('crypto benchmark suite', () => {
       markdown,
       new RegExp(String.raw`^- Per-call key import: .* in [\d.]+ \S+ .*, ${share} of the node backend's`, 'm'),
     );
+  });
+});
+
+/** The cells of every table row in one Markdown block, header and rule included. */
+function tableCells(block: string): string[][] {
+  return block
+    .split('\n')
+    .filter((line) => line.startsWith('| '))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
+}
+
+describe('protocol benchmark suite', () => {
+  let blocks: string[] = [];
+  const MS = /^\d+(\.\d+)?$/;
+
+  it('runs every version and size on both backends with a 5 ms budget and one round', async () => {
+    blocks = (await protocolSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 })).split('\n\n');
+    assert.deepEqual(tableCells(blocks[0] ?? '')[0], [
+      'Version',
+      'Payload',
+      'node ms/roundtrip',
+      'noble ms/roundtrip',
+      'noble/node',
+    ]);
+  });
+
+  it('prints one row per version and size, in order, with positive times and ratio', () => {
+    const rows = tableCells(blocks[0] ?? '').slice(2);
+    assert.deepEqual(
+      rows.map((cells) => [cells[0], cells[1]]),
+      PROTOCOL_ROWS.map(([version, size]) => [version, size]),
+    );
+    assert.equal(rows.length, 16);
+    for (const [version, size, node = '', noble = '', ratio = ''] of rows) {
+      assert.match(node, MS, `${version} ${size}`);
+      assert.match(noble, MS, `${version} ${size}`);
+      positive(node);
+      positive(noble);
+      positive((ratio.match(/^×(\d+(?:\.\d+)?)$/) ?? assert.fail(`"${ratio}" in ${version} ${size}`))[1] ?? '');
+    }
+  });
+
+  it("holds v3, v2, v1 and signed-only against the white paper's roundtrip figures", () => {
+    const rows = tableCells(blocks.find((block) => block.startsWith('| White paper row')) ?? '').slice(2);
+    assert.deepEqual(
+      rows.map((cells) => [cells[1], cells[2]]),
+      [
+        ['~29ms', 'v3'],
+        ['~9ms', 'v2'],
+        ['~9ms', 'v1'],
+        ['~9ms', 'signed'],
+        ['1.9ms', 'v1'],
+      ],
+    );
+    const factor = String.raw`(\d+(\.\d+)?× (below|above)|\d+(\.\d+)?% (below|above))`;
+    for (const cells of rows) {
+      assert.match(cells[5] ?? '', new RegExp(`^node ${factor}, noble ${factor} the paper's figure\\. `));
+    }
+  });
+
+  it('gives the envelope overhead of every version in both encodings, compact the smaller', () => {
+    const rows = tableCells(blocks.find((block) => block.startsWith('| Version | JSON text')) ?? '').slice(2);
+    assert.deepEqual(
+      rows.map((cells) => cells[0]),
+      PROTOCOL_VERSIONS,
+    );
+    const json = rows.map((cells) => positive(cells[1] ?? ''));
+    const compact = rows.map((cells) => positive(cells[2] ?? ''));
+    for (let i = 0; i < rows.length; i++) {
+      assert.ok((json[i] as number) > (compact[i] as number), `${rows[i]?.[0]}: base64url makes JSON larger`);
+    }
+    // Each version adds fields to the previous one: an IV and ephemeral key, a KEM ciphertext, an ML-DSA signature.
+    for (let i = 1; i < rows.length; i++) assert.ok((compact[i] as number) > (compact[i - 1] as number));
+    assert.match(rows[1]?.[3] ?? '', /^~128 bytes/);
+    assert.match(rows[3]?.[3] ?? '', /^~6,340 bytes/);
   });
 });
 
