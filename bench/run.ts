@@ -2,7 +2,7 @@
  * Benchmark entry: runs the suites, prints each one's Markdown with the
  * machine it ran on, and with --write refreshes its section of BENCHMARKS.md.
  *
- *   npm run bench                       # every suite, about 1.5 minutes
+ *   npm run bench                       # every suite, about 3 minutes
  *   npm run bench -- --quick            # smoke run: 25 ms per case, one round
  *   npm run bench -- --write            # also rewrite the marked sections of BENCHMARKS.md
  *   npm run bench -- --suite crypto     # one suite only (repeatable)

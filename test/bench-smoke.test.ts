@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
+import { replaySuite } from '../bench/replay.js';
 import { parseOptions, replaceSection } from '../bench/run.js';
 
 const OPS = /^\d[\d,]*(\.\d+)?$/;
@@ -209,5 +210,21 @@ describe('bench/run.ts', () => {
     );
     assert.throws(() => parseOptions(['--fast'], {}), /unknown argument "--fast"/);
     assert.throws(() => parseOptions(['--suite', 'nope'], {}), /unknown suite nope; known: crypto/);
+  });
+});
+
+describe('replay benchmark suite', () => {
+  it('times every store with a 5 ms budget, each row positive, and holds the memory store against <0.1 ms', async () => {
+    const markdown = await replaySuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
+    const rows = tableCells(markdown).slice(2);
+    const operations = rows.map((cells) => cells[0] ?? '');
+    for (const store of ['Counter window alone', 'MemoryNonceStore', 'FileNonceStore']) {
+      assert.ok(
+        operations.some((operation) => operation.startsWith(store)),
+        `${store} row missing`,
+      );
+    }
+    for (const cells of rows) positive((cells[1] ?? '').replaceAll(',', ''));
+    assert.match(markdown, /"Nonce check \(memory\) <0\.1ms".*: (holds|does not hold)\./);
   });
 });

@@ -24,13 +24,8 @@ export {
   serializeCounterWindow,
 } from './counter-window.js';
 export type { MemoryNonceStoreOptions } from './memory-nonce-store.js';
-export {
-  DEFAULT_MAX_ENTRIES,
-  DEFAULT_MAX_SENDERS,
-  DEFAULT_REPLAY_WINDOW_MS,
-  MemoryNonceStore,
-} from './memory-nonce-store.js';
-// NONCE_LENGTH is exported by xlink/envelope, beside the header it sizes.
+export { MemoryNonceStore } from './memory-nonce-store.js';
 export type { NonceStore } from './nonce-store.js';
 export type { RedisClient, RedisNonceStoreOptions } from './redis-nonce-store.js';
 export { DEFAULT_KEY_PREFIX, DEFAULT_MAX_SKEW_MS, RedisNonceStore } from './redis-nonce-store.js';
+export { DEFAULT_MAX_ENTRIES, DEFAULT_MAX_SENDERS, DEFAULT_REPLAY_WINDOW_MS } from './replay-tables.js';

@@ -18,9 +18,6 @@
  */
 import type { Result } from '../errors.js';
 
-/** Length of an envelope nonce. */
-export const NONCE_LENGTH = 16;
-
 export interface NonceStore {
   /**
    * Remembers (sender, nonce). `ok` the first time; `REPLAY_DETECTED` when seen

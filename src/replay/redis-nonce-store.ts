@@ -30,14 +30,14 @@ import { bytesToHex } from '../codec/bytes.js';
 import type { ErrorDetail, Result } from '../errors.js';
 import { err, errorDetail, ok, xlinkError } from '../errors.js';
 import { createCounterWindow, DEFAULT_COUNTER_WINDOW } from './counter-window.js';
+import type { NonceStore } from './nonce-store.js';
 import {
   closedError,
   counterArgumentError,
   DEFAULT_REPLAY_WINDOW_MS,
   nonceArgumentError,
   positiveInteger,
-} from './memory-nonce-store.js';
-import type { NonceStore } from './nonce-store.js';
+} from './replay-tables.js';
 
 /**
  * The few ioredis methods this store calls, so `src/` needs no Redis package:

@@ -50,7 +50,7 @@ import { assertCryptoProvider } from '../../identity/derive.js';
 import type { SignedIdentityDocument } from '../../identity/document.js';
 import { identityDocumentFromJson, identityDocumentToJson } from '../../identity/document.js';
 import { type Clock, systemClock } from '../../platform.js';
-import { type RegistryChange, TrustRegistryCore } from '../memory-trust-registry.js';
+import { type RegistryChange, TrustRegistryCore } from '../registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from '../trust-registry.js';
 
 export interface RegistryLoadReport {

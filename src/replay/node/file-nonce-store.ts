@@ -40,6 +40,7 @@ import {
   parseCounterWindow,
   serializeCounterWindow,
 } from '../counter-window.js';
+import type { NonceStore } from '../nonce-store.js';
 import {
   CounterTable,
   closedError,
@@ -56,8 +57,7 @@ import {
   positiveInteger,
   senderOfKey,
   timestampOutsideWindow,
-} from '../memory-nonce-store.js';
-import type { NonceStore } from '../nonce-store.js';
+} from '../replay-tables.js';
 import { syncDirectory, writeFileDurably } from './file-counter-storage.js';
 
 export interface FileNonceStoreOptions {

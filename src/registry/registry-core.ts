@@ -1,0 +1,419 @@
+/**
+ * The engine both trust registries share (not part of the public API): it
+ * validates a change fully, hands it to a `persist` hook (the file registry's
+ * append + fsync; nothing for the memory registry), and applies it in memory
+ * only once that resolved, one change at a time in call order.
+ *
+ *   const core = new TrustRegistryCore({ crypto, clock, persist: async (change) => appendLine(change) });
+ *   await core.register({ document, scopes: ['telemetry'] });
+ */
+import { decodeCbor } from '../codec/cbor.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { attempt, isXlinkError, type Result, toXlinkError, xlinkError } from '../errors.js';
+import { assertCryptoProvider } from '../identity/derive.js';
+import { parseDid } from '../identity/did.js';
+import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
+import type { Clock } from '../platform.js';
+import { assertRegisteredScopes } from './scope.js';
+import type { RegisterInput, Revocation, TrustRegistryEntry } from './trust-registry.js';
+
+/** Longer strings are refused before any lookup; an Ed25519 did:key is 56 characters. */
+export const MAX_DID_LENGTH = 256;
+/** Longest entry name, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 256;
+/** Longest revocation reason, in UTF-16 code units. */
+export const MAX_REASON_LENGTH = 1024;
+
+/** One change to a registry: what the core applies and the file registry logs, one JSONL record each. */
+export type RegistryChange =
+  | {
+      readonly op: 'register';
+      readonly did: string;
+      readonly document: SignedIdentityDocument;
+      readonly scopes: readonly string[];
+      readonly name?: string;
+      readonly at: number;
+    }
+  | { readonly op: 'document'; readonly did: string; readonly document: SignedIdentityDocument; readonly at: number }
+  | { readonly op: 'scopes'; readonly did: string; readonly scopes: readonly string[]; readonly at: number }
+  | { readonly op: 'revoke'; readonly did: string; readonly at: number; readonly reason: string };
+
+export interface TrustRegistryCoreOptions {
+  readonly crypto: CryptoProvider;
+  readonly clock: Clock;
+  /** Makes a validated change durable; it is applied in memory only if this resolves. Called one change at a time. */
+  readonly persist: (change: RegistryChange) => Promise<void>;
+}
+
+interface Slot {
+  readonly did: string;
+  readonly name: string | undefined;
+  readonly registeredAt: number;
+  document: SignedIdentityDocument;
+  /** The document's sequence, known without verifying it (a replayed file is not re-verified). */
+  sequence: number;
+  /** The verified content of `document`, once something verified it. */
+  verified: IdentityDocument | undefined;
+  scopes: readonly string[];
+  revoked: Revocation | undefined;
+}
+
+/** The registry engine shared by MemoryTrustRegistry and FileTrustRegistry; not part of the public API. */
+export class TrustRegistryCore {
+  readonly #crypto: CryptoProvider;
+  readonly #clock: Clock;
+  readonly #persist: (change: RegistryChange) => Promise<void>;
+  /** Insertion order is registration order. */
+  readonly #slots = new Map<string, Slot>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: TrustRegistryCoreOptions) {
+    assertCryptoProvider(options.crypto);
+    this.#crypto = options.crypto;
+    this.#clock = options.clock;
+    this.#persist = options.persist;
+  }
+
+  /** Number of entries, revoked ones included. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /**
+   * Runs `task` after every task queued before it, so a change is validated
+   * against the state it will be applied to, and compaction never interleaves
+   * with an append.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  register(input: RegisterInput): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      if (typeof input !== 'object' || input === null) {
+        throw xlinkError('INVALID_ARGUMENT', `"input" expected { document, scopes, name? }, got ${typeOf(input)}`, {
+          field: 'input',
+        });
+      }
+      const scopes = ownScopes(input.scopes);
+      const name = input.name;
+      if (name !== undefined) assertText(name, 'name', MAX_NAME_LENGTH);
+      // Verify our own copy: the caller's bytes could change while we await.
+      const document = ownDocument(input.document);
+      const verified = unwrap(await verifyIdentityDocument(document, { crypto: this.#crypto }));
+      return this.exclusive(async () => {
+        if (this.#slots.has(verified.did)) {
+          const revoked = this.#slots.get(verified.did)?.revoked === undefined ? '' : ' (revoked)';
+          throw xlinkError(
+            'REGISTRATION_FAILED:ALREADY_REGISTERED',
+            `${verified.did} is already registered${revoked}`,
+            {
+              field: 'document',
+            },
+          );
+        }
+        const at = this.#now();
+        const change: RegistryChange =
+          name === undefined
+            ? { op: 'register', did: verified.did, document, scopes, at }
+            : { op: 'register', did: verified.did, document, scopes, name, at };
+        await this.#persist(change);
+        return this.#apply(change, verified);
+      });
+    });
+  }
+
+  updateDocument(document: SignedIdentityDocument): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      const own = ownDocument(document);
+      return this.exclusive(async () => {
+        // The body names the entry; verification below proves the DID signed it.
+        const { did } = peekDocument(own);
+        const slot = this.#live(did);
+        const previous = await this.#verifiedDocumentOf(slot);
+        const verified = unwrap(await verifyIdentityDocument(own, { crypto: this.#crypto, previous }));
+        const change: RegistryChange = { op: 'document', did, document: own, at: this.#now() };
+        await this.#persist(change);
+        return this.#apply(change, verified);
+      });
+    });
+  }
+
+  setScopes(did: string, scopes: readonly string[]): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      assertDid(did);
+      const own = ownScopes(scopes);
+      return this.exclusive(async () => {
+        this.#existing(did);
+        const change: RegistryChange = { op: 'scopes', did, scopes: own, at: this.#now() };
+        await this.#persist(change);
+        return this.#apply(change, undefined);
+      });
+    });
+  }
+
+  revoke(
+    did: string,
+    revocation: { readonly reason: string; readonly at?: number },
+  ): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      assertDid(did);
+      if (typeof revocation !== 'object' || revocation === null) {
+        throw xlinkError('INVALID_ARGUMENT', `"revocation" expected { reason, at? }, got ${typeOf(revocation)}`, {
+          field: 'revocation',
+        });
+      }
+      const { reason, at } = revocation;
+      assertText(reason, 'revocation.reason', MAX_REASON_LENGTH);
+      if (at !== undefined) assertTimestamp(at, 'revocation.at');
+      return this.exclusive(async () => {
+        const slot = this.#existing(did);
+        // The first revocation is the one an audit needs; a second one changes nothing.
+        if (slot.revoked !== undefined) return snapshot(slot);
+        const change: RegistryChange = { op: 'revoke', did, at: at ?? this.#now(), reason };
+        await this.#persist(change);
+        return this.#apply(change, undefined);
+      });
+    });
+  }
+
+  resolve(did: string): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      assertDid(did);
+      return snapshot(this.#existing(did));
+    });
+  }
+
+  list(): TrustRegistryEntry[] {
+    return Array.from(this.#slots.values(), snapshot);
+  }
+
+  /**
+   * Applies a change read back from storage: every field and state rule is
+   * checked as for a live change, but signatures are not re-verified (users
+   * of an entry verify its document). Throws REGISTRY_CORRUPT naming the rule broken.
+   */
+  restore(change: RegistryChange): void {
+    const corrupt = (message: string): Error => xlinkError('REGISTRY_CORRUPT', message);
+    try {
+      if (!parseDid(change.did).ok) throw corrupt(`"did" is not an Ed25519 did:key`);
+      assertTimestamp(change.at, 'at');
+      const slot = this.#slots.get(change.did);
+      if (change.op === 'register') {
+        if (slot !== undefined) throw corrupt(`${change.did} is registered twice`);
+        assertRegisteredScopes(change.scopes);
+        if (change.name !== undefined) assertText(change.name, 'name', MAX_NAME_LENGTH);
+      } else if (slot === undefined) {
+        throw corrupt(`"${change.op}" for ${change.did}, which is not registered`);
+      } else if (change.op === 'scopes') {
+        assertRegisteredScopes(change.scopes);
+      } else if (slot.revoked !== undefined) {
+        throw corrupt(`"${change.op}" for ${change.did}, which is already revoked`);
+      } else if (change.op === 'revoke') {
+        assertText(change.reason, 'reason', MAX_REASON_LENGTH);
+      }
+      if (change.op === 'register' || change.op === 'document') {
+        const { did, sequence } = peekDocument(change.document);
+        if (did !== change.did) throw corrupt(`the document belongs to ${did}, not to ${change.did}`);
+        if (slot !== undefined && !(sequence > slot.sequence)) {
+          throw corrupt(`document sequence ${sequence} is not larger than the previous ${slot.sequence}`);
+        }
+      }
+    } catch (error) {
+      if (isXlinkError(error) && error.fullCode !== 'REGISTRY_CORRUPT') {
+        throw xlinkError('REGISTRY_CORRUPT', error.message, { cause: error });
+      }
+      throw error;
+    }
+    this.#apply(change, undefined);
+  }
+
+  /** The current state as the fewest changes that rebuild it: a register per entry, then its revocation. */
+  changes(): RegistryChange[] {
+    const changes: RegistryChange[] = [];
+    for (const slot of this.#slots.values()) {
+      const { did, document, scopes, name, registeredAt: at } = slot;
+      changes.push(
+        name === undefined
+          ? { op: 'register', did, document, scopes, at }
+          : { op: 'register', did, document, scopes, name, at },
+      );
+      if (slot.revoked !== undefined) changes.push({ op: 'revoke', did, ...slot.revoked });
+    }
+    return changes;
+  }
+
+  #now(): number {
+    const now = this.#clock.now();
+    assertTimestamp(now, 'clock.now()');
+    return now;
+  }
+
+  #existing(did: string): Slot {
+    const slot = this.#slots.get(did);
+    if (slot !== undefined) return slot;
+    throw xlinkError('DID_NOT_IN_REGISTRY', `${did} is not in the trust registry`, { field: 'did' });
+  }
+
+  #live(did: string): Slot {
+    const slot = this.#existing(did);
+    if (slot.revoked === undefined) return slot;
+    throw xlinkError('VERIFICATION_FAILED:REVOKED', `${did} was revoked; its document cannot be replaced`, {
+      field: 'did',
+    });
+  }
+
+  /** The stored document, verified once (entries restored from a file were not). */
+  async #verifiedDocumentOf(slot: Slot): Promise<IdentityDocument> {
+    if (slot.verified !== undefined) return slot.verified;
+    const checked = await verifyIdentityDocument(slot.document, { crypto: this.#crypto, did: slot.did });
+    if (!checked.ok) {
+      throw xlinkError(
+        'REGISTRY_CORRUPT',
+        `the stored document of ${slot.did} does not verify (${checked.error.code}: ${checked.error.message})`,
+      );
+    }
+    slot.verified = checked.value;
+    return checked.value;
+  }
+
+  #apply(change: RegistryChange, verified: IdentityDocument | undefined): TrustRegistryEntry {
+    if (change.op === 'register') {
+      const slot: Slot = {
+        did: change.did,
+        name: change.name,
+        registeredAt: change.at,
+        document: change.document,
+        sequence: verified?.sequence ?? peekDocument(change.document).sequence,
+        verified,
+        scopes: Object.freeze([...change.scopes]),
+        revoked: undefined,
+      };
+      this.#slots.set(change.did, slot);
+      return snapshot(slot);
+    }
+    const slot = this.#existing(change.did);
+    if (change.op === 'document') {
+      slot.document = change.document;
+      slot.sequence = verified?.sequence ?? peekDocument(change.document).sequence;
+      slot.verified = verified;
+    } else if (change.op === 'scopes') {
+      slot.scopes = Object.freeze([...change.scopes]);
+    } else {
+      slot.revoked = Object.freeze({ at: change.at, reason: change.reason });
+    }
+    return snapshot(slot);
+  }
+}
+
+/**
+ * The DID and sequence a document's body states, without verifying it. Uses
+ * the decoding limits of verifyIdentityDocument; IDENTITY_DOCUMENT_INVALID:MALFORMED otherwise.
+ */
+export function peekDocument(document: SignedIdentityDocument): { did: string; sequence: number } {
+  const malformed = (message: string): Error =>
+    xlinkError('IDENTITY_DOCUMENT_INVALID:MALFORMED', message, { field: 'document' });
+  const body = (document as { body?: unknown } | null)?.body;
+  if (!(body instanceof Uint8Array)) throw malformed('"body" expected Uint8Array');
+  let map: unknown;
+  try {
+    map = decodeCbor(body, { maxBytes: 4096, maxDepth: 2, maxItems: 32 });
+  } catch (cause) {
+    throw xlinkError(
+      'IDENTITY_DOCUMENT_INVALID:MALFORMED',
+      `body is not deterministic CBOR: ${(cause as Error).message}`,
+      {
+        field: 'document',
+        cause,
+      },
+    );
+  }
+  if (!(map instanceof Map)) throw malformed('body expected a CBOR map');
+  const did: unknown = map.get('did');
+  const sequence: unknown = map.get('sequence');
+  if (typeof did !== 'string') throw malformed('body "did" expected a text string');
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) {
+    throw malformed('body "sequence" expected an unsigned integer');
+  }
+  return { did, sequence };
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw toXlinkError(result.error);
+}
+
+/** A frozen entry with fresh copies of the bytes (typed arrays cannot be frozen). */
+function snapshot(slot: Slot): TrustRegistryEntry {
+  const entry = {
+    did: slot.did,
+    ...(slot.name === undefined ? {} : { name: slot.name }),
+    document: copyDocument(slot.document),
+    scopes: slot.scopes,
+    registeredAt: slot.registeredAt,
+    ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
+  };
+  return Object.freeze(entry);
+}
+
+function copyDocument(document: SignedIdentityDocument): SignedIdentityDocument {
+  const { body, signature, mlDsaSignature } = document;
+  const copy = { body: new Uint8Array(body), signature: new Uint8Array(signature) };
+  return Object.freeze(
+    mlDsaSignature === undefined ? copy : { ...copy, mlDsaSignature: new Uint8Array(mlDsaSignature) },
+  );
+}
+
+/**
+ * The registry's own copy of a caller's document, made before verification.
+ * `new Uint8Array(x)` copies even a Buffer (whose slice() would share memory);
+ * anything malformed passes through for verifyIdentityDocument to name.
+ */
+function ownDocument(document: unknown): SignedIdentityDocument {
+  if (typeof document !== 'object' || document === null) return document as SignedIdentityDocument;
+  const { body, signature, mlDsaSignature } = document as Record<string, unknown>;
+  const copy = (value: unknown): unknown => (value instanceof Uint8Array ? new Uint8Array(value) : value);
+  const own = { body: copy(body), signature: copy(signature) };
+  return (
+    mlDsaSignature === undefined ? own : { ...own, mlDsaSignature: copy(mlDsaSignature) }
+  ) as SignedIdentityDocument;
+}
+
+/** A copy of a valid scope list, taken as it is checked, so later changes to the caller's array change nothing. */
+function ownScopes(scopes: unknown): readonly string[] {
+  assertRegisteredScopes(scopes);
+  return [...scopes];
+}
+
+function assertDid(did: unknown): asserts did is string {
+  if (typeof did === 'string' && did.length > 0 && did.length <= MAX_DID_LENGTH) return;
+  const got = typeof did === 'string' ? `length=${did.length}` : typeOf(did);
+  throw xlinkError('INVALID_ARGUMENT', `"did" expected a string of 1 to ${MAX_DID_LENGTH} characters, got ${got}`, {
+    field: 'did',
+  });
+}
+
+function assertText(value: unknown, field: string, maxLength: number): asserts value is string {
+  if (typeof value === 'string' && value.length <= maxLength) return;
+  const got = typeof value === 'string' ? `length=${value.length}` : typeOf(value);
+  throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a string of at most ${maxLength} characters, got ${got}`, {
+    field,
+  });
+}
+
+function assertTimestamp(value: unknown, field: string): asserts value is number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return;
+  throw xlinkError(
+    'INVALID_ARGUMENT',
+    `"${field}" expected milliseconds since the epoch (a safe integer >= 0), got ${String(value)}`,
+    {
+      field,
+    },
+  );
+}
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
