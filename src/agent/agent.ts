@@ -135,7 +135,10 @@ export class Agent {
   private readonly parts: AgentParts;
   private readonly peers: PeerDocuments;
 
+  /** Throws INVALID_ARGUMENT for a window or size limit that is not a positive integer. */
   constructor(parts: AgentParts) {
+    assertPositiveInteger(parts.timestampWindowMs, 'timestampWindowMs');
+    assertPositiveInteger(parts.maxEnvelopeBytes, 'maxEnvelopeBytes');
     this.parts = parts;
     this.did = parts.identity.did;
     this.name = parts.name;
@@ -193,6 +196,7 @@ export class Agent {
     return attempt(async () => {
       const clock = options.clock ?? systemClock;
       const timestampWindowMs = options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS;
+      assertPositiveInteger(timestampWindowMs, 'timestampWindowMs'); // before the default store takes it as its window
       const versions: EnvelopeVersion[] = ['signed', 'v1', 'v2'];
       if (options.postQuantumSig === true) versions.push('v3');
       const agent = new Agent({
@@ -280,7 +284,11 @@ export class Agent {
     await report(onProgress, 'encrypting');
     const payloadBytes = serialisePayload(input.payload);
     if (!payloadBytes.ok) return payloadBytes;
-    const replay = this.parts.counter === undefined ? {} : { counter: await this.parts.counter.next() };
+    const { counter } = this.parts;
+    // A CounterSequence throws COUNTER_EXHAUSTED or REPLAY_STORE_UNAVAILABLE; send reports them as a Result.
+    const next = counter === undefined ? undefined : await attempt(() => counter.next());
+    if (next !== undefined && !next.ok) return next;
+    const replay = next === undefined ? {} : { counter: next.value };
     const encrypted = await encryptEnvelopeBody(
       {
         version,
@@ -339,6 +347,13 @@ export class Agent {
 
   private encode(envelope: Envelope): EnvelopeJson | Uint8Array {
     return this.parts.encoding === 'compact' ? envelopeToCompact(envelope) : envelopeToJson(envelope);
+  }
+}
+
+/** NaN or Infinity would silently switch a check off; refuse them where they are given. */
+function assertPositiveInteger(value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a positive integer, got ${String(value)}`, { field });
   }
 }
 

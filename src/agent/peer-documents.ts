@@ -7,7 +7,11 @@
  * before any of its keys is used, so a registry that was tampered with
  * cannot substitute a key (IDENTITY_DOCUMENT_INVALID:SIGNATURE). Verifying
  * costs an Ed25519 and maybe an ML-DSA-65 check, so the result is kept, keyed
- * by the exact signed bytes: a replaced document is verified afresh.
+ * by the exact signed bytes: a replaced document is verified afresh, and must
+ * carry a larger sequence than the one it replaces, so a registry rolled back
+ * to an older document (older keys) is refused with
+ * IDENTITY_DOCUMENT_INVALID:SEQUENCE. Limits: the rollback check holds while
+ * the DID stays cached (this process, up to `capacity` DIDs).
  */
 import { equalBytes } from '../codec/bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -33,13 +37,22 @@ export class PeerDocuments {
   async verified(did: string, signed: SignedIdentityDocument): Promise<Result<IdentityDocument>> {
     const cached = this.cache.get(did);
     if (cached !== undefined && sameDocument(cached.signed, signed)) return ok(cached.document);
-    const checked = await verifyIdentityDocument(signed, { crypto: this.crypto, did });
+    // Own copies: a registry that later changed its arrays in place must not change what was verified.
+    const copy = copyDocument(signed);
+    const previous = cached === undefined ? {} : { previous: cached.document };
+    const checked = await verifyIdentityDocument(copy, { crypto: this.crypto, did, ...previous });
     if (!checked.ok) return checked;
     this.cache.delete(did);
     if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(did, { signed, document: checked.value });
+    this.cache.set(did, { signed: copy, document: checked.value });
     return checked;
   }
+}
+
+function copyDocument(signed: SignedIdentityDocument): SignedIdentityDocument {
+  const { body, signature, mlDsaSignature } = signed;
+  const copy = { body: new Uint8Array(body), signature: new Uint8Array(signature) };
+  return mlDsaSignature === undefined ? copy : { ...copy, mlDsaSignature: new Uint8Array(mlDsaSignature) };
 }
 
 function sameDocument(a: SignedIdentityDocument, b: SignedIdentityDocument): boolean {

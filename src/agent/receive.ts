@@ -69,7 +69,7 @@ export async function receiveEnvelope<Payload>(
     if (entry.revoked !== undefined) {
       throw xlinkError(
         'VERIFICATION_FAILED:REVOKED',
-        `${header.from} was revoked at ${new Date(entry.revoked.at).toISOString()}: ${entry.revoked.reason}`,
+        `${header.from} was revoked at ${describeTime(entry.revoked.at)}: ${entry.revoked.reason}`,
         { field: 'from' },
       );
     }
@@ -160,6 +160,12 @@ function parsePayload(plaintext: Uint8Array): unknown {
     if (!isXlinkError(error)) throw error;
     throw xlinkError('DECRYPT_FAILED:PARSE', `the payload is not valid JSON: ${error.message}`, { cause: error });
   }
+}
+
+/** ISO 8601 when Date can show it; a registry accepts any safe integer, and toISOString throws a RangeError beyond ±8.64e15. */
+function describeTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms since the epoch` : date.toISOString();
 }
 
 /** A failed Result becomes a thrown XlinkError with the same code, message and field. */

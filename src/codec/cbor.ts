@@ -320,7 +320,8 @@ class Reader {
         if (argument > Number.MAX_SAFE_INTEGER - 1) throw parseError('negative integer below -(2^53−1)', start);
         return -1 - argument;
       case 2:
-        return this.take(argument).slice();
+        // Not .slice(): on a Node Buffer it shares memory, and a caller reusing its buffer would change the value.
+        return new Uint8Array(this.take(argument));
       case 3: {
         const text = this.take(argument);
         try {

@@ -181,7 +181,8 @@ function readSupportedVersions(value: CborValue | undefined, version: EnvelopeVe
     }
     last = rank;
   }
-  const versions = value as readonly EnvelopeVersion[];
+  // A copy: from JSON this is the caller's array, which could change after the signature covered it.
+  const versions = [...value] as readonly EnvelopeVersion[];
   if (!versions.includes(version)) {
     throw malformed(`"sv" does not list the envelope's own version ${version}`, HEADER_KEY.supportedVersions);
   }
@@ -203,7 +204,8 @@ function optionalBytes(map: CborMap, key: string, length: number): Uint8Array | 
 function optionalSafeInteger(map: CborMap, key: string): number | undefined {
   const value = map.get(key);
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+  // -0 passes isSafeInteger but is no unsigned integer: CBOR carries it as the float f98000.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || Object.is(value, -0)) {
     throw malformed(`"${key}" expected an integer from 0 to 2^53-1`, key);
   }
   return value;

@@ -7,9 +7,10 @@ import { Agent as NodeAgent } from '../../src/agent/node/agent.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { decodeEnvelope } from '../../src/envelope/decode.js';
-import { generateIdentity } from '../../src/identity/derive.js';
+import { generateIdentity, identityFromSeed } from '../../src/identity/derive.js';
 import { createIdentityDocument } from '../../src/identity/document.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
+import type { TrustRegistry } from '../../src/registry/trust-registry.js';
 import { CounterSequence } from '../../src/replay/counter-sequence.js';
 import { LoopbackTransport } from '../../src/transport/loopback.js';
 
@@ -216,4 +217,52 @@ test('backends interoperate through the Agent: a noble sender, a node receiver, 
   await noble.send({ to: native.did, payload: 'x' });
   const received = await native.receive(transport.outbox[0]);
   assert.equal(received.ok ? received.value.version : received.error.code, 'v3');
+});
+
+test('a registry rolled back to an older document of a peer is refused once the newer one was seen', async () => {
+  const shared = world();
+  const aliceSeed = crypto.randomBytes(32);
+  const bobSeed = crypto.randomBytes(32);
+  const alice = await Agent.fromSeed(aliceSeed, shared);
+  assert.ok(alice.ok && (await Agent.fromSeed(bobSeed, shared)).ok);
+  const old = await shared.registry.resolve(alice.value.did);
+  const aliceIdentity = await identityFromSeed(aliceSeed, { crypto });
+  assert.ok(old.ok && aliceIdentity.ok);
+  const newer = await createIdentityDocument(aliceIdentity.value, {
+    crypto,
+    versions: ['signed', 'v1', 'v2'],
+    sequence: 2,
+    issuedAt: Date.now(),
+  });
+  assert.ok((await shared.registry.updateDocument(newer)).ok);
+  // Bob's view of the registry: a replica that can be rolled back to alice's first document.
+  let rolledBack = false;
+  const replica: TrustRegistry = Object.create(shared.registry, {
+    resolve: {
+      value: async (did: string) => (rolledBack && did === alice.value.did ? old : shared.registry.resolve(did)),
+    },
+  });
+  const bob = await Agent.fromSeed(bobSeed, { ...shared, registry: replica, register: false });
+  assert.ok(bob.ok);
+  const receiveNext = async () => {
+    assert.ok((await alice.value.send({ to: bob.value.did, payload: 1 })).ok);
+    const received = await bob.value.receive(shared.transport.outbox.at(-1));
+    return received.ok ? 'ok' : received.error.code;
+  };
+  assert.equal(await receiveNext(), 'ok');
+  rolledBack = true;
+  assert.equal(await receiveNext(), 'IDENTITY_DOCUMENT_INVALID:SEQUENCE');
+});
+
+test('a timestamp window or size limit that is not a positive integer is refused, not silently disabled', async () => {
+  for (const [field, value] of [
+    ['timestampWindowMs', Number.NaN],
+    ['timestampWindowMs', Number.POSITIVE_INFINITY],
+    ['timestampWindowMs', 0],
+    ['maxEnvelopeBytes', -1],
+    ['maxEnvelopeBytes', 1.5],
+  ] as const) {
+    const made = await Agent.create({ ...world(), [field]: value });
+    assert.equal(made.ok ? 'created' : `${made.error.code} ${made.error.field}`, `INVALID_ARGUMENT ${field}`);
+  }
 });
