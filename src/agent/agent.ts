@@ -253,10 +253,14 @@ export class Agent {
     });
   }
 
-  /** This agent's keys: Ed25519 and X25519 as PKCS#8 DER, the post-quantum pairs raw. */
+  /** This agent's keys: Ed25519 and X25519 as PKCS#8 DER, the post-quantum pairs raw; copies, never the agent's own arrays. */
   async exportPKCS8(): Promise<AgentKeyExport> {
     const { identity } = this.parts;
-    return { ...exportIdentityPkcs8(identity), mlKem768: identity.mlKem768, mlDsa65: identity.mlDsa65 };
+    return {
+      ...exportIdentityPkcs8(identity),
+      mlKem768: copyKeyPair(identity.mlKem768),
+      mlDsa65: copyKeyPair(identity.mlDsa65),
+    };
   }
 
   /**
@@ -348,6 +352,10 @@ export class Agent {
   private encode(envelope: Envelope): EnvelopeJson | Uint8Array {
     return this.parts.encoding === 'compact' ? envelopeToCompact(envelope) : envelopeToJson(envelope);
   }
+}
+
+function copyKeyPair(pair: KeyPair): KeyPair {
+  return { publicKey: new Uint8Array(pair.publicKey), secretKey: new Uint8Array(pair.secretKey) };
 }
 
 /** NaN or Infinity would silently switch a check off; refuse them where they are given. */

@@ -131,7 +131,9 @@ test('fromSeed gives the same DID on every boot and re-registers without error',
 test('exportPKCS8 and importIdentity restore the same agent, which can still decrypt v2 and v3', async () => {
   const shared = world();
   const original = await created({ ...shared, postQuantumSig: true });
-  const restored = await Agent.importIdentity({ ...shared, postQuantumSig: true, pkcs8: await original.exportPKCS8() });
+  const exported = await original.exportPKCS8();
+  (await original.exportPKCS8()).mlKem768.secretKey.fill(0); // a copy: the agent's own key is untouched
+  const restored = await Agent.importIdentity({ ...shared, postQuantumSig: true, pkcs8: exported });
   assert.ok(restored.ok);
   assert.equal(restored.value.did, original.did);
   const peer = await created({ ...shared, postQuantumSig: true });
@@ -139,6 +141,9 @@ test('exportPKCS8 and importIdentity restore the same agent, which can still dec
   const received = await restored.value.receive(shared.transport.outbox.at(-1));
   assert.ok(received.ok);
   assert.deepEqual(received.value.payload, { restored: true });
+  await peer.send({ to: original.did, payload: 'still mine' });
+  const own = await original.receive(shared.transport.outbox.at(-1));
+  assert.equal(own.ok ? own.value.payload : own.error.code, 'still mine');
   const broken = await Agent.importIdentity({
     ...shared,
     pkcs8: { ...(await original.exportPKCS8()), ed25519: new Uint8Array(48) },
