@@ -429,6 +429,12 @@ export function toXlinkError(value: ErrorDetail | XlinkError): XlinkError {
   return xlinkError('UNKNOWN_ERROR_CODE', `${String(value.code)}: ${value.message}`, options);
 }
 
+/** The inverse of `attempt`: the value of an ok Result, or its error thrown as the right XlinkError subclass. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw toXlinkError(result.error);
+}
+
 /** The synchronous `attempt`: an XlinkError thrown by `fn` becomes a failed Result, anything else is rethrown. */
 export function attemptSync<T>(fn: () => T): Result<T> {
   try {

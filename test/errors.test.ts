@@ -8,10 +8,13 @@ import {
   ERROR_CATALOGUE,
   type ErrorCode,
   type ErrorDetail,
+  err,
   errorDetail,
   isErrorCode,
   isXlinkError,
+  ok,
   toXlinkError,
+  unwrap,
   XlinkAgentError,
   XlinkEnvelopeError,
   XlinkError,
@@ -140,4 +143,14 @@ test('attemptSync does the same for synchronous code', () => {
 test('a cause is kept for debugging', () => {
   const cause = new Error('low level');
   assert.equal(xlinkError('KEYGEN_FAILED', 'x', { cause }).cause, cause);
+});
+
+test('unwrap returns an ok value and throws a failed Result as its XlinkError subclass, field kept', () => {
+  assert.equal(unwrap(ok(7)), 7);
+  const failed = err(errorDetail('SCOPE_DENIED', 'not for telemetry-admin', 'scope'));
+  assert.throws(
+    () => unwrap(failed),
+    (error: unknown) =>
+      error instanceof XlinkAgentError && error.fullCode === 'SCOPE_DENIED' && error.field === 'scope',
+  );
 });

@@ -13,7 +13,7 @@ import type { EnvelopeHeader } from '../envelope/header.js';
 import { isEncryptedVersion } from '../envelope/header.js';
 import { assertNotDowngraded } from '../envelope/negotiate.js';
 import { verifyEnvelopeSignatures } from '../envelope/verify.js';
-import { attempt, isXlinkError, type Result, xlinkError } from '../errors.js';
+import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../errors.js';
 import type { EnvelopeVersion } from '../identity/document.js';
 import type { Clock } from '../platform.js';
 import { isScopeAllowed, type TrustRegistry } from '../registry/trust-registry.js';
@@ -52,8 +52,7 @@ export async function receiveEnvelope<Payload>(
     const { onProgress } = options;
     await report(onProgress, 'parsing');
     const decoded = decodeEnvelope(input, { maxEnvelopeBytes: context.maxEnvelopeBytes });
-    if (!decoded.ok) throw xlinkError(decoded.error.code, decoded.error.message, fieldOf(decoded.error.field));
-    const { envelope } = decoded.value;
+    const { envelope } = unwrap(decoded);
     const { header } = envelope;
     checkAddressing(header, context, options.allowCleartext === true);
     checkTimestamp(header, context);
@@ -166,14 +165,4 @@ function parsePayload(plaintext: Uint8Array): unknown {
 function describeTime(ms: number): string {
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? `${ms} ms since the epoch` : date.toISOString();
-}
-
-/** A failed Result becomes a thrown XlinkError with the same code, message and field. */
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw xlinkError(result.error.code, result.error.message, fieldOf(result.error.field));
-}
-
-function fieldOf(field: string | undefined): { field?: string } {
-  return field === undefined ? {} : { field };
 }

@@ -9,7 +9,7 @@
  */
 import { decodeCbor } from '../codec/cbor.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { attempt, isXlinkError, type Result, toXlinkError, xlinkError } from '../errors.js';
+import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../errors.js';
 import { assertCryptoProvider } from '../identity/derive.js';
 import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
@@ -338,11 +338,6 @@ export function peekDocument(document: SignedIdentityDocument): { did: string; s
     throw malformed('body "sequence" expected an unsigned integer');
   }
   return { did, sequence };
-}
-
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw toXlinkError(result.error);
 }
 
 /** A frozen entry with fresh copies of the bytes (typed arrays cannot be frozen). */
