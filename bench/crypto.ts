@@ -491,7 +491,7 @@ async function keyImportCost(results: Results, config: BenchConfig): Promise<str
   const der = Buffer.from(ed25519SeedToPkcs8(ED25519_SEED));
   const stats = await compare(
     { node: () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) },
-    { ...config, progress: undefined },
+    { budgetMs: config.budgetMs, warmupMs: config.warmupMs, rounds: config.rounds },
   );
   const cost = stats.node.meanNsPerOp;
   const sign = stat(results, 'Ed25519 sign (64 B)', 'node').meanNsPerOp;

@@ -51,7 +51,7 @@ async function outcomeOf(
     const options = externalAad === undefined ? {} : { externalAad };
     return (await verifyCoseSign1(message, verifiers, options)) ? 'verified' : 'not verified';
   } catch (error) {
-    if (isXlinkError(error)) return error.fullCode;
+    if (isXlinkError(error)) return error.code;
     throw error;
   }
 }
@@ -60,7 +60,7 @@ function codeOf(fn: () => unknown): ErrorCode {
   try {
     fn();
   } catch (error) {
-    if (isXlinkError(error)) return error.fullCode;
+    if (isXlinkError(error)) return error.code;
     throw error;
   }
   assert.fail('expected an XlinkError, but the call returned');
@@ -70,7 +70,7 @@ async function asyncCodeOf(fn: () => Promise<unknown>): Promise<ErrorCode> {
   try {
     await fn();
   } catch (error) {
-    if (isXlinkError(error)) return error.fullCode;
+    if (isXlinkError(error)) return error.code;
     throw error;
   }
   assert.fail('expected an XlinkError, but the call resolved');
@@ -90,7 +90,10 @@ function sigStructureOf(bytes: Uint8Array, externalAad?: Uint8Array): Uint8Array
 }
 
 function es256Verifier(key: CoseExample['input']['sign0']['key']): CoseVerifier {
-  const publicKey = createPublicKey({ key: { kty: 'EC', crv: key.crv, x: key.x, y: key.y }, format: 'jwk' });
+  const publicKey = createPublicKey({
+    key: { kty: 'EC', crv: key.crv, x: key.x as string, y: key.y as string },
+    format: 'jwk',
+  });
   return async (data, signature) =>
     nodeVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
 }
@@ -175,7 +178,7 @@ describe('cose-wg/Examples vectors (/work/shared/vectors/cose, see SOURCE and LI
     if (example === undefined) return reportNotRun('cose eddsa-01');
     assert.throws(
       () => decodeCoseSign1(hexToBytes(example.output.cbor)),
-      (error: unknown) => isXlinkError(error) && error.fullCode === 'PARSE_FAILED:COSE' && /tag 98/.test(error.message),
+      (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:COSE' && /tag 98/.test(error.message),
     );
   });
 
@@ -231,7 +234,7 @@ describe('COSE_Sign1 structure', () => {
   function assertCose(bytes: Uint8Array, message: RegExp): void {
     assert.throws(
       () => decodeCoseSign1(bytes),
-      (error: unknown) => isXlinkError(error) && error.fullCode === 'PARSE_FAILED:COSE' && message.test(error.message),
+      (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:COSE' && message.test(error.message),
     );
   }
 
@@ -318,7 +321,7 @@ describe('COSE_Sign1 structure', () => {
         () => decodeCoseSign1(array([inner, new Map(), payload, signature])),
         (error: unknown) =>
           isXlinkError(error) &&
-          error.fullCode === 'PARSE_FAILED:CBOR' &&
+          error.code === 'PARSE_FAILED:CBOR' &&
           /^COSE_Sign1 protected header: CBOR: /.test(error.message),
       );
     }

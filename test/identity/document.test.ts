@@ -28,7 +28,11 @@ let bob: Identity;
 let mallory: Identity;
 
 before(async () => {
-  [alice, bob, mallory] = await Promise.all([1, 2, 3].map((fill) => identityOf(fill)));
+  [alice, bob, mallory] = (await Promise.all([1, 2, 3].map((fill) => identityOf(fill)))) as [
+    Identity,
+    Identity,
+    Identity,
+  ];
 });
 
 async function identityOf(fill: number): Promise<Identity> {
@@ -366,7 +370,7 @@ describe('identity document strictness (each defect re-signed, so the content it
     bad[1] = (bad[1] as number) | 0x0f; // first 12-bit coefficient = 4095 >= q
     await assert.rejects(
       node.mlKem768Encapsulate(bad),
-      (e: unknown) => isXlinkError(e) && e.fullCode === 'INVALID_PUBLIC_KEY:ML_KEM',
+      (e: unknown) => isXlinkError(e) && e.code === 'INVALID_PUBLIC_KEY:ML_KEM',
     );
     await refusedAs((f) => f.set('mlKem768', bad), MALFORMED);
     const lastCoefficient = alice.mlKem768.publicKey.slice();
@@ -441,7 +445,7 @@ describe('createIdentityDocument arguments', () => {
     try {
       await promise;
     } catch (error) {
-      if (isXlinkError(error)) return error.fullCode;
+      if (isXlinkError(error)) return error.code;
       throw error;
     }
     return 'accepted';

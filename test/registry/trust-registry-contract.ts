@@ -14,7 +14,7 @@ import {
   IDENTITY_DOCUMENT_DOMAIN,
   type SignedIdentityDocument,
 } from '../../src/identity/document.js';
-import type { Clock } from '../../src/platform.js';
+import type { Clock } from '../../src/platform/clock.js';
 import type { TrustRegistry, TrustRegistryEntry } from '../../src/registry/trust-registry.js';
 
 export const crypto = createNodeCrypto();
@@ -323,7 +323,7 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
       const scopes = ['telemetry'];
       const added = value(await registry.register({ document, scopes, name: 'n' }));
       // The caller's own arguments, changed afterwards.
-      document.body[10] ^= 1;
+      document.body[10] = (document.body[10] as number) ^ 1;
       scopes.push('admin');
 
       assert.ok(Object.isFrozen(added));
@@ -332,10 +332,10 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
       assert.throws(() => {
         (added as { name: string }).name = 'changed';
       }, TypeError);
-      added.document.body[10] ^= 1;
-      added.document.signature[0] ^= 1;
+      added.document.body[10] = (added.document.body[10] as number) ^ 1;
+      added.document.signature[0] = (added.document.signature[0] as number) ^ 1;
       const listed = (await registry.list())[0] as TrustRegistryEntry;
-      listed.document.body[11] ^= 1;
+      listed.document.body[11] = (listed.document.body[11] as number) ^ 1;
 
       value(await registry.revoke(alice.did, { reason: 'r' }));
       const resolved = value(await registry.resolve(alice.did));
