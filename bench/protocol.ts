@@ -37,7 +37,7 @@ import { createSignedEnvelope } from '../src/envelope/sign.js';
 import type { Result } from '../src/errors.js';
 import { generateIdentity, identityFromSeed } from '../src/identity/derive.js';
 import { createIdentityDocument, type EnvelopeVersion } from '../src/identity/document.js';
-import { systemClock } from '../src/platform.js';
+import { systemClock } from '../src/platform/clock.js';
 import { MemoryTrustRegistry } from '../src/registry/memory-trust-registry.js';
 import { ANY_SCOPE } from '../src/registry/trust-registry.js';
 import { MemoryNonceStore } from '../src/replay/memory-nonce-store.js';

@@ -19,7 +19,7 @@ export type { CryptoBackendName, CryptoProvider, KemEncapsulation, KeyPair } fro
 export * from './envelope/index.js';
 export * from './errors.js';
 export * from './identity/index.js';
-export { type Clock, systemClock } from './platform.js';
+export { type Clock, systemClock } from './platform/clock.js';
 export * from './registry/index.js';
 export * from './replay/index.js';
 export * from './transport/index.js';

@@ -28,6 +28,14 @@ const cases: [path: string, importFrom: string, allowed: boolean][] = [
   ['src/agent/probe.ts', '../gateway/daemon.js', false],
   ['src/cli/probe.ts', 'node:fs', true],
   ['src/cli/probe.ts', '../agent/agent.js', true],
+  ['src/cli/probe.ts', '../gateway/daemon.js', true],
+  ['src/gateway/probe.ts', '../cli/main.js', false],
+  ['src/platform/probe.ts', '../crypto/provider.js', false],
+  ['src/platform/probe.ts', 'node:fs', false],
+  ['src/platform/node/probe.ts', 'node:fs', true],
+  ['src/codec/probe.ts', '../platform/clock.js', false],
+  ['src/crypto/probe.ts', '../platform/random.js', true],
+  ['src/envelope/probe.ts', '../split/xorida.js', false],
 ];
 
 // One file per case, so each diagnostic names its case.

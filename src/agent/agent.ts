@@ -43,7 +43,7 @@ import {
   verifyIdentityDocument,
 } from '../identity/document.js';
 import { exportIdentityPkcs8, type IdentityPkcs8, importIdentityKeysFromPkcs8 } from '../identity/pkcs8.js';
-import { type Clock, systemClock } from '../platform.js';
+import { type Clock, systemClock } from '../platform/clock.js';
 import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
 import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
 import { MemoryNonceStore } from '../replay/memory-nonce-store.js';

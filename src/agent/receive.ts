@@ -15,7 +15,7 @@ import { assertNotDowngraded } from '../envelope/negotiate.js';
 import { verifyEnvelopeSignatures } from '../envelope/verify.js';
 import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../errors.js';
 import type { EnvelopeVersion } from '../identity/document.js';
-import type { Clock } from '../platform.js';
+import type { Clock } from '../platform/clock.js';
 import { isScopeAllowed, type TrustRegistry } from '../registry/trust-registry.js';
 import type { NonceStore } from '../replay/nonce-store.js';
 import type { AgentMessage } from './message.js';
@@ -157,7 +157,7 @@ function parsePayload(plaintext: Uint8Array): unknown {
     return parseJsonBytes(plaintext, { maxDepth: PAYLOAD_MAX_DEPTH, maxLength: plaintext.length });
   } catch (error) {
     if (!isXlinkError(error)) throw error;
-    throw xlinkError('DECRYPT_FAILED:PARSE', `the payload is not valid JSON: ${error.message}`, { cause: error });
+    throw xlinkError('PARSE_FAILED:PAYLOAD', `the payload is not valid JSON: ${error.message}`, { cause: error });
   }
 }
 

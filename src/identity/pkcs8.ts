@@ -75,6 +75,6 @@ function readKey(read: () => Uint8Array, field: string): Uint8Array {
     return read();
   } catch (error) {
     if (!isXlinkError(error)) throw error;
-    throw xlinkError(error.fullCode, `${field}: ${error.message}`, { field, cause: error });
+    throw xlinkError(error.code, `${field}: ${error.message}`, { field, cause: error });
   }
 }

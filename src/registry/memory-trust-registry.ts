@@ -20,7 +20,7 @@ import { createNobleCrypto } from '../crypto/noble/index.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Result } from '../errors.js';
 import type { SignedIdentityDocument } from '../identity/document.js';
-import { type Clock, systemClock } from '../platform.js';
+import { type Clock, systemClock } from '../platform/clock.js';
 import { TrustRegistryCore } from './registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from './trust-registry.js';
 

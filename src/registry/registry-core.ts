@@ -13,7 +13,7 @@ import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../error
 import { assertCryptoProvider } from '../identity/derive.js';
 import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
-import type { Clock } from '../platform.js';
+import type { Clock } from '../platform/clock.js';
 import { assertRegisteredScopes } from './scope.js';
 import type { RegisterInput, Revocation, TrustRegistryEntry } from './trust-registry.js';
 
@@ -222,7 +222,7 @@ export class TrustRegistryCore {
         }
       }
     } catch (error) {
-      if (isXlinkError(error) && error.fullCode !== 'REGISTRY_CORRUPT') {
+      if (isXlinkError(error) && error.code !== 'REGISTRY_CORRUPT') {
         throw xlinkError('REGISTRY_CORRUPT', error.message, { cause: error });
       }
       throw error;

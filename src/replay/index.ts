@@ -7,7 +7,7 @@
  *   const reserved = await store.reserveNonce(senderDid, nonce, timestampMs);
  */
 
-export type { CounterSequenceOptions, CounterStorage } from './counter-sequence.js';
+export type { CounterSequenceOptions } from './counter-sequence.js';
 export { CounterSequence, DEFAULT_PERSIST_EVERY } from './counter-sequence.js';
 export type { CounterStatus, CounterWindow } from './counter-window.js';
 export {

@@ -28,8 +28,8 @@
  */
 import type { ErrorDetail, Result } from '../errors.js';
 import { err, errorDetail, ok } from '../errors.js';
-import type { Clock } from '../platform.js';
-import { systemClock } from '../platform.js';
+import type { Clock } from '../platform/clock.js';
+import { systemClock } from '../platform/clock.js';
 import { counterStatus, DEFAULT_COUNTER_WINDOW, markCounter } from './counter-window.js';
 import type { NonceStore } from './nonce-store.js';
 import {

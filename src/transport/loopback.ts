@@ -28,7 +28,7 @@ export class LoopbackTransport implements TransportAdapter {
 
   async send(envelope: TransportEnvelope, to: string): Promise<Result<void>> {
     return attempt(async () => {
-      if (this.disposed) throw xlinkError('SEND_FAILED:DISPOSED', 'the loopback transport was disposed');
+      if (this.disposed) throw xlinkError('SEND_FAILED:CLOSED', 'the loopback transport was disposed');
       this.outbox.push(envelope);
       this.sent.push({ envelope, to });
       for (const handler of this.handlers) {

@@ -24,6 +24,6 @@ export interface TransportAdapter {
   send(envelope: TransportEnvelope, to: string): Promise<Result<void>>;
   /** Registers the handler for envelopes this transport receives. */
   onReceive(handler: EnvelopeHandler): void;
-  /** Stops delivery and releases resources; `send` afterwards fails with `SEND_FAILED:DISPOSED`. */
+  /** Stops delivery and releases resources; `send` afterwards fails with `SEND_FAILED:CLOSED`. */
   dispose(): void;
 }

@@ -9,6 +9,7 @@ import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { decodeEnvelope } from '../../src/envelope/decode.js';
 import { generateIdentity, identityFromSeed } from '../../src/identity/derive.js';
 import { createIdentityDocument } from '../../src/identity/document.js';
+import { MemoryKeyValueStorage } from '../../src/platform/storage.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import type { TrustRegistry } from '../../src/registry/trust-registry.js';
 import { CounterSequence } from '../../src/replay/counter-sequence.js';
@@ -181,13 +182,7 @@ test('compact encoding: send hands COSE_Sign1 bytes to the transport and receive
 
 test('counter mode: envelopes carry the sender counter, and the receiver refuses a reused one', async () => {
   const shared = world();
-  let persisted: number | undefined;
-  const counter = new CounterSequence({
-    load: async () => persisted,
-    save: async (value) => {
-      persisted = value;
-    },
-  });
+  const counter = new CounterSequence({ storage: new MemoryKeyValueStorage() });
   const device = await created({ ...shared, counter });
   const gateway = await created(shared);
   for (const n of [0, 1, 2]) {

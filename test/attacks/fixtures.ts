@@ -33,7 +33,7 @@ import { signEnvelope } from '../../src/envelope/sign.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { type Identity, identityFromSeed } from '../../src/identity/derive.js';
 import { createIdentityDocument, type EnvelopeVersion, verifyIdentityDocument } from '../../src/identity/document.js';
-import type { Clock } from '../../src/platform.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import type { TrustRegistry } from '../../src/registry/trust-registry.js';
 import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';

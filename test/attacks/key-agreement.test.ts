@@ -153,10 +153,10 @@ for (const [what, plaintext] of [
   ['JSON nested 33 deep', utf8Encode(`${'['.repeat(33)}${']'.repeat(33)}`)],
   ['invalid UTF-8', Uint8Array.of(0x7b, 0xff, 0x7d)],
 ] as const) {
-  test(`a payload that is ${what}, from a legitimate sender → DECRYPT_FAILED:PARSE`, async () => {
+  test(`a payload that is ${what}, from a legitimate sender → PARSE_FAILED:PAYLOAD`, async () => {
     const world = await createWorld();
     const envelope = await sealAs(world, 'alice', { plaintext });
-    assert.equal(await receiveCode(world.bob, envelopeToJson(envelope)), 'DECRYPT_FAILED:PARSE');
+    assert.equal(await receiveCode(world.bob, envelopeToJson(envelope)), 'PARSE_FAILED:PAYLOAD');
   });
 }
 

@@ -12,6 +12,7 @@ import { decodeEnvelope } from '../../src/envelope/decode.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
 import { encryptEnvelopeBody } from '../../src/envelope/seal.js';
 import { verifyIdentityDocument } from '../../src/identity/document.js';
+import { MemoryKeyValueStorage } from '../../src/platform/storage.js';
 import { CounterSequence } from '../../src/replay/counter-sequence.js';
 import {
   compactOf,
@@ -134,13 +135,14 @@ test('a revocation dated beyond what Date can show → VERIFICATION_FAILED:REVOK
 
 test('send with an exhausted counter sequence → a failed Result COUNTER_EXHAUSTED, not a rejection', async () => {
   const world = await createWorld();
-  const storage = { load: async () => 2 ** 53, save: async () => undefined };
+  const storage = new MemoryKeyValueStorage();
+  storage.set('ctr', new TextEncoder().encode(String(2 ** 53)));
   const created = await Agent.create({
     crypto,
     clock: world.clock,
     registry: world.registry,
     transport: world.transport,
-    counter: new CounterSequence(storage),
+    counter: new CounterSequence({ storage }),
   });
   assert.ok(created.ok);
   const sent = await created.value.send({ to: world.bob.did, payload: { n: 1 } });
@@ -148,22 +150,23 @@ test('send with an exhausted counter sequence → a failed Result COUNTER_EXHAUS
   assert.equal(world.transport.outbox.length, 0);
 });
 
-test('send whose counter storage fails → a failed Result REPLAY_STORE_UNAVAILABLE, not a rejection', async () => {
+test('send whose counter storage fails → a failed Result STORAGE_FAILED, not a rejection', async () => {
   const world = await createWorld();
   const storage = {
-    load: async () => undefined,
-    save: async (): Promise<void> => {
+    get: async () => undefined,
+    set: async (): Promise<void> => {
       throw new Error('flash write failed');
     },
+    delete: async () => undefined,
   };
   const created = await Agent.create({
     crypto,
     clock: world.clock,
     registry: world.registry,
     transport: world.transport,
-    counter: new CounterSequence(storage),
+    counter: new CounterSequence({ storage }),
   });
   assert.ok(created.ok);
   const sent = await created.value.send({ to: world.bob.did, payload: { n: 1 } });
-  assert.equal(sent.ok ? 'ok' : sent.error.code, 'REPLAY_STORE_UNAVAILABLE');
+  assert.equal(sent.ok ? 'ok' : sent.error.code, 'STORAGE_FAILED');
 });

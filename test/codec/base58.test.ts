@@ -10,7 +10,7 @@ const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 function assertBase58Error(text: string, message: RegExp): void {
   assert.throws(
     () => base58btcDecode(text),
-    (error: unknown) => isXlinkError(error) && error.fullCode === 'PARSE_FAILED:BASE58' && message.test(error.message),
+    (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:BASE58' && message.test(error.message),
   );
 }
 
@@ -58,8 +58,8 @@ describe('base58btc', () => {
   });
 
   it('rejects a non-string and a non-Uint8Array as INVALID_ARGUMENT', () => {
-    assert.throws(() => base58btcDecode(42 as unknown as string), { name: 'XlinkIdentityError', message: /"text"/ });
-    assert.throws(() => base58btcEncode([1, 2] as unknown as Uint8Array), { name: 'XlinkIdentityError' });
+    assert.throws(() => base58btcDecode(42 as unknown as string), { name: 'XlinkArgumentError', message: /"text"/ });
+    assert.throws(() => base58btcEncode([1, 2] as unknown as Uint8Array), { name: 'XlinkArgumentError' });
   });
 
   it('round-trips random bytes, leading zeros included', () => {
@@ -85,7 +85,7 @@ test('decoding refuses text longer than BASE58_MAX_DECODE_LENGTH before any work
     () => base58btcDecode(`${longest}2`),
     (error: unknown) =>
       error instanceof XlinkError &&
-      error.fullCode === 'PARSE_FAILED:BASE58' &&
+      error.code === 'PARSE_FAILED:BASE58' &&
       error.message.includes(`longer than the ${BASE58_MAX_DECODE_LENGTH}`),
   );
 });

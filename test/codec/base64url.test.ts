@@ -10,8 +10,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 function assertBase64urlError(text: string, message: RegExp): void {
   assert.throws(
     () => base64urlDecode(text),
-    (error: unknown) =>
-      isXlinkError(error) && error.fullCode === 'PARSE_FAILED:BASE64URL' && message.test(error.message),
+    (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:BASE64URL' && message.test(error.message),
   );
 }
 
@@ -90,7 +89,7 @@ describe('base64url', () => {
         try {
           bytes = base64urlDecode(s);
         } catch (error) {
-          assert.ok(isXlinkError(error) && error.fullCode === 'PARSE_FAILED:BASE64URL');
+          assert.ok(isXlinkError(error) && error.code === 'PARSE_FAILED:BASE64URL');
           return;
         }
         assert.equal(base64urlEncode(bytes), s);

@@ -23,7 +23,7 @@ const SEED = 20240611;
 function throwsCode(fn: () => unknown, code: ErrorCode, message?: string): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(isXlinkError(error), `expected an XlinkError, got ${String(error)}`);
-    assert.equal(error.fullCode, code);
+    assert.equal(error.code, code);
     if (message !== undefined) assert.equal(error.message, message);
     return true;
   });

@@ -17,7 +17,7 @@ function assertCborError(input: Uint8Array | string, message: RegExp, limits?: P
   const bytes = typeof input === 'string' ? hexToBytes(input) : input;
   assert.throws(
     () => decodeCbor(bytes, limits),
-    (error: unknown) => isXlinkError(error) && error.fullCode === 'PARSE_FAILED:CBOR' && message.test(error.message),
+    (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:CBOR' && message.test(error.message),
   );
 }
 
@@ -194,7 +194,7 @@ describe('CBOR encoder', () => {
   it('refuses unencodable values with INVALID_ARGUMENT naming where', () => {
     const refuses = (value: unknown, message: RegExp) =>
       assert.throws(() => encodeCbor(value as CborValue), {
-        name: 'XlinkIdentityError',
+        name: 'XlinkArgumentError',
         message,
       });
     refuses(2 ** 53, /integer 9007199254740992 is outside ±\(2\^53−1\) at value/);
@@ -389,7 +389,7 @@ describe('CBOR properties', () => {
     try {
       decoded = decodeCbor(bytes, unlimited);
     } catch (error) {
-      assert.ok(isXlinkError(error) && error.fullCode === 'PARSE_FAILED:CBOR', String(error));
+      assert.ok(isXlinkError(error) && error.code === 'PARSE_FAILED:CBOR', String(error));
       return;
     }
     assert.equal(bytesToHex(encodeCbor(decoded)), bytesToHex(bytes));

@@ -10,7 +10,7 @@ function codeOf(fn: () => unknown): ErrorCode {
   try {
     fn();
   } catch (error) {
-    if (isXlinkError(error)) return error.fullCode;
+    if (isXlinkError(error)) return error.code;
     throw error;
   }
   assert.fail('expected an XlinkError, but the call returned');
@@ -20,7 +20,7 @@ function assertRefused(text: string, code: ErrorCode, limits?: JsonLimits, messa
   assert.throws(
     () => parseJson(text, limits),
     (error: unknown) =>
-      isXlinkError(error) && error.fullCode === code && (message === undefined || message.test(error.message)),
+      isXlinkError(error) && error.code === code && (message === undefined || message.test(error.message)),
     `${JSON.stringify(text.slice(0, 60))} should be refused with ${code}`,
   );
 }
@@ -136,13 +136,13 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
           if (!isXlinkError(error)) throw error;
           if (!standardOk) {
             // Both refuse; ours may name an earlier problem (a duplicate key before a syntax error).
-            assert.match(error.fullCode, /^PARSE_FAILED:(JSON|DUPLICATE_KEY|FORBIDDEN_KEY)$/);
+            assert.match(error.code, /^PARSE_FAILED:(JSON|DUPLICATE_KEY|FORBIDDEN_KEY)$/);
             return;
           }
           // JSON.parse accepted it: only the deliberate refusals may differ.
           assert.ok(
-            error.fullCode === 'PARSE_FAILED:DUPLICATE_KEY' ||
-              error.fullCode === 'PARSE_FAILED:FORBIDDEN_KEY' ||
+            error.code === 'PARSE_FAILED:DUPLICATE_KEY' ||
+              error.code === 'PARSE_FAILED:FORBIDDEN_KEY' ||
               /overflows to -?Infinity/.test(error.message),
             `JSON.parse accepts ${JSON.stringify(text)} but parseJson refused it: ${error.message}`,
           );
@@ -352,8 +352,7 @@ describe('parseJsonBytes', () => {
     const long = Uint8Array.of(0x22, 0xff, ...new Array<number>(10).fill(0x61), 0x22);
     assert.throws(
       () => parseJsonBytes(long, { maxLength: 4 }),
-      (error: unknown) =>
-        isXlinkError(error) && error.fullCode === 'PARSE_FAILED:JSON' && /13 bytes/.test(error.message),
+      (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:JSON' && /13 bytes/.test(error.message),
     );
   });
 });

@@ -26,7 +26,7 @@ const { Fn } = Point;
 function hasCode(code: ErrorCode): (error: unknown) => boolean {
   return (error) => {
     assert.ok(isXlinkError(error), `expected an XlinkError, got ${String(error)}`);
-    assert.equal(error.fullCode, code);
+    assert.equal(error.code, code);
     return true;
   };
 }

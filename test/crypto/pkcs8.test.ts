@@ -47,7 +47,7 @@ const SEED = Uint8Array.from({ length: 32 }, (_, i) => 3 * i + 1);
 function expectCode(code: string): (error: unknown) => boolean {
   return (error: unknown) => {
     assert.ok(isXlinkError(error), `expected an XlinkError, got ${String(error)}`);
-    assert.equal(error.fullCode, code);
+    assert.equal(error.code, code);
     return true;
   };
 }
@@ -276,7 +276,7 @@ describe('PKCS#8 error messages never echo key material', () => {
       () => pkcs8ToEd25519Seed(der),
       (error: unknown) => {
         message = error instanceof Error ? error.message : '';
-        return isXlinkError(error) && error.fullCode === 'INVALID_PKCS8:MALFORMED';
+        return isXlinkError(error) && error.code === 'INVALID_PKCS8:MALFORMED';
       },
     );
     assert.match(message, /CurvePrivateKey at offset 14 is not an OCTET STRING/);

@@ -54,7 +54,7 @@ function isOnCurve25519(u: bigint): boolean {
 export async function rejectsWithCode(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(isXlinkError(error), `expected an XlinkError, got ${String(error)}`);
-    assert.equal(error.fullCode, code);
+    assert.equal(error.code, code);
     if (message !== undefined) assert.equal(error.message, message);
     return true;
   });
@@ -300,7 +300,7 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
           (caught: unknown) => caught,
         );
         assert.ok(isXlinkError(error));
-        assert.equal(error.fullCode, 'DECRYPT_FAILED:DECRYPTION');
+        assert.equal(error.code, 'DECRYPT_FAILED:DECRYPTION');
         assert.equal(error.cause, undefined);
         assert.equal(Object.hasOwn(error, 'cause'), false);
         messages.add(error.message);
@@ -384,11 +384,11 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
       }
       assert.throws(
         () => crypto.randomBytes(-1),
-        (error: unknown) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT',
+        (error: unknown) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT',
       );
       assert.throws(
         () => crypto.randomBytes(2 ** 31),
-        (error: unknown) => isXlinkError(error) && error.fullCode === 'INVALID_LENGTH',
+        (error: unknown) => isXlinkError(error) && error.code === 'INVALID_LENGTH',
       );
     });
 
@@ -450,7 +450,7 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
       for (const [name, call] of calls) {
         await assert.rejects(call(), (error: unknown) => {
           assert.ok(isXlinkError(error), name);
-          assert.equal(error.fullCode, 'INVALID_ARGUMENT', name);
+          assert.equal(error.code, 'INVALID_ARGUMENT', name);
           return true;
         });
       }

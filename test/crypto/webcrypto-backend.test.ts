@@ -83,7 +83,7 @@ describe('webcrypto backend: where bare Web Crypto differs', () => {
 describe('webcrypto backend: missing algorithms', () => {
   it('throws CRYPTO_UNAVAILABLE:ALGORITHM without crypto.subtle', () => {
     const isUnavailable = (error: unknown): boolean =>
-      isXlinkError(error) && error.fullCode === 'CRYPTO_UNAVAILABLE:ALGORITHM';
+      isXlinkError(error) && error.code === 'CRYPTO_UNAVAILABLE:ALGORITHM';
     assert.throws(
       () => createWebCrypto({ getRandomValues: native.getRandomValues.bind(native) } as unknown as Crypto),
       isUnavailable,

@@ -113,7 +113,7 @@ for (const version of ['signed', 'v1', 'v2', 'v3'] as const) {
         // JSON is what travels: -0 arrives as 0, and objects are compared as JSON would rebuild them.
         const expected: unknown = JSON.parse(JSON.stringify(payload));
         if (hasProtoKey(expected)) {
-          assert.equal(received.ok ? 'ok' : received.error.code, 'DECRYPT_FAILED:PARSE');
+          assert.equal(received.ok ? 'ok' : received.error.code, 'PARSE_FAILED:PAYLOAD');
           return;
         }
         assert.ok(received.ok, received.ok ? '' : `${received.error.code}: ${received.error.message}`);

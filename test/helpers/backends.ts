@@ -21,7 +21,7 @@ export async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
-    if (isXlinkError(error) && isErrorCode(error.fullCode)) return { ok: false, code: error.fullCode };
+    if (isXlinkError(error) && isErrorCode(error.code)) return { ok: false, code: error.code };
     const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new Error(`expected an XlinkError with a catalogue code, got ${description}`, { cause: error });
   }

@@ -151,7 +151,7 @@ describe('parseDid', () => {
       assert.equal(refusal(rawDid(ED25519_CODEC, hexToBytes(point))), 'INVALID_DID:SMALL_ORDER_KEY', point);
       assert.throws(
         () => didFromEd25519PublicKey(hexToBytes(point)),
-        (e: unknown) => isXlinkError(e) && e.fullCode === 'INVALID_DID:SMALL_ORDER_KEY',
+        (e: unknown) => isXlinkError(e) && e.code === 'INVALID_DID:SMALL_ORDER_KEY',
       );
     }
   });
@@ -163,7 +163,7 @@ describe('parseDid', () => {
       assert.equal(refusal(rawDid(ED25519_CODEC, key)), 'INVALID_PUBLIC_KEY:NON_CANONICAL');
       assert.throws(
         () => didFromEd25519PublicKey(key),
-        (e: unknown) => isXlinkError(e) && e.fullCode === 'INVALID_PUBLIC_KEY:NON_CANONICAL',
+        (e: unknown) => isXlinkError(e) && e.code === 'INVALID_PUBLIC_KEY:NON_CANONICAL',
       );
     }
   });
@@ -184,11 +184,11 @@ describe('didFromEd25519PublicKey', () => {
   it('refuses a non-Uint8Array and a key of the wrong length', () => {
     assert.throws(
       () => didFromEd25519PublicKey(new Uint8Array(31)),
-      (e: unknown) => isXlinkError(e) && e.fullCode === 'INVALID_LENGTH' && /length=31/.test(e.message),
+      (e: unknown) => isXlinkError(e) && e.code === 'INVALID_LENGTH' && /length=31/.test(e.message),
     );
     assert.throws(
       () => didFromEd25519PublicKey('z6Mk' as unknown as Uint8Array),
-      (e: unknown) => isXlinkError(e) && e.fullCode === 'INVALID_ARGUMENT',
+      (e: unknown) => isXlinkError(e) && e.code === 'INVALID_ARGUMENT',
     );
   });
 });

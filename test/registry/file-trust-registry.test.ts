@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Identity } from '../../src/identity/derive.js';
 import { identityDocumentToJson, type SignedIdentityDocument } from '../../src/identity/document.js';
-import type { Clock } from '../../src/platform.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { FileTrustRegistry, type RegistryLoadReport } from '../../src/registry/node/index.js';
 import {
   codeOf,

@@ -1,38 +1,55 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isXlinkError } from '../../src/errors.js';
-import { CounterSequence, type CounterStorage } from '../../src/replay/counter-sequence.js';
-import { FileCounterStorage } from '../../src/replay/node/file-counter-storage.js';
+import { FileKeyValueStorage } from '../../src/platform/node/file-storage.js';
+import type { KeyValueStorage } from '../../src/platform/storage.js';
+import { CounterSequence } from '../../src/replay/counter-sequence.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** Storage in a variable, recording every save. */
-function memoryStorage(initial?: number): CounterStorage & { value: number | undefined; saves: number[] } {
-  return {
+function text(value: number | string): Uint8Array {
+  return new TextEncoder().encode(String(value));
+}
+
+/** A KeyValueStorage over two callbacks, for storages that misbehave on purpose. */
+function storageOf(
+  load: () => Promise<Uint8Array | undefined>,
+  save: (bytes: Uint8Array) => Promise<void>,
+): KeyValueStorage {
+  return { get: load, set: (_key, value) => save(value), delete: async () => undefined };
+}
+
+/** Storage in a variable, recording every bound saved. */
+function memoryStorage(initial?: number): KeyValueStorage & { value: number | undefined; saves: number[] } {
+  const storage = {
     value: initial,
-    saves: [],
-    async load() {
-      return this.value;
+    saves: [] as number[],
+    async get() {
+      return storage.value === undefined ? undefined : text(storage.value);
     },
-    async save(bound) {
-      this.saves.push(bound);
-      this.value = bound;
+    async set(_key: string, bytes: Uint8Array) {
+      storage.value = Number(new TextDecoder().decode(bytes));
+      storage.saves.push(storage.value);
+    },
+    async delete() {
+      storage.value = undefined;
     },
   };
+  return storage;
 }
 
 function rejectsWith(code: string): (error: unknown) => boolean {
-  return (error) => isXlinkError(error) && error.fullCode === code;
+  return (error) => isXlinkError(error) && error.code === code;
 }
 
 describe('CounterSequence', () => {
   it('hands out 0, 1, 2, … and saves the bound before the first counter of each block of K', async () => {
     const storage = memoryStorage();
-    const sequence = new CounterSequence(storage, { persistEvery: 10 });
+    const sequence = new CounterSequence({ storage, persistEvery: 10 });
     const handed: number[] = [];
     for (let i = 0; i < 25; i++) {
       const counter = await sequence.next();
@@ -49,23 +66,23 @@ describe('CounterSequence', () => {
 
   it('starts after a reboot from the saved bound, skipping at most K unused counters', async () => {
     const storage = memoryStorage();
-    const first = new CounterSequence(storage, { persistEvery: 100 });
+    const first = new CounterSequence({ storage, persistEvery: 100 });
     for (let i = 0; i < 3; i++) await first.next();
-    const rebooted = new CounterSequence(storage, { persistEvery: 100 });
+    const rebooted = new CounterSequence({ storage, persistEvery: 100 });
     assert.equal(await rebooted.next(), 100);
     assert.deepEqual(storage.saves, [100, 200]);
   });
 
   it('waits for the save: a counter is never handed out before its bound is stored', async () => {
     let release: () => void = () => undefined;
-    const storage: CounterStorage = {
-      load: async () => undefined,
-      save: () =>
+    const storage = storageOf(
+      async () => undefined,
+      () =>
         new Promise<void>((resolve) => {
           release = resolve;
         }),
-    };
-    const sequence = new CounterSequence(storage, { persistEvery: 5 });
+    );
+    const sequence = new CounterSequence({ storage, persistEvery: 5 });
     let handed: number | undefined;
     const pending = sequence.next().then((counter) => {
       handed = counter;
@@ -79,7 +96,7 @@ describe('CounterSequence', () => {
 
   it('serialises concurrent callers: 250 at once get 0 … 249, with three saves', async () => {
     const storage = memoryStorage();
-    const sequence = new CounterSequence(storage);
+    const sequence = new CounterSequence({ storage });
     const counters = await Promise.all(Array.from({ length: 250 }, () => sequence.next()));
     assert.deepEqual(
       [...counters].sort((a, b) => a - b),
@@ -102,9 +119,10 @@ describe('CounterSequence', () => {
           const sent: number[] = [];
           for (const [sends, cutDuringSave, savedBeforeCut] of boots) {
             let powerCut = false;
-            const storage: CounterStorage = {
-              load: async () => disk,
-              save: async (bound) => {
+            const storage = storageOf(
+              async () => (disk === undefined ? undefined : text(disk)),
+              async (bytes) => {
+                const bound = Number(new TextDecoder().decode(bytes));
                 if (powerCut) {
                   // The write was under way when the power went: it reached the disk or it did not.
                   if (savedBeforeCut) disk = bound;
@@ -112,8 +130,8 @@ describe('CounterSequence', () => {
                 }
                 disk = bound;
               },
-            };
-            const sequence = new CounterSequence(storage, { persistEvery });
+            );
+            const sequence = new CounterSequence({ storage, persistEvery });
             for (let i = 0; i < sends; i++) sent.push(await sequence.next());
             if (cutDuringSave) {
               powerCut = true;
@@ -133,25 +151,28 @@ describe('CounterSequence', () => {
 
   it('hands out 2^53-1 last, then throws COUNTER_EXHAUSTED', async () => {
     const storage = memoryStorage(MAX - 1);
-    const sequence = new CounterSequence(storage, { persistEvery: 100 });
+    const sequence = new CounterSequence({ storage, persistEvery: 100 });
     assert.equal(await sequence.next(), MAX - 1);
     assert.equal(await sequence.next(), MAX);
     await assert.rejects(sequence.next(), rejectsWith('COUNTER_EXHAUSTED'));
     assert.deepEqual(storage.saves, [2 ** 53], 'the bound stops at 2^53, one past the last counter');
-    await assert.rejects(new CounterSequence(memoryStorage(2 ** 53)).next(), rejectsWith('COUNTER_EXHAUSTED'));
+    await assert.rejects(
+      new CounterSequence({ storage: memoryStorage(2 ** 53) }).next(),
+      rejectsWith('COUNTER_EXHAUSTED'),
+    );
   });
 
   it('a failed save hands out nothing and the next call tries again from the same counter', async () => {
     let fail = true;
-    const storage: CounterStorage = {
-      load: async () => 7,
-      save: async () => {
+    const storage = storageOf(
+      async () => text(7),
+      async () => {
         if (fail) throw new Error('EIO: flash write failed');
       },
-    };
-    const sequence = new CounterSequence(storage);
+    );
+    const sequence = new CounterSequence({ storage });
     await assert.rejects(sequence.next(), (error) => {
-      assert.ok(isXlinkError(error) && error.fullCode === 'REPLAY_STORE_UNAVAILABLE');
+      assert.ok(isXlinkError(error) && error.code === 'STORAGE_FAILED');
       assert.match(error.message, /EIO: flash write failed/);
       assert.ok(error.cause instanceof Error);
       return true;
@@ -160,59 +181,46 @@ describe('CounterSequence', () => {
     assert.equal(await sequence.next(), 7);
   });
 
-  it('refuses a stored bound that is not an integer from 0 to 2^53', async () => {
-    for (const bad of [-1, 1.5, 2 ** 53 + 2, Number.NaN, '3' as unknown as number]) {
-      const sequence = new CounterSequence({ load: async () => bad, save: async () => undefined });
-      await assert.rejects(sequence.next(), rejectsWith('REPLAY_STORE_UNAVAILABLE'), String(bad));
+  it('refuses a stored bound that is not one decimal integer from 0 to 2^53', async () => {
+    for (const bad of ['', '-1', '1.5', '012', ' 12', '12\n', '9007199254740994', 'NaN', 'abc']) {
+      const sequence = new CounterSequence({
+        storage: storageOf(
+          async () => text(bad),
+          async () => undefined,
+        ),
+      });
+      await assert.rejects(sequence.next(), rejectsWith('STORAGE_FAILED'), bad);
     }
   });
 
-  it('refuses a bad persistEvery or storage', () => {
+  it('refuses a bad persistEvery, key or storage', () => {
     for (const persistEvery of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => new CounterSequence(memoryStorage(), { persistEvery }), rejectsWith('INVALID_ARGUMENT'));
+      assert.throws(
+        () => new CounterSequence({ storage: memoryStorage(), persistEvery }),
+        rejectsWith('INVALID_ARGUMENT'),
+      );
     }
-    assert.throws(() => new CounterSequence({} as CounterStorage), rejectsWith('INVALID_ARGUMENT'));
+    for (const key of ['', 'Counter', 'a-key-of-16-char', '../ctr']) {
+      assert.throws(() => new CounterSequence({ storage: memoryStorage(), key }), rejectsWith('INVALID_ARGUMENT'), key);
+    }
+    assert.throws(() => new CounterSequence({} as { storage: KeyValueStorage }), rejectsWith('INVALID_ARGUMENT'));
   });
 });
 
-describe('FileCounterStorage', () => {
+describe('CounterSequence on FileKeyValueStorage', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xlink-counter-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loads undefined before the first save, then what was saved, leaving no temporary file', async () => {
-    const path = join(dir, 'fresh');
-    const storage = new FileCounterStorage({ path });
-    assert.equal(await storage.load(), undefined);
-    await storage.save(300);
-    assert.equal(await storage.load(), 300);
-    assert.equal(readFileSync(path, 'utf8'), '300\n');
-    assert.equal(existsSync(`${path}.tmp`), false);
-    await storage.save(2 ** 53);
-    assert.equal(await new FileCounterStorage({ path }).load(), 2 ** 53);
-  });
-
   it('carries a CounterSequence across a reboot', async () => {
-    const path = join(dir, 'reboot');
-    const before = new CounterSequence(new FileCounterStorage({ path }), { persistEvery: 50 });
+    const before = new CounterSequence({ storage: new FileKeyValueStorage({ directory: dir }), persistEvery: 50 });
     for (let i = 0; i < 60; i++) await before.next();
-    const after = new CounterSequence(new FileCounterStorage({ path }), { persistEvery: 50 });
+    const after = new CounterSequence({ storage: new FileKeyValueStorage({ directory: dir }), persistEvery: 50 });
     assert.equal(await after.next(), 100);
   });
 
-  it('refuses a file that does not hold one bound and a newline', async () => {
-    const path = join(dir, 'bad');
-    for (const text of ['', '12', '12\n\n', '-1\n', '012\n', '1.5\n', '9007199254740993\n', 'abc\n']) {
-      writeFileSync(path, text);
-      await assert.rejects(new FileCounterStorage({ path }).load(), rejectsWith('REPLAY_STORE_UNAVAILABLE'), text);
-    }
-  });
-
-  it('reports an unwritable path as REPLAY_STORE_UNAVAILABLE with the cause', async () => {
-    const storage = new FileCounterStorage({ path: join(dir, 'missing-dir', 'counter') });
-    await assert.rejects(storage.save(1), (error) => {
-      assert.ok(isXlinkError(error) && error.fullCode === 'REPLAY_STORE_UNAVAILABLE');
-      assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
-      return true;
-    });
+  it('refuses a damaged counter file', async () => {
+    writeFileSync(join(dir, 'kv-damaged'), '12\n');
+    const sequence = new CounterSequence({ storage: new FileKeyValueStorage({ directory: dir }), key: 'damaged' });
+    await assert.rejects(sequence.next(), rejectsWith('STORAGE_FAILED'));
   });
 });

@@ -197,7 +197,7 @@ describe('counter window: state text', () => {
     for (const size of [0, 16, 48, 1056, 2048, 64.5, Number.NaN]) {
       assert.throws(
         () => createCounterWindow(size),
-        (error) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT' && error.field === 'counterWindow',
+        (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT' && error.field === 'counterWindow',
         String(size),
       );
     }

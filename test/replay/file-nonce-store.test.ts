@@ -188,7 +188,7 @@ describe('FileNonceStore: crashes and damage', () => {
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, text.replace(bytesToHex(nonce), bytesToHex(randomNonce())));
     await assert.rejects(FileNonceStore.open({ path, clock: virtualClock() }), (error) => {
-      assert.ok(isXlinkError(error) && error.fullCode === 'REPLAY_STORE_UNAVAILABLE');
+      assert.ok(isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE');
       assert.match(error.message, /damaged record at byte 19 followed by good ones/);
       return true;
     });
@@ -199,7 +199,7 @@ describe('FileNonceStore: crashes and damage', () => {
     writeFileSync(foreign, 'hello\n');
     await assert.rejects(
       FileNonceStore.open({ path: foreign }),
-      (error) => isXlinkError(error) && error.fullCode === 'REPLAY_STORE_UNAVAILABLE',
+      (error) => isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE',
     );
     assert.equal(readFileSync(foreign, 'utf8'), 'hello\n', 'a foreign file is left alone');
     const empty = freshPath();
@@ -208,7 +208,7 @@ describe('FileNonceStore: crashes and damage', () => {
     assert.match(readFileSync(empty, 'utf8'), /^xlink-replay-log 1\n[0-9a-f]{8} \["n",/);
     await assert.rejects(
       FileNonceStore.open({ path: join(dir, 'no-such-dir', 'log') }),
-      (error) => isXlinkError(error) && error.fullCode === 'REPLAY_STORE_UNAVAILABLE' && error.cause !== undefined,
+      (error) => isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE' && error.cause !== undefined,
     );
   });
 
@@ -340,7 +340,7 @@ describe('FileNonceStore: options', () => {
     ]) {
       await assert.rejects(
         FileNonceStore.open(options as FileNonceStoreOptions),
-        (error) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT',
+        (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT',
         JSON.stringify(options),
       );
     }

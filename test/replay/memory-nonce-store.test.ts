@@ -135,7 +135,7 @@ describe('MemoryNonceStore: options', () => {
     for (const [options, field] of cases) {
       assert.throws(
         () => new MemoryNonceStore(options),
-        (error) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT' && error.field === field,
+        (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT' && error.field === field,
         JSON.stringify(options),
       );
     }

@@ -95,7 +95,7 @@ if (server === undefined) {
       for (const [options, field] of cases) {
         assert.throws(
           () => new RedisNonceStore({ client: redis, ...options } as never),
-          (error) => isXlinkError(error) && error.fullCode === 'INVALID_ARGUMENT' && error.field === field,
+          (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT' && error.field === field,
           JSON.stringify(options),
         );
       }

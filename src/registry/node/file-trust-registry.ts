@@ -49,7 +49,7 @@ import {
 import { assertCryptoProvider } from '../../identity/derive.js';
 import type { SignedIdentityDocument } from '../../identity/document.js';
 import { identityDocumentFromJson, identityDocumentToJson } from '../../identity/document.js';
-import { type Clock, systemClock } from '../../platform.js';
+import { type Clock, systemClock } from '../../platform/clock.js';
 import { type RegistryChange, TrustRegistryCore } from '../registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from '../trust-registry.js';
 

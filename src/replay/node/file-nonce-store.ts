@@ -31,8 +31,9 @@ import { dirname } from 'node:path';
 import { bytesToHex, hexToBytes } from '../../codec/bytes.js';
 import type { ErrorDetail, Result } from '../../errors.js';
 import { err, errorDetail, isXlinkError, ok, xlinkError } from '../../errors.js';
-import type { Clock } from '../../platform.js';
-import { systemClock } from '../../platform.js';
+import type { Clock } from '../../platform/clock.js';
+import { systemClock } from '../../platform/clock.js';
+import { syncDirectory, writeFileDurably } from '../../platform/node/durable-file.js';
 import {
   counterStatus,
   DEFAULT_COUNTER_WINDOW,
@@ -58,7 +59,6 @@ import {
   senderOfKey,
   timestampOutsideWindow,
 } from '../replay-tables.js';
-import { syncDirectory, writeFileDurably } from './file-counter-storage.js';
 
 export interface FileNonceStoreOptions {
   /** The log file; created (with its header) when absent. */
