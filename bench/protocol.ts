@@ -33,11 +33,12 @@ import type { CryptoProvider } from '../src/crypto/provider.js';
 import { envelopeToCompact } from '../src/envelope/compact-encoding.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../src/envelope/decode.js';
 import { type EnvelopeJson, envelopeFromJson, envelopeToJson } from '../src/envelope/json-encoding.js';
-import { createSignedEnvelope } from '../src/envelope/sign.js';
+import { signEnvelope } from '../src/envelope/sign.js';
 import type { Result } from '../src/errors.js';
 import { generateIdentity, identityFromSeed } from '../src/identity/derive.js';
 import { createIdentityDocument, type EnvelopeVersion } from '../src/identity/document.js';
 import { systemClock } from '../src/platform/clock.js';
+import { webRandomSource } from '../src/platform/random.js';
 import { MemoryTrustRegistry } from '../src/registry/memory-trust-registry.js';
 import { ANY_SCOPE } from '../src/registry/trust-registry.js';
 import { MemoryNonceStore } from '../src/replay/memory-nonce-store.js';
@@ -57,7 +58,7 @@ type Backend = 'node' | 'noble';
 
 const BACKENDS: readonly { readonly name: Backend; readonly create: () => CryptoProvider }[] = [
   { name: 'node', create: () => createNodeCrypto() },
-  { name: 'noble', create: () => createNobleCrypto() },
+  { name: 'noble', create: () => createNobleCrypto({ random: webRandomSource(globalThis.crypto) }) },
 ];
 
 export const PROTOCOL_VERSIONS: readonly EnvelopeVersion[] = ['signed', 'v1', 'v2', 'v3'];
@@ -116,20 +117,23 @@ async function openChannel(version: EnvelopeVersion, crypto: CryptoProvider): Pr
 
   if (version === 'signed') {
     const { ed25519 } = unwrap(await identityFromSeed(seed, { crypto }));
+    const signer = await crypto.ed25519Signer(ed25519.secretKey);
     return {
       version,
       async send(payload) {
-        const created = await createSignedEnvelope({
-          crypto,
-          senderDid: sender.did,
-          recipientDid: recipient.did,
-          scope: SCOPE,
-          plaintext: utf8Encode(JSON.stringify(payload)),
-          privateKey: ed25519.secretKey,
-          timestamp: systemClock.now(),
-          supportedVersions: sender.versions,
-        });
-        return envelopeToJson(unwrap(created));
+        const signed = await signEnvelope(
+          { did: sender.did, signer },
+          {
+            to: recipient.did,
+            scope: SCOPE,
+            payload: utf8Encode(JSON.stringify(payload)),
+            contentType: 'json',
+            timestamp: systemClock.now(),
+            supportedVersions: sender.versions,
+          },
+          { crypto },
+        );
+        return envelopeToJson(unwrap(signed));
       },
       receive,
     };
@@ -165,6 +169,8 @@ async function v1OnlyAgent(
   unwrap(await registry.register({ document, scopes: [ANY_SCOPE] }));
   return new Agent({
     identity,
+    signer: await crypto.ed25519Signer(identity.ed25519.secretKey),
+    x25519: await crypto.x25519PrivateKey(identity.x25519.secretKey),
     versions,
     registry,
     transport,

@@ -122,9 +122,9 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   'PARSE_FAILED:PAYLOAD':
     'The payload does not decode as the content type its signed header states (JSON, CBOR); the sender has a bug.',
   'VERIFICATION_FAILED:UNKNOWN_KID':
-    'No registered key has this key id; provision the device in this registry first (xlink registry add).',
+    'No registered key has this key id: provision the device in this registry first, or check the gateway reads the registry provisioning wrote.',
   'REGISTRATION_FAILED:KID_COLLISION':
-    'Another registered key has the same 8-byte key id (about 1 in 10^5 for a fleet of 10 million); give this device a new seed.',
+    'Another registered key has the same 6-byte key id (a new device among ten million collides with chance 4e-8); give this device a new seed.',
   'SEND_FAILED:BELOW_THRESHOLD':
     'Fewer shares than the threshold were delivered, so the message cannot be reconstructed; retry or use more channels.',
   HMAC_VERIFICATION_FAILED:

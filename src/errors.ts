@@ -15,101 +15,146 @@
  * way to flood a gateway's logs.
  */
 
-export type ErrorCategory =
-  | 'argument'
-  | 'platform'
-  | 'identity'
-  | 'envelope'
-  | 'transport'
-  | 'registry'
-  | 'key-agreement'
-  | 'split-channel'
-  | 'agent';
+/** The categories; a category decides the error's class. */
+export const ERROR_CATEGORIES = [
+  'argument',
+  'platform',
+  'identity',
+  'envelope',
+  'transport',
+  'registry',
+  'key-agreement',
+  'split-channel',
+  'agent',
+] as const;
 
-/** Every error code xlink can produce, with the category that decides its class. */
-export const ERROR_CODES = {
-  INVALID_ARGUMENT: 'argument',
-  INVALID_LENGTH: 'argument',
-  RANDOM_SOURCE_FAILED: 'platform',
-  STORAGE_FAILED: 'platform',
-  'INVALID_SEED:LENGTH': 'identity',
-  'INVALID_DID:PREFIX': 'identity',
-  'INVALID_DID:MULTIBASE': 'identity',
-  'INVALID_DID:BASE58': 'identity',
-  'INVALID_DID:MULTICODEC': 'identity',
-  'INVALID_DID:LENGTH': 'identity',
-  'INVALID_DID:URL': 'identity',
-  'INVALID_DID:SMALL_ORDER_KEY': 'identity',
-  'INVALID_PUBLIC_KEY:NON_CANONICAL': 'identity',
-  'INVALID_PUBLIC_KEY:NOT_ON_CURVE': 'key-agreement',
-  'INVALID_PUBLIC_KEY:ML_KEM': 'key-agreement',
-  'INVALID_PKCS8:MALFORMED': 'identity',
-  'INVALID_PKCS8:ALGORITHM': 'identity',
-  KEYGEN_FAILED: 'identity',
-  'CRYPTO_UNAVAILABLE:ALGORITHM': 'identity',
-  'IDENTITY_DOCUMENT_INVALID:MALFORMED': 'identity',
-  'IDENTITY_DOCUMENT_INVALID:SIGNATURE': 'identity',
-  'IDENTITY_DOCUMENT_INVALID:SEQUENCE': 'identity',
-  'IDENTITY_DOCUMENT_INVALID:VERSIONS': 'identity',
-  'PARSE_FAILED:HEX': 'envelope',
-  'PARSE_FAILED:BASE58': 'envelope',
-  'PARSE_FAILED:BASE64URL': 'envelope',
-  'PARSE_FAILED:UTF8': 'envelope',
-  'PARSE_FAILED:CBOR': 'envelope',
-  'PARSE_FAILED:JSON': 'envelope',
-  'PARSE_FAILED:DUPLICATE_KEY': 'envelope',
-  'PARSE_FAILED:FORBIDDEN_KEY': 'envelope',
-  'PARSE_FAILED:COSE': 'envelope',
-  'PARSE_FAILED:PAYLOAD': 'envelope',
-  'ENVELOPE_INVALID:TOO_LARGE': 'envelope',
-  'ENVELOPE_INVALID:MALFORMED': 'envelope',
-  'ENVELOPE_INVALID:LENGTH': 'envelope',
-  'ENVELOPE_INVALID:VERSION': 'envelope',
-  'ENVELOPE_INVALID:ALGORITHM': 'envelope',
-  'ENCRYPT_FAILED:NO_X25519_KEY': 'envelope',
-  'DECRYPT_FAILED:DECRYPTION': 'envelope',
-  'DECRYPT_FAILED:KEY_AGREEMENT': 'envelope',
-  'ECDH_FAILED:ZERO_SHARED_SECRET': 'key-agreement',
-  'VERIFICATION_FAILED:SIGNATURE_MISMATCH': 'agent',
-  'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH': 'agent',
-  'VERIFICATION_FAILED:DID_NOT_IN_REGISTRY': 'agent',
-  'VERIFICATION_FAILED:UNKNOWN_KID': 'agent',
-  'VERIFICATION_FAILED:REVOKED': 'agent',
-  'VERIFICATION_FAILED:WRONG_RECIPIENT': 'agent',
-  'NEGOTIATION_FAILED:NO_COMMON_VERSION': 'agent',
-  'DOWNGRADE_DETECTED:VERSION': 'agent',
-  'DOWNGRADE_DETECTED:STRIPPED': 'agent',
-  CLEARTEXT_REFUSED: 'agent',
-  TIMESTAMP_EXPIRED: 'agent',
-  'TIMESTAMP_EXPIRED:FUTURE': 'agent',
-  REPLAY_DETECTED: 'agent',
-  'REPLAY_DETECTED:COUNTER': 'agent',
-  'REPLAY_DETECTED:BEFORE_START': 'agent',
-  'REPLAY_DETECTED:UNVERIFIABLE': 'agent',
-  REPLAY_STORE_FULL: 'agent',
-  REPLAY_STORE_UNAVAILABLE: 'agent',
-  COUNTER_EXHAUSTED: 'agent',
-  INVALID_SCOPE: 'agent',
-  SCOPE_DENIED: 'agent',
-  IDENTITY_FAILED: 'agent',
-  UNKNOWN_ERROR_CODE: 'agent',
-  DID_NOT_IN_REGISTRY: 'registry',
-  'REGISTRATION_FAILED:ALREADY_REGISTERED': 'registry',
-  'REGISTRATION_FAILED:KID_COLLISION': 'registry',
-  REGISTRY_IO_FAILED: 'registry',
-  REGISTRY_CORRUPT: 'registry',
-  SEND_FAILED: 'transport',
-  'SEND_FAILED:CLOSED': 'transport',
-  'SEND_FAILED:BELOW_THRESHOLD': 'transport',
-  HMAC_VERIFICATION_FAILED: 'split-channel',
-  INSUFFICIENT_SHARES: 'split-channel',
-  INCONSISTENT_SHARES: 'split-channel',
-} as const;
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * Every error code xlink can produce. Kept out of the hot path: only
+ * `isErrorCode` reads it, so a device bundle that never meets a foreign code
+ * does not carry it.
+ */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'INVALID_LENGTH',
+  'RANDOM_SOURCE_FAILED',
+  'STORAGE_FAILED',
+  'INVALID_SEED:LENGTH',
+  'INVALID_DID:PREFIX',
+  'INVALID_DID:MULTIBASE',
+  'INVALID_DID:BASE58',
+  'INVALID_DID:MULTICODEC',
+  'INVALID_DID:LENGTH',
+  'INVALID_DID:URL',
+  'INVALID_DID:SMALL_ORDER_KEY',
+  'INVALID_PUBLIC_KEY:NON_CANONICAL',
+  'INVALID_PUBLIC_KEY:NOT_ON_CURVE',
+  'INVALID_PUBLIC_KEY:ML_KEM',
+  'INVALID_PKCS8:MALFORMED',
+  'INVALID_PKCS8:ALGORITHM',
+  'KEYGEN_FAILED',
+  'CRYPTO_UNAVAILABLE:ALGORITHM',
+  'IDENTITY_DOCUMENT_INVALID:MALFORMED',
+  'IDENTITY_DOCUMENT_INVALID:SIGNATURE',
+  'IDENTITY_DOCUMENT_INVALID:SEQUENCE',
+  'IDENTITY_DOCUMENT_INVALID:VERSIONS',
+  'PARSE_FAILED:HEX',
+  'PARSE_FAILED:BASE58',
+  'PARSE_FAILED:BASE64URL',
+  'PARSE_FAILED:UTF8',
+  'PARSE_FAILED:CBOR',
+  'PARSE_FAILED:JSON',
+  'PARSE_FAILED:DUPLICATE_KEY',
+  'PARSE_FAILED:FORBIDDEN_KEY',
+  'PARSE_FAILED:COSE',
+  'PARSE_FAILED:PAYLOAD',
+  'ENVELOPE_INVALID:TOO_LARGE',
+  'ENVELOPE_INVALID:MALFORMED',
+  'ENVELOPE_INVALID:LENGTH',
+  'ENVELOPE_INVALID:VERSION',
+  'ENVELOPE_INVALID:ALGORITHM',
+  'ENCRYPT_FAILED:NO_X25519_KEY',
+  'DECRYPT_FAILED:DECRYPTION',
+  'DECRYPT_FAILED:KEY_AGREEMENT',
+  'ECDH_FAILED:ZERO_SHARED_SECRET',
+  'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
+  'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH',
+  'VERIFICATION_FAILED:DID_NOT_IN_REGISTRY',
+  'VERIFICATION_FAILED:UNKNOWN_KID',
+  'VERIFICATION_FAILED:REVOKED',
+  'VERIFICATION_FAILED:WRONG_RECIPIENT',
+  'NEGOTIATION_FAILED:NO_COMMON_VERSION',
+  'DOWNGRADE_DETECTED:VERSION',
+  'DOWNGRADE_DETECTED:STRIPPED',
+  'CLEARTEXT_REFUSED',
+  'TIMESTAMP_EXPIRED',
+  'TIMESTAMP_EXPIRED:FUTURE',
+  'REPLAY_DETECTED',
+  'REPLAY_DETECTED:COUNTER',
+  'REPLAY_DETECTED:BEFORE_START',
+  'REPLAY_DETECTED:UNVERIFIABLE',
+  'REPLAY_STORE_FULL',
+  'REPLAY_STORE_UNAVAILABLE',
+  'COUNTER_EXHAUSTED',
+  'INVALID_SCOPE',
+  'SCOPE_DENIED',
+  'IDENTITY_FAILED',
+  'UNKNOWN_ERROR_CODE',
+  'DID_NOT_IN_REGISTRY',
+  'REGISTRATION_FAILED:ALREADY_REGISTERED',
+  'REGISTRATION_FAILED:KID_COLLISION',
+  'REGISTRY_IO_FAILED',
+  'REGISTRY_CORRUPT',
+  'SEND_FAILED',
+  'SEND_FAILED:CLOSED',
+  'SEND_FAILED:BELOW_THRESHOLD',
+  'HMAC_VERIFICATION_FAILED',
+  'INSUFFICIENT_SHARES',
+  'INCONSISTENT_SHARES',
+] as const;
 
-/** The catalogue as a typed map: this assignment fails to compile when an entry names no category. */
-const CATEGORY_OF: Readonly<Record<ErrorCode, ErrorCategory>> = ERROR_CODES;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * The category of a code, by its leading words: the first rule whose prefix
+ * the code starts with, else `agent` (the receive pipeline's codes). Rules,
+ * not a table of every code, so that creating an error carries a few hundred
+ * bytes, not the catalogue; test/errors.test.ts pins every code's category.
+ */
+const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategory])[] = [
+  ['INVALID_ARGUMENT', 'argument'],
+  ['INVALID_LENGTH', 'argument'],
+  ['RANDOM_SOURCE_FAILED', 'platform'],
+  ['STORAGE_FAILED', 'platform'],
+  ['INVALID_PUBLIC_KEY:NOT_ON_CURVE', 'key-agreement'],
+  ['INVALID_PUBLIC_KEY:ML_KEM', 'key-agreement'],
+  ['ECDH_FAILED', 'key-agreement'],
+  ['INVALID_SEED', 'identity'],
+  ['INVALID_DID', 'identity'],
+  ['INVALID_PUBLIC_KEY', 'identity'],
+  ['INVALID_PKCS8', 'identity'],
+  ['KEYGEN_FAILED', 'identity'],
+  ['CRYPTO_UNAVAILABLE', 'identity'],
+  ['IDENTITY_DOCUMENT_INVALID', 'identity'],
+  ['PARSE_FAILED', 'envelope'],
+  ['ENVELOPE_INVALID', 'envelope'],
+  ['ENCRYPT_FAILED', 'envelope'],
+  ['DECRYPT_FAILED', 'envelope'],
+  ['DID_NOT_IN_REGISTRY', 'registry'],
+  ['REGISTRATION_FAILED', 'registry'],
+  ['REGISTRY_', 'registry'],
+  ['SEND_FAILED', 'transport'],
+  ['HMAC_VERIFICATION_FAILED', 'split-channel'],
+  ['INSUFFICIENT_SHARES', 'split-channel'],
+  ['INCONSISTENT_SHARES', 'split-channel'],
+];
+
+/** The category of a code (see CATEGORY_RULES). */
+export function categoryOf(code: ErrorCode): ErrorCategory {
+  for (const [prefix, category] of CATEGORY_RULES) if (code.startsWith(prefix)) return category;
+  return 'agent';
+}
 
 /** The longest message an error carries; longer ones are cut (a backstop behind `quote`). */
 export const MAX_MESSAGE_LENGTH = 512;
@@ -157,13 +202,20 @@ export function quote(value: unknown, max: number = QUOTE_LENGTH): string {
     if (value.length <= max) return JSON.stringify(value);
     return `${JSON.stringify(value.slice(0, max))}… (${value.length} characters)`;
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return quote(String(value), max);
-  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${String(value).slice(0, max)}n`;
   if (value === null) return 'null';
   if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  return typeof value;
+}
+
+/** What kind of value a caller passed, for "expected X, got Y" messages: never the value itself. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
 }
 
@@ -194,7 +246,7 @@ export class XlinkError extends Error {
   }
 
   get category(): ErrorCategory {
-    return CATEGORY_OF[this.code];
+    return categoryOf(this.code);
   }
 
   /** The part of the code after ':', as the white paper's `subCode`; undefined for a code without one. */
@@ -245,27 +297,22 @@ export class XlinkAgentError extends XlinkError {
 
 /** Builds the subclass the code's category calls for. */
 export function xlinkError(code: ErrorCode, message: string, options?: XlinkErrorOptions): XlinkError {
-  switch (CATEGORY_OF[code]) {
-    case 'argument':
-      return new XlinkArgumentError(code, message, options);
-    case 'platform':
-      return new XlinkPlatformError(code, message, options);
-    case 'identity':
-      return new XlinkIdentityError(code, message, options);
-    case 'envelope':
-      return new XlinkEnvelopeError(code, message, options);
-    case 'transport':
-      return new XlinkTransportError(code, message, options);
-    case 'registry':
-      return new XlinkRegistryError(code, message, options);
-    case 'key-agreement':
-      return new XlinkKeyAgreementError(code, message, options);
-    case 'split-channel':
-      return new XlinkSplitChannelError(code, message, options);
-    case 'agent':
-      return new XlinkAgentError(code, message, options);
-  }
+  const ErrorClass = CLASS_OF_CATEGORY[ERROR_CATEGORIES.indexOf(categoryOf(code))] as typeof XlinkError;
+  return new ErrorClass(code, message, options);
 }
+
+/** The class of each category, in ERROR_CATEGORIES order. */
+const CLASS_OF_CATEGORY: readonly (typeof XlinkError)[] = [
+  XlinkArgumentError,
+  XlinkPlatformError,
+  XlinkIdentityError,
+  XlinkEnvelopeError,
+  XlinkTransportError,
+  XlinkRegistryError,
+  XlinkKeyAgreementError,
+  XlinkSplitChannelError,
+  XlinkAgentError,
+];
 
 /** A failed Result with a fresh detail: `return refuse('SCOPE_DENIED', …)`. */
 export function refuse(
@@ -281,7 +328,7 @@ export function isXlinkError(value: unknown): value is XlinkError {
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+  return (ERROR_CODES as readonly unknown[]).includes(value);
 }
 
 /**

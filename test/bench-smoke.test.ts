@@ -77,7 +77,7 @@ describe('crypto benchmark suite', () => {
     );
   });
 
-  it('states the cost of both strictness checks against every backend, and of the per-call key import', () => {
+  it('states the cost of both strictness checks against every backend, and of preparing a key', () => {
     const share = String.raw`\d+(?:\.\d+)?%`;
     const shares = `${share} of node's, ${share} of webcrypto's and ${share} of noble's`;
     assert.match(
@@ -90,7 +90,7 @@ describe('crypto benchmark suite', () => {
     );
     assert.match(
       markdown,
-      new RegExp(String.raw`^- Per-call key import: .* in [\d.]+ \S+ .*, ${share} of the node backend's`, 'm'),
+      new RegExp(String.raw`^- Key preparation: .* in [\d.]+ \S+ .*, ${share} of the node backend's`, 'm'),
     );
   });
 });

@@ -6,6 +6,8 @@ import { ERROR_HINTS, errorHint, withHint } from '../src/error-hints.js';
 import {
   attempt,
   attemptSync,
+  categoryOf,
+  ERROR_CATEGORIES,
   ERROR_CODES,
   type ErrorCode,
   type ErrorDetail,
@@ -29,7 +31,87 @@ import {
 } from '../src/errors.js';
 
 const root = new URL('..', import.meta.url).pathname;
-const catalogueCodes = Object.keys(ERROR_CODES).sort();
+const catalogueCodes: string[] = [...ERROR_CODES].sort();
+
+/** Every code's category, written out: categoryOf derives them from prefixes, and this pins the result. */
+const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
+  argument: ['INVALID_ARGUMENT', 'INVALID_LENGTH'],
+  platform: ['RANDOM_SOURCE_FAILED', 'STORAGE_FAILED'],
+  identity: [
+    'INVALID_SEED:LENGTH',
+    'INVALID_DID:PREFIX',
+    'INVALID_DID:MULTIBASE',
+    'INVALID_DID:BASE58',
+    'INVALID_DID:MULTICODEC',
+    'INVALID_DID:LENGTH',
+    'INVALID_DID:URL',
+    'INVALID_DID:SMALL_ORDER_KEY',
+    'INVALID_PUBLIC_KEY:NON_CANONICAL',
+    'INVALID_PKCS8:MALFORMED',
+    'INVALID_PKCS8:ALGORITHM',
+    'KEYGEN_FAILED',
+    'CRYPTO_UNAVAILABLE:ALGORITHM',
+    'IDENTITY_DOCUMENT_INVALID:MALFORMED',
+    'IDENTITY_DOCUMENT_INVALID:SIGNATURE',
+    'IDENTITY_DOCUMENT_INVALID:SEQUENCE',
+    'IDENTITY_DOCUMENT_INVALID:VERSIONS',
+  ],
+  'key-agreement': ['INVALID_PUBLIC_KEY:NOT_ON_CURVE', 'INVALID_PUBLIC_KEY:ML_KEM', 'ECDH_FAILED:ZERO_SHARED_SECRET'],
+  envelope: [
+    'PARSE_FAILED:HEX',
+    'PARSE_FAILED:BASE58',
+    'PARSE_FAILED:BASE64URL',
+    'PARSE_FAILED:UTF8',
+    'PARSE_FAILED:CBOR',
+    'PARSE_FAILED:JSON',
+    'PARSE_FAILED:DUPLICATE_KEY',
+    'PARSE_FAILED:FORBIDDEN_KEY',
+    'PARSE_FAILED:COSE',
+    'PARSE_FAILED:PAYLOAD',
+    'ENVELOPE_INVALID:TOO_LARGE',
+    'ENVELOPE_INVALID:MALFORMED',
+    'ENVELOPE_INVALID:LENGTH',
+    'ENVELOPE_INVALID:VERSION',
+    'ENVELOPE_INVALID:ALGORITHM',
+    'ENCRYPT_FAILED:NO_X25519_KEY',
+    'DECRYPT_FAILED:DECRYPTION',
+    'DECRYPT_FAILED:KEY_AGREEMENT',
+  ],
+  agent: [
+    'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
+    'VERIFICATION_FAILED:PQ_SIGNATURE_MISMATCH',
+    'VERIFICATION_FAILED:DID_NOT_IN_REGISTRY',
+    'VERIFICATION_FAILED:UNKNOWN_KID',
+    'VERIFICATION_FAILED:REVOKED',
+    'VERIFICATION_FAILED:WRONG_RECIPIENT',
+    'NEGOTIATION_FAILED:NO_COMMON_VERSION',
+    'DOWNGRADE_DETECTED:VERSION',
+    'DOWNGRADE_DETECTED:STRIPPED',
+    'CLEARTEXT_REFUSED',
+    'TIMESTAMP_EXPIRED',
+    'TIMESTAMP_EXPIRED:FUTURE',
+    'REPLAY_DETECTED',
+    'REPLAY_DETECTED:COUNTER',
+    'REPLAY_DETECTED:BEFORE_START',
+    'REPLAY_DETECTED:UNVERIFIABLE',
+    'REPLAY_STORE_FULL',
+    'REPLAY_STORE_UNAVAILABLE',
+    'COUNTER_EXHAUSTED',
+    'INVALID_SCOPE',
+    'SCOPE_DENIED',
+    'IDENTITY_FAILED',
+    'UNKNOWN_ERROR_CODE',
+  ],
+  registry: [
+    'DID_NOT_IN_REGISTRY',
+    'REGISTRATION_FAILED:ALREADY_REGISTERED',
+    'REGISTRATION_FAILED:KID_COLLISION',
+    'REGISTRY_IO_FAILED',
+    'REGISTRY_CORRUPT',
+  ],
+  transport: ['SEND_FAILED', 'SEND_FAILED:CLOSED', 'SEND_FAILED:BELOW_THRESHOLD'],
+  'split-channel': ['HMAC_VERIFICATION_FAILED', 'INSUFFICIENT_SHARES', 'INCONSISTENT_SHARES'],
+};
 
 function documentedCodes(): string[] {
   const doc = readFileSync(join(root, 'docs/errors.md'), 'utf8');
@@ -41,6 +123,15 @@ function sourceFiles(dir: string): string[] {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => join(e.parentPath, e.name));
 }
+
+test('every code has the category it was given: the prefix rules reproduce the written table', () => {
+  const listed = Object.values(CATEGORY_OF_CODE).flat().sort();
+  assert.deepEqual(listed, catalogueCodes, 'the table lists every code once');
+  for (const [category, codes] of Object.entries(CATEGORY_OF_CODE)) {
+    assert.ok((ERROR_CATEGORIES as readonly string[]).includes(category), category);
+    for (const code of codes) assert.equal(categoryOf(code as ErrorCode), category, code);
+  }
+});
 
 test('docs/errors.md documents exactly the codes in the catalogue', () => {
   assert.deepEqual(documentedCodes(), catalogueCodes);
@@ -78,7 +169,7 @@ test('each documented section carries a meaning and a fix', () => {
 
 test('every code has a one-sentence hint, kept out of the error module itself', () => {
   assert.deepEqual(Object.keys(ERROR_HINTS).sort(), catalogueCodes);
-  for (const code of catalogueCodes) assert.match(errorHint(code as keyof typeof ERROR_CODES), /^\S.{20,}[.)]$/, code);
+  for (const code of catalogueCodes) assert.match(errorHint(code as ErrorCode), /^\S.{20,}[.)]$/, code);
   const errorsSource = readFileSync(join(root, 'src/errors.ts'), 'utf8');
   assert.doesNotMatch(errorsSource, /error-hints/, 'errors.ts must not import the hints');
 });
@@ -102,7 +193,8 @@ test('quote truncates untrusted text and names other values by type; no message 
   assert.equal(quote([1, 2]), 'an array of 2');
   assert.equal(quote({}), 'an object (Object)');
   assert.equal(quote(Object.create(null)), 'an object (no prototype)');
-  assert.equal(quote(12), '"12"');
+  assert.equal(quote(12), '12');
+  assert.equal(quote(true), 'true');
   const error = xlinkError('PARSE_FAILED:JSON', 'y'.repeat(5000));
   assert.equal(error.message.length, MAX_MESSAGE_LENGTH);
   assert.ok(error.message.endsWith('…'));
@@ -126,7 +218,7 @@ test('xlinkError builds the subclass of the code category; code is the whole cod
     assert.equal(error.name, ErrorClass.name);
     assert.equal(error.code, code);
     assert.equal(error.subCode, code.includes(':') ? code.slice(code.indexOf(':') + 1) : undefined);
-    assert.equal(error.category, ERROR_CODES[code]);
+    assert.equal(error.category, categoryOf(code));
     assert.equal(error.field, 'f');
     assert.deepEqual(error.detail, errorDetail(code, 'm', 'f'));
   }

@@ -2,39 +2,39 @@
  * The Agent: an identity that signs and encrypts what it sends and verifies
  * everything it receives (white paper, "Multi-Agent Communication").
  *
- *   const registry = new MemoryTrustRegistry();
+ *   const registry = new MemoryTrustRegistry({ crypto });
  *   const transport = new LoopbackTransport();
- *   const alice = await Agent.quickstart({ name: 'Alice', registry, transport });
- *   const bob = await Agent.quickstart({ name: 'Bob', registry, transport });
+ *   const alice = await Agent.quickstart({ name: 'Alice', registry, transport, crypto });
+ *   const bob = await Agent.quickstart({ name: 'Bob', registry, transport, crypto });
  *   await alice.send({ to: bob.did, payload: { text: 'Hello Bob!' }, scope: 'chat' });
  *   const received = await bob.receive(transport.outbox[0]); // Result<AgentMessage>
  *
  * Factories: `create` (new identity, registered; Result), `quickstart`
  * (zero-config: memory registry and loopback transport unless given; throws),
  * `fromSeed` (a factory-burned 32-byte seed; the same DID on every boot),
- * `importIdentity` (keys from `exportPKCS8`, no registration), and the
- * synchronous constructor from prepared parts. `send` and `receive` return
- * Results, never throw for bad input.
+ * `fromPKCS8` (keys from `exportPKCS8`, no registration), and the synchronous
+ * constructor from prepared parts. `send` and `receive` return Results and
+ * never throw for bad input.
  *
  * Registration: an agent registers its own signed identity document with the
  * scopes it is given, by default `*` (any scope: fine for a demo and for one
  * team's services, not for a fleet: there an operator provisions the registry
  * with explicit scopes and agents join with `register: false`).
  *
- * Crypto: pass `crypto`; without it this module uses the portable noble
- * backend, and `xlink` on Node uses node:crypto (src/agent/node/agent.ts).
+ * Crypto: pass `crypto`. This class picks no backend; the `Agent` the `xlink`
+ * entry exports is this class with `defaults` set (node:crypto on Node, the
+ * pure-JS backend elsewhere), so the white paper's `Agent.quickstart()` works
+ * there without options.
  */
-import { utf8Encode } from '../codec/bytes.js';
-import { createNobleCrypto } from '../crypto/noble/index.js';
-import type { CryptoProvider, KeyPair } from '../crypto/provider.js';
-import { envelopeToCompact } from '../envelope/compact-encoding.js';
+import type { CryptoProvider, Ed25519Signer, KeyPair, X25519PrivateKey } from '../crypto/provider.js';
+import { type ContentType, encodePayload } from '../envelope/content-type.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../envelope/decode.js';
-import type { Envelope } from '../envelope/envelope.js';
-import { type EnvelopeJson, envelopeToJson } from '../envelope/json-encoding.js';
+import { encodeEnvelope } from '../envelope/encode.js';
+import type { EnvelopeJson } from '../envelope/json-encoding.js';
 import { negotiateVersion } from '../envelope/negotiate.js';
 import { encryptEnvelopeBody } from '../envelope/seal.js';
-import { signEncodedEnvelope } from '../envelope/sign.js';
-import { attempt, err, ok, type Result, xlinkError } from '../errors.js';
+import { type EnvelopeSender, signEncodedEnvelope } from '../envelope/sign.js';
+import { attempt, attemptSync, ok, quote, type Result, refuse, unwrap, xlinkError } from '../errors.js';
 import { generateIdentity, type Identity, identityFromSeed } from '../identity/derive.js';
 import {
   createIdentityDocument,
@@ -42,7 +42,7 @@ import {
   type SignedIdentityDocument,
   verifyIdentityDocument,
 } from '../identity/document.js';
-import { exportIdentityPkcs8, type IdentityPkcs8, importIdentityKeysFromPkcs8 } from '../identity/pkcs8.js';
+import { exportPKCS8 as exportIdentityPKCS8, type IdentityPKCS8, importPKCS8 } from '../identity/pkcs8.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
 import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
@@ -51,9 +51,8 @@ import type { NonceStore } from '../replay/nonce-store.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 import type { TransportAdapter } from '../transport/transport.js';
 import type { AgentMessage } from './message.js';
-import { PeerDocuments } from './peer-documents.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
-import { type ReceiveOptions, receiveEnvelope } from './receive.js';
+import { PeerKeysCache, type ReceiveOptions, receiveEnvelope } from './receive.js';
 
 /** Default accepted clock difference between sender and receiver, both ways. */
 export const DEFAULT_TIMESTAMP_WINDOW_MS = 30_000;
@@ -63,11 +62,12 @@ export interface AgentOptions {
   readonly name?: string;
   readonly registry: TrustRegistry;
   readonly transport: TransportAdapter;
+  /** The backend; required unless the Agent class has `defaults` (the one the `xlink` entry exports has). */
+  readonly crypto?: CryptoProvider;
   /** Default: a MemoryNonceStore with the same window and clock. */
   readonly nonceStore?: NonceStore;
   /** Sign with ML-DSA-65 too and accept v3 envelopes. */
   readonly postQuantumSig?: boolean;
-  readonly crypto?: CryptoProvider;
   /** Accepted clock difference, both ways; default 30 000 ms. */
   readonly timestampWindowMs?: number;
   /** Largest envelope `receive` accepts; default 256 KiB. */
@@ -81,36 +81,44 @@ export interface AgentOptions {
   readonly encoding?: 'json' | 'compact';
   /** Counter mode: replay tokens from this sequence (e.g. a CounterSequence) instead of random nonces. */
   readonly counter?: { next(): Promise<number> };
+  /** Accept telemetry-profile envelopes signed for this audience (the application or fleet this agent serves). */
+  readonly audience?: string;
 }
 
 export type QuickstartOptions = Partial<AgentOptions>;
 
-/** The keys of an agent, as `exportPKCS8` gives them and `importIdentity` takes them. */
-export interface AgentKeyExport extends IdentityPkcs8 {
+/** What an entry point fills in for options its caller leaves out. */
+export interface AgentDefaults {
+  readonly crypto?: () => CryptoProvider;
+}
+
+/** The keys of an agent, as `exportPKCS8` gives them and `fromPKCS8` takes them. */
+export interface AgentKeyExport extends IdentityPKCS8 {
   /** FIPS 203 key pair (PKCS#8 has no ML-KEM form used here). */
   readonly mlKem768: KeyPair;
   /** FIPS 204 key pair. */
   readonly mlDsa65: KeyPair;
 }
 
-export interface ImportIdentityOptions extends Omit<AgentOptions, 'register' | 'scopes'> {
-  readonly pkcs8: AgentKeyExport;
-}
-
 export interface SendInput<Payload> {
   /** The recipient's DID; it must be in the registry. */
   readonly to: string;
-  /** Serialised as JSON. */
+  /** A Uint8Array is sent as opaque bytes, anything else as JSON unless `contentType` says CBOR. */
   readonly payload: Payload;
+  readonly contentType?: ContentType;
   /** Default "default". */
   readonly scope?: string;
   readonly onProgress?: ProgressHandler<SendStage>;
 }
 
-/** Everything the synchronous constructor needs; the factories build it. */
+/** Everything the synchronous constructor needs, keys prepared; the factories build it. */
 export interface AgentParts {
   readonly name?: string;
   readonly identity: Identity;
+  /** The identity's Ed25519 key, prepared. */
+  readonly signer: Ed25519Signer;
+  /** The identity's X25519 key, prepared. */
+  readonly x25519: X25519PrivateKey;
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
   readonly transport: TransportAdapter;
@@ -121,9 +129,15 @@ export interface AgentParts {
   readonly maxEnvelopeBytes: number;
   readonly encoding: 'json' | 'compact';
   readonly counter?: { next(): Promise<number> };
+  readonly audience?: string;
 }
 
+type AgentClass = typeof Agent;
+
 export class Agent {
+  /** Options an entry point fills in; none here, so `crypto` must be passed. */
+  static readonly defaults: AgentDefaults = {};
+
   readonly did: string;
   readonly name: string | undefined;
   /** Envelope versions this agent sends and accepts, as its identity document lists them. */
@@ -132,90 +146,67 @@ export class Agent {
   readonly transport: TransportAdapter;
   /** The crypto backend this agent signs, encrypts and verifies with. */
   readonly crypto: CryptoProvider;
-  private readonly parts: AgentParts;
-  private readonly peers: PeerDocuments;
+  readonly #parts: AgentParts;
+  readonly #sender: EnvelopeSender;
+  readonly #peers: PeerKeysCache;
 
   /** Throws INVALID_ARGUMENT for a window or size limit that is not a positive integer. */
   constructor(parts: AgentParts) {
     assertPositiveInteger(parts.timestampWindowMs, 'timestampWindowMs');
     assertPositiveInteger(parts.maxEnvelopeBytes, 'maxEnvelopeBytes');
-    this.parts = parts;
+    this.#parts = parts;
     this.did = parts.identity.did;
     this.name = parts.name;
     this.versions = parts.versions;
     this.registry = parts.registry;
     this.transport = parts.transport;
     this.crypto = parts.crypto;
-    this.peers = new PeerDocuments(parts.crypto);
+    this.#sender = {
+      did: parts.identity.did,
+      signer: parts.signer,
+      ...(parts.versions.includes('v3') ? { mlDsa65SecretKey: parts.identity.mlDsa65.secretKey } : {}),
+    };
+    this.#peers = new PeerKeysCache(parts.crypto);
   }
 
   /** A new identity, registered. */
-  static async create(options: AgentOptions): Promise<Result<Agent>> {
-    const crypto = options.crypto ?? defaultCrypto();
-    const identity = await generateIdentity({ crypto });
+  static async create(this: AgentClass, options: AgentOptions): Promise<Result<Agent>> {
+    const crypto = cryptoOf(this, options);
+    if (!crypto.ok) return crypto;
+    const identity = await generateIdentity({ crypto: crypto.value });
     if (!identity.ok) return identityFailed(identity.error.message);
-    return Agent.assemble(identity.value, { ...options, crypto });
+    return assemble(this, identity.value, { ...options, crypto: crypto.value });
   }
 
   /** Zero-config: a new identity, a memory registry and a loopback transport unless given. Throws XlinkError. */
-  static async quickstart(options: QuickstartOptions = {}): Promise<Agent> {
-    const crypto = options.crypto ?? defaultCrypto();
+  static async quickstart(this: AgentClass, options: QuickstartOptions = {}): Promise<Agent> {
+    const crypto = unwrap(cryptoOf(this, options));
     const registry = options.registry ?? new MemoryTrustRegistry({ crypto, ...clockOption(options.clock) });
-    const created = await Agent.create({
-      ...options,
-      crypto,
-      registry,
-      transport: options.transport ?? new LoopbackTransport(),
-    });
-    if (!created.ok) throw xlinkError(created.error.code, created.error.message);
-    return created.value;
+    const transport = options.transport ?? new LoopbackTransport();
+    return unwrap(await this.create({ ...options, crypto, registry, transport }));
   }
 
   /** The identity a 32-byte seed names (the same DID on every boot), registered unless already. */
-  static async fromSeed(seed: Uint8Array, options: AgentOptions): Promise<Result<Agent>> {
-    const crypto = options.crypto ?? defaultCrypto();
-    const identity = await identityFromSeed(seed, { crypto });
+  static async fromSeed(this: AgentClass, seed: Uint8Array, options: AgentOptions): Promise<Result<Agent>> {
+    const crypto = cryptoOf(this, options);
+    if (!crypto.ok) return crypto;
+    const identity = await identityFromSeed(seed, { crypto: crypto.value });
     if (!identity.ok) return identityFailed(identity.error.message);
-    return Agent.assemble(identity.value, { ...options, crypto });
+    return assemble(this, identity.value, { ...options, crypto: crypto.value });
   }
 
   /** Keys from `exportPKCS8`; skips key generation and registration (the DID is registered already). */
-  static async importIdentity(options: ImportIdentityOptions): Promise<Result<Agent>> {
-    const crypto = options.crypto ?? defaultCrypto();
-    const { pkcs8 } = options;
-    const classical = await importIdentityKeysFromPkcs8(pkcs8, { crypto });
-    if (!classical.ok) return identityFailed(classical.error.message);
-    const identity: Identity = { ...classical.value, mlKem768: pkcs8.mlKem768, mlDsa65: pkcs8.mlDsa65 };
-    return Agent.assemble(identity, { ...options, crypto, register: false });
-  }
-
-  private static async assemble(
-    identity: Identity,
-    options: AgentOptions & { crypto: CryptoProvider },
+  static async fromPKCS8(
+    this: AgentClass,
+    keys: AgentKeyExport,
+    options: Omit<AgentOptions, 'register' | 'scopes'>,
   ): Promise<Result<Agent>> {
-    return attempt(async () => {
-      const clock = options.clock ?? systemClock;
-      const timestampWindowMs = options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS;
-      assertPositiveInteger(timestampWindowMs, 'timestampWindowMs'); // before the default store takes it as its window
-      const versions: EnvelopeVersion[] = ['signed', 'v1', 'v2'];
-      if (options.postQuantumSig === true) versions.push('v3');
-      const agent = new Agent({
-        identity,
-        versions,
-        registry: options.registry,
-        transport: options.transport,
-        nonceStore: options.nonceStore ?? new MemoryNonceStore({ windowMs: timestampWindowMs, clock }),
-        crypto: options.crypto,
-        clock,
-        timestampWindowMs,
-        maxEnvelopeBytes: options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES,
-        encoding: options.encoding ?? 'json',
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.counter === undefined ? {} : { counter: options.counter }),
-      });
-      if (options.register !== false) await agent.registerSelf(options.scopes ?? [ANY_SCOPE]);
-      return agent;
-    });
+    const crypto = cryptoOf(this, options);
+    if (!crypto.ok) return crypto;
+    const classical = await importPKCS8(keys, { crypto: crypto.value });
+    if (!classical.ok) return identityFailed(classical.error.message);
+    const identity: Identity = { ...classical.value, mlKem768: keys.mlKem768, mlDsa65: keys.mlDsa65 };
+    return assemble(this, identity, { ...options, crypto: crypto.value, register: false });
   }
 
   /**
@@ -223,27 +214,29 @@ export class Agent {
    * device rebooting), keeps that entry, updating the document only when the
    * versions it lists changed.
    */
-  private async registerSelf(scopes: readonly string[]): Promise<void> {
-    const { crypto, identity } = this.parts;
-    const document = await this.signDocument(1);
-    const registered = await this.registry.register({
-      document,
-      scopes,
-      ...(this.name === undefined ? {} : { name: this.name }),
+  async registerSelf(scopes: readonly string[]): Promise<Result<void>> {
+    return attempt(async () => {
+      const document = await this.#signDocument(1);
+      const registered = await this.registry.register({
+        document,
+        scopes,
+        ...(this.name === undefined ? {} : { name: this.name }),
+      });
+      if (registered.ok) return;
+      if (registered.error.code !== 'REGISTRATION_FAILED:ALREADY_REGISTERED')
+        throw registrationFailed(registered.error);
+      const entry = await this.registry.resolve(this.did);
+      if (!entry.ok) throw registrationFailed(entry.error);
+      const current = await verifyIdentityDocument(entry.value.document, { crypto: this.crypto, did: this.did });
+      if (!current.ok) throw registrationFailed(current.error);
+      if (current.value.versions.join() === this.versions.join()) return;
+      const updated = await this.registry.updateDocument(await this.#signDocument(current.value.sequence + 1));
+      if (!updated.ok) throw registrationFailed(updated.error);
     });
-    if (registered.ok) return;
-    if (registered.error.code !== 'REGISTRATION_FAILED:ALREADY_REGISTERED') throw registrationFailed(registered.error);
-    const entry = await this.registry.resolve(identity.did);
-    if (!entry.ok) throw registrationFailed(entry.error);
-    const current = await verifyIdentityDocument(entry.value.document, { crypto, did: identity.did });
-    if (!current.ok) throw registrationFailed(current.error);
-    if (current.value.versions.join() === this.versions.join()) return;
-    const updated = await this.registry.updateDocument(await this.signDocument(current.value.sequence + 1));
-    if (!updated.ok) throw registrationFailed(updated.error);
   }
 
-  private signDocument(sequence: number): Promise<SignedIdentityDocument> {
-    const { crypto, clock, identity } = this.parts;
+  #signDocument(sequence: number): Promise<SignedIdentityDocument> {
+    const { crypto, clock, identity } = this.#parts;
     return createIdentityDocument(identity, {
       crypto,
       versions: this.versions,
@@ -254,10 +247,10 @@ export class Agent {
   }
 
   /** This agent's keys: Ed25519 and X25519 as PKCS#8 DER, the post-quantum pairs raw; copies, never the agent's own arrays. */
-  async exportPKCS8(): Promise<AgentKeyExport> {
-    const { identity } = this.parts;
+  exportPKCS8(): AgentKeyExport {
+    const { identity } = this.#parts;
     return {
-      ...exportIdentityPkcs8(identity),
+      ...exportIdentityPKCS8(identity),
       mlKem768: copyKeyPair(identity.mlKem768),
       mlDsa65: copyKeyPair(identity.mlDsa65),
     };
@@ -268,57 +261,52 @@ export class Agent {
    * and hands the envelope to the transport. Returns what was sent.
    */
   async send<Payload>(input: SendInput<Payload>): Promise<Result<EnvelopeJson | Uint8Array>> {
-    const { crypto, identity, clock, transport } = this.parts;
+    const { crypto, clock, transport } = this.#parts;
     const { to, onProgress } = input;
     const scope = input.scope ?? DEFAULT_SCOPE;
     await report(onProgress, 'resolving');
     const entry = await this.registry.resolve(to);
     if (!entry.ok) return entry;
-    const recipient = await this.peers.verified(to, entry.value.document);
-    if (!recipient.ok) return recipient;
-    const version = negotiateVersion(this.versions, recipient.value.versions);
+    if (entry.value.revoked !== undefined) {
+      return refuse('VERIFICATION_FAILED:REVOKED', `${to} was revoked: ${quote(entry.value.revoked.reason)}`, 'to');
+    }
+    const checked = await attempt(() => this.#peers.keysOf(to, entry.value));
+    if (!checked.ok) return checked;
+    const recipient = checked.value.identity;
+    const version = negotiateVersion(this.versions, recipient.versions);
     if (version === undefined) {
-      return err(
-        xlinkError(
-          'NEGOTIATION_FAILED:NO_COMMON_VERSION',
-          `${to} accepts ${recipient.value.versions.join(', ')}; this agent sends ${this.versions.join(', ')}`,
-        ).detail,
+      return refuse(
+        'NEGOTIATION_FAILED:NO_COMMON_VERSION',
+        `${to} accepts ${recipient.versions.join(', ')}; this agent sends ${this.versions.join(', ')}`,
       );
     }
     await report(onProgress, 'encrypting');
-    const payloadBytes = serialisePayload(input.payload);
-    if (!payloadBytes.ok) return payloadBytes;
-    const { counter } = this.parts;
-    // A CounterSequence throws COUNTER_EXHAUSTED or REPLAY_STORE_UNAVAILABLE; send reports them as a Result.
+    const payload = attemptSync(() => encodePayload(input.payload, input.contentType));
+    if (!payload.ok) return payload;
+    const { counter } = this.#parts;
+    // A CounterSequence throws COUNTER_EXHAUSTED or STORAGE_FAILED; send reports them as a Result.
     const next = counter === undefined ? undefined : await attempt(() => counter.next());
     if (next !== undefined && !next.ok) return next;
-    const replay = next === undefined ? {} : { counter: next.value };
     const encrypted = await encryptEnvelopeBody(
+      this.did,
+      recipient,
       {
         version,
-        sender: identity,
-        recipient: recipient.value,
         scope,
+        payload: payload.value.bytes,
+        contentType: payload.value.contentType,
         supportedVersions: this.versions,
-        plaintext: payloadBytes.value,
         timestamp: clock.now(),
-        ...replay,
+        ...(next === undefined ? {} : { counter: next.value }),
       },
-      crypto,
+      { crypto },
     );
     if (!encrypted.ok) return encrypted;
     await report(onProgress, 'signing');
-    const signed = await attempt(() =>
-      signEncodedEnvelope(
-        encrypted.value.header,
-        encrypted.value.protectedBytes,
-        encrypted.value.body,
-        { ed25519SecretKey: identity.ed25519.secretKey, mlDsa65SecretKey: identity.mlDsa65.secretKey },
-        crypto,
-      ),
-    );
+    const { header, protectedBytes, body } = encrypted.value;
+    const signed = await attempt(() => signEncodedEnvelope(header, protectedBytes, body, this.#sender, crypto));
     if (!signed.ok) return signed;
-    const wire = this.encode(signed.value);
+    const wire = encodeEnvelope(signed.value, this.#parts.encoding);
     await report(onProgress, 'sending');
     const sent = await transport.send(wire, to);
     if (!sent.ok) return sent;
@@ -331,27 +319,73 @@ export class Agent {
     envelope: unknown,
     options: ReceiveOptions = {},
   ): Promise<Result<AgentMessage<Payload>>> {
-    const { parts } = this;
+    const parts = this.#parts;
     return receiveEnvelope<Payload>(
       envelope,
       {
-        identity: parts.identity,
+        recipient: { did: this.did, x25519: parts.x25519, mlKem768: parts.identity.mlKem768 },
         versions: this.versions,
         registry: this.registry,
         nonceStore: parts.nonceStore,
-        peers: this.peers,
+        peers: this.#peers,
         crypto: parts.crypto,
         clock: parts.clock,
         timestampWindowMs: parts.timestampWindowMs,
         maxEnvelopeBytes: parts.maxEnvelopeBytes,
+        ...(parts.audience === undefined ? {} : { audience: parts.audience }),
       },
       options,
     );
   }
+}
 
-  private encode(envelope: Envelope): EnvelopeJson | Uint8Array {
-    return this.parts.encoding === 'compact' ? envelopeToCompact(envelope) : envelopeToJson(envelope);
-  }
+/** Prepares the identity's keys, builds the agent and registers it unless told not to. */
+async function assemble(
+  AgentType: AgentClass,
+  identity: Identity,
+  options: AgentOptions & { readonly crypto: CryptoProvider },
+): Promise<Result<Agent>> {
+  return attempt(async () => {
+    const { crypto } = options;
+    const clock = options.clock ?? systemClock;
+    const timestampWindowMs = options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS;
+    assertPositiveInteger(timestampWindowMs, 'timestampWindowMs'); // before the default store takes it as its window
+    const versions: EnvelopeVersion[] = ['signed', 'v1', 'v2'];
+    if (options.postQuantumSig === true) versions.push('v3');
+    const agent = new AgentType({
+      identity,
+      signer: await crypto.ed25519Signer(identity.ed25519.secretKey),
+      x25519: await crypto.x25519PrivateKey(identity.x25519.secretKey),
+      versions,
+      registry: options.registry,
+      transport: options.transport,
+      nonceStore: options.nonceStore ?? new MemoryNonceStore({ windowMs: timestampWindowMs, clock }),
+      crypto,
+      clock,
+      timestampWindowMs,
+      maxEnvelopeBytes: options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES,
+      encoding: options.encoding ?? 'json',
+      ...(options.name === undefined ? {} : { name: options.name }),
+      ...(options.counter === undefined ? {} : { counter: options.counter }),
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
+    });
+    if (options.register !== false) unwrap(await agent.registerSelf(options.scopes ?? [ANY_SCOPE]));
+    return agent;
+  });
+}
+
+/** The backend the options name, else the class's default; INVALID_ARGUMENT when there is neither. */
+function cryptoOf(
+  AgentType: AgentClass,
+  options: { readonly crypto?: CryptoProvider } | undefined,
+): Result<CryptoProvider> {
+  const crypto = options?.crypto ?? AgentType?.defaults?.crypto?.();
+  if (crypto !== undefined) return ok(crypto);
+  return refuse(
+    'INVALID_ARGUMENT',
+    '"crypto" is required: pass a backend (createNodeCrypto(), createNobleCrypto({ random }), …) or use the Agent of the xlink entry',
+    'crypto',
+  );
 }
 
 function copyKeyPair(pair: KeyPair): KeyPair {
@@ -361,30 +395,12 @@ function copyKeyPair(pair: KeyPair): KeyPair {
 /** NaN or Infinity would silently switch a check off; refuse them where they are given. */
 function assertPositiveInteger(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a positive integer, got ${String(value)}`, { field });
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a positive integer, got ${quote(value)}`, { field });
   }
-}
-
-/** The backend used when the options name none: pure JS, so this module runs on every engine. */
-function defaultCrypto(): CryptoProvider {
-  return createNobleCrypto();
-}
-
-function serialisePayload(payload: unknown): Result<Uint8Array> {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(payload);
-  } catch (error) {
-    return err(xlinkError('INVALID_ARGUMENT', `"payload" cannot be serialised as JSON: ${String(error)}`).detail);
-  }
-  if (text === undefined) {
-    return err(xlinkError('INVALID_ARGUMENT', '"payload" has no JSON form (undefined or a function)').detail);
-  }
-  return ok(utf8Encode(text));
 }
 
 function identityFailed(message: string): Result<never> {
-  return err(xlinkError('IDENTITY_FAILED', message).detail);
+  return refuse('IDENTITY_FAILED', message);
 }
 
 function registrationFailed(detail: { code: Parameters<typeof xlinkError>[0]; message: string }): Error {

@@ -1,15 +1,18 @@
 /**
- * `xlink/agent`: the Agent and what it returns (portable; noble crypto by default).
+ * `xlink/agent`: the Agent and what it returns. This Agent picks no crypto
+ * backend: pass `crypto` (the `xlink` entry's Agent has a default).
  *
  *   import { Agent } from 'xlink/agent';
+ *   import { createNodeCrypto } from 'xlink/crypto/node';
+ *   const agent = await Agent.quickstart({ crypto: createNodeCrypto() });
  */
 export {
   Agent,
+  type AgentDefaults,
   type AgentKeyExport,
   type AgentOptions,
   type AgentParts,
   DEFAULT_TIMESTAMP_WINDOW_MS,
-  type ImportIdentityOptions,
   type QuickstartOptions,
   type SendInput,
 } from './agent.js';

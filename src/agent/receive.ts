@@ -1,119 +1,234 @@
 /**
  * The receive pipeline, in the order docs/protocol.md fixes: cheap checks
- * first, the replay store touched only after the signatures verify (so a
- * forged envelope carrying someone's real nonce cannot burn it), decryption last.
+ * first, the replay store touched only after the signature verifies (so a
+ * forged envelope carrying someone's real nonce or counter cannot burn it),
+ * decryption last. Full envelopes and telemetry-profile envelopes run the same
+ * steps; a telemetry envelope names its sender by kid instead of DID.
  *
  *   const message = await receiveEnvelope(input, context, { allowCleartext: true });
+ *
+ * Per message, nothing is imported, copied or verified twice: the registry
+ * hands out the same entry object until it changes, and `PeerKeysCache` keeps
+ * the checked document and a prepared Ed25519 verifier per entry object.
  */
-import { parseJsonBytes } from '../codec/json.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { CryptoProvider, Ed25519Verifier } from '../crypto/provider.js';
+import { decodePayload } from '../envelope/content-type.js';
 import { decodeEnvelope } from '../envelope/decode.js';
-import { decryptEnvelope, type EnvelopeRecipientKeys } from '../envelope/decrypt.js';
+import { decryptEnvelope, type EnvelopeRecipient } from '../envelope/decrypt.js';
 import type { EnvelopeHeader } from '../envelope/header.js';
 import { isEncryptedVersion } from '../envelope/header.js';
 import { assertNotDowngraded } from '../envelope/negotiate.js';
-import { verifyEnvelopeSignatures } from '../envelope/verify.js';
-import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../errors.js';
-import type { EnvelopeVersion } from '../identity/document.js';
+import { decodeTelemetry, isTelemetryShaped, type TelemetryEnvelope, verifyTelemetry } from '../envelope/telemetry.js';
+import { verifyEnvelope } from '../envelope/verify.js';
+import { attempt, quote, type Result, unwrap, xlinkError } from '../errors.js';
+import { type EnvelopeVersion, type IdentityDocument, verifyIdentityDocument } from '../identity/document.js';
 import type { Clock } from '../platform/clock.js';
-import { isScopeAllowed, type TrustRegistry } from '../registry/trust-registry.js';
+import { isScopeAllowed, type TrustRegistry, type TrustRegistryEntry } from '../registry/trust-registry.js';
 import type { NonceStore } from '../replay/nonce-store.js';
 import type { AgentMessage } from './message.js';
-import type { PeerDocuments } from './peer-documents.js';
 import { type ProgressHandler, type ReceiveStage, report } from './progress.js';
 
 export interface ReceiveContext {
-  readonly identity: EnvelopeRecipientKeys;
+  readonly recipient: EnvelopeRecipient;
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
   readonly nonceStore: NonceStore;
-  readonly peers: PeerDocuments;
+  readonly peers: PeerKeysCache;
   readonly crypto: CryptoProvider;
   readonly clock: Clock;
   readonly timestampWindowMs: number;
   readonly maxEnvelopeBytes: number;
+  /** Telemetry-profile envelopes are accepted when signed for this audience; refused without one. */
+  readonly audience?: string;
 }
 
 export interface ReceiveOptions {
-  /** Accept signed-only (unencrypted) envelopes; default false. */
+  /** Accept signed-only (unencrypted) envelopes, telemetry included; default false. */
   readonly allowCleartext?: boolean;
   readonly onProgress?: ProgressHandler<ReceiveStage>;
 }
 
-/** The payload is parsed as strict JSON no deeper than this. */
-const PAYLOAD_MAX_DEPTH = 32;
+/** A peer's keys as this agent checked them: its verified document and its prepared Ed25519 key. */
+export interface PeerKeys {
+  readonly identity: IdentityDocument;
+  readonly verifier: Ed25519Verifier;
+}
 
-export async function receiveEnvelope<Payload>(
+/**
+ * The keys of the peers an agent talks to, checked by the agent itself and
+ * kept per registry entry object. Registries hand out the same entry object
+ * until it changes, so each document is verified, and each key prepared, once
+ * per change instead of once per message. Verifying here rather than trusting
+ * the registry means a registry that substitutes a key (an edited file, a
+ * faulty remote) is caught: IDENTITY_DOCUMENT_INVALID:SIGNATURE. The highest
+ * document sequence seen per DID is kept too, so a registry rolled back to an
+ * older document is refused (IDENTITY_DOCUMENT_INVALID:SEQUENCE).
+ */
+export class PeerKeysCache {
+  readonly #crypto: CryptoProvider;
+  readonly #keys = new WeakMap<TrustRegistryEntry, PeerKeys>();
+  readonly #sequences = new Map<string, number>();
+
+  constructor(crypto: CryptoProvider) {
+    this.#crypto = crypto;
+  }
+
+  /** The checked keys of `did`, whose registry entry is `entry`. */
+  async keysOf(did: string, entry: TrustRegistryEntry): Promise<PeerKeys> {
+    const known = this.#keys.get(entry);
+    if (known !== undefined && known.identity.did === did) return known;
+    const identity = unwrap(await verifyIdentityDocument(entry.document, { crypto: this.#crypto, did }));
+    const seen = this.#sequences.get(did);
+    if (seen !== undefined && identity.sequence < seen) {
+      throw xlinkError(
+        'IDENTITY_DOCUMENT_INVALID:SEQUENCE',
+        `the registry serves document ${identity.sequence} of ${did}, older than ${seen} already seen`,
+        { field: 'sequence' },
+      );
+    }
+    this.#sequences.set(did, identity.sequence);
+    const keys = { identity, verifier: await this.#crypto.ed25519Verifier(identity.ed25519PublicKey) };
+    this.#keys.set(entry, keys);
+    return keys;
+  }
+}
+
+export function receiveEnvelope<Payload>(
   input: unknown,
   context: ReceiveContext,
   options: ReceiveOptions = {},
 ): Promise<Result<AgentMessage<Payload>>> {
   return attempt(async () => {
-    const { onProgress } = options;
-    await report(onProgress, 'parsing');
-    const decoded = decodeEnvelope(input, { maxEnvelopeBytes: context.maxEnvelopeBytes });
-    const { envelope } = unwrap(decoded);
-    const { header } = envelope;
-    checkAddressing(header, context, options.allowCleartext === true);
-    checkTimestamp(header, context);
-
-    await report(onProgress, 'verifying');
-    const resolved = await context.registry.resolve(header.from);
-    if (!resolved.ok && resolved.error.code === 'DID_NOT_IN_REGISTRY') {
-      throw xlinkError('VERIFICATION_FAILED:DID_NOT_IN_REGISTRY', `${header.from} is not in the trust registry`, {
-        field: 'from',
-      });
-    }
-    const entry = unwrap(resolved);
-    if (entry.revoked !== undefined) {
-      throw xlinkError(
-        'VERIFICATION_FAILED:REVOKED',
-        `${header.from} was revoked at ${describeTime(entry.revoked.at)}: ${entry.revoked.reason}`,
-        { field: 'from' },
-      );
-    }
-    const sender = unwrap(await context.peers.verified(header.from, entry.document));
-    assertNotDowngraded(header.version, sender.versions, context.versions);
-    unwrap(
-      await verifyEnvelopeSignatures(
-        envelope,
-        {
-          did: sender.did,
-          ed25519PublicKey: sender.ed25519PublicKey,
-          ...(sender.mlDsa65PublicKey === undefined ? {} : { mlDsa65PublicKey: sender.mlDsa65PublicKey }),
-        },
-        context.crypto,
-      ),
-    );
-    // Signed now, so the sender's own claim of its versions is trustworthy too.
-    assertNotDowngraded(header.version, header.supportedVersions, context.versions);
-    unwrap(await reserveReplayToken(header, context.nonceStore));
-    if (!isScopeAllowed(entry.scopes, header.scope)) {
-      throw xlinkError('SCOPE_DENIED', `${header.from} is not registered for scope ${JSON.stringify(header.scope)}`, {
-        field: 'scope',
-      });
-    }
-
-    let plaintext = envelope.body;
-    if (isEncryptedVersion(header.version)) {
-      await report(onProgress, 'decrypting');
-      plaintext = unwrap(await decryptEnvelope(envelope, context.identity, context.crypto));
-    }
-    const payload = parsePayload(plaintext) as Payload;
-    await report(onProgress, 'complete');
-    return {
-      sender: header.from,
-      recipient: header.to,
-      scope: header.scope,
-      payload,
-      version: header.version,
-      ...(header.timestamp === undefined ? {} : { timestamp: header.timestamp }),
-    };
+    await report(options.onProgress, 'parsing');
+    const message =
+      input instanceof Uint8Array && isTelemetryShaped(input)
+        ? await receiveTelemetry(unwrap(decodeTelemetry(input, context)), context, options)
+        : await receiveFull(input, context, options);
+    await report(options.onProgress, 'complete');
+    return message as AgentMessage<Payload>;
   });
 }
 
+async function receiveFull(input: unknown, context: ReceiveContext, options: ReceiveOptions): Promise<AgentMessage> {
+  const { envelope, encoding } = unwrap(decodeEnvelope(input, context));
+  const { header } = envelope;
+  checkAddressing(header, context, options.allowCleartext === true);
+  checkTimestamp(header.timestamp, context);
+
+  await report(options.onProgress, 'verifying');
+  const entry = await liveSender(await context.registry.resolve(header.from), header.from);
+  const { identity: sender, verifier } = await context.peers.keysOf(header.from, entry);
+  assertNotDowngraded(header.version, sender.versions, context.versions);
+  unwrap(
+    await verifyEnvelope(
+      {
+        did: sender.did,
+        verifier,
+        ...(sender.mlDsa65PublicKey === undefined ? {} : { mlDsa65PublicKey: sender.mlDsa65PublicKey }),
+      },
+      envelope,
+      context,
+    ),
+  );
+  // Signed now, so the sender's own claim of its versions is trustworthy too.
+  assertNotDowngraded(header.version, header.supportedVersions, context.versions);
+  unwrap(await reserveReplayToken(header.from, header, context.nonceStore));
+  checkScope(entry, header.scope);
+
+  let plaintext = envelope.body;
+  if (isEncryptedVersion(header.version)) {
+    await report(options.onProgress, 'decrypting');
+    plaintext = unwrap(await decryptEnvelope(context.recipient, envelope, context));
+  }
+  return {
+    sender: header.from,
+    recipient: header.to,
+    scope: header.scope,
+    payload: decodePayload(plaintext, header.contentType),
+    contentType: header.contentType,
+    version: header.version,
+    encoding,
+    ...(header.timestamp === undefined ? {} : { timestamp: header.timestamp }),
+  };
+}
+
+async function receiveTelemetry(
+  envelope: TelemetryEnvelope,
+  context: ReceiveContext,
+  options: ReceiveOptions,
+): Promise<AgentMessage> {
+  const { audience } = context;
+  if (audience === undefined) {
+    throw xlinkError(
+      'ENVELOPE_INVALID:VERSION',
+      'this agent takes no telemetry-profile envelopes (it has no audience)',
+      {
+        field: 'kid',
+      },
+    );
+  }
+  if (options.allowCleartext !== true) {
+    throw xlinkError(
+      'CLEARTEXT_REFUSED',
+      'a telemetry envelope is signed, not encrypted: receive(…, { allowCleartext: true })',
+      {
+        field: 'kid',
+      },
+    );
+  }
+  const { header } = envelope;
+  checkTimestamp(header.timestamp, context);
+
+  await report(options.onProgress, 'verifying');
+  const found = await context.registry.resolveKid(envelope.kid);
+  if (!found.ok && found.error.code === 'DID_NOT_IN_REGISTRY') {
+    throw xlinkError('VERIFICATION_FAILED:UNKNOWN_KID', found.error.message, { field: 'kid' });
+  }
+  const entry = await liveSender(found, 'the sender of this kid');
+  const { identity, verifier } = await context.peers.keysOf(entry.did, entry);
+  if (identity.mlDsa65PublicKey !== undefined) {
+    // The profile carries no ML-DSA-65 signature; a sender that promised one must not be believed without it.
+    throw xlinkError(
+      'DOWNGRADE_DETECTED:STRIPPED',
+      `${entry.did} signs with ML-DSA-65, which a telemetry envelope cannot carry`,
+      { field: 'kid' },
+    );
+  }
+  unwrap(await verifyTelemetry(verifier, envelope, audience));
+  unwrap(await context.nonceStore.acceptCounter(entry.did, header.counter, header.timestamp));
+  checkScope(entry, header.scope);
+  return {
+    sender: entry.did,
+    recipient: audience,
+    scope: header.scope,
+    payload: decodePayload(envelope.payload, header.contentType),
+    contentType: header.contentType,
+    version: 'signed',
+    encoding: 'telemetry',
+    ...(header.timestamp === undefined ? {} : { timestamp: header.timestamp }),
+  };
+}
+
+/** The registry entry of a sender that may send: registered and not revoked. */
+async function liveSender(resolved: Result<TrustRegistryEntry>, who: string): Promise<TrustRegistryEntry> {
+  if (!resolved.ok && resolved.error.code === 'DID_NOT_IN_REGISTRY') {
+    throw xlinkError('VERIFICATION_FAILED:DID_NOT_IN_REGISTRY', `${who} is not in the trust registry`, {
+      field: 'from',
+    });
+  }
+  const entry = unwrap(resolved);
+  if (entry.revoked !== undefined) {
+    throw xlinkError(
+      'VERIFICATION_FAILED:REVOKED',
+      `${entry.did} was revoked at ${describeTime(entry.revoked.at)}: ${quote(entry.revoked.reason)}`,
+      { field: 'from' },
+    );
+  }
+  return entry;
+}
+
 function checkAddressing(header: EnvelopeHeader, context: ReceiveContext, allowCleartext: boolean): void {
-  if (header.to !== context.identity.did) {
+  if (header.to !== context.recipient.did) {
     throw xlinkError('VERIFICATION_FAILED:WRONG_RECIPIENT', `the envelope is for ${header.to}`, { field: 'to' });
   }
   if (!context.versions.includes(header.version)) {
@@ -128,8 +243,7 @@ function checkAddressing(header: EnvelopeHeader, context: ReceiveContext, allowC
   }
 }
 
-function checkTimestamp(header: EnvelopeHeader, context: ReceiveContext): void {
-  const { timestamp } = header;
+function checkTimestamp(timestamp: number | undefined, context: ReceiveContext): void {
   if (timestamp === undefined) return; // a clockless counter envelope: the counter window alone guards it
   const now = context.clock.now();
   const window = context.timestampWindowMs;
@@ -147,18 +261,15 @@ function checkTimestamp(header: EnvelopeHeader, context: ReceiveContext): void {
   }
 }
 
-function reserveReplayToken(header: EnvelopeHeader, store: NonceStore): Promise<Result<void>> {
-  if (header.nonce !== undefined) return store.reserveNonce(header.from, header.nonce, header.timestamp as number);
-  return store.acceptCounter(header.from, header.counter as number, header.timestamp);
+function checkScope(entry: TrustRegistryEntry, scope: string): void {
+  if (!isScopeAllowed(entry.scopes, scope)) {
+    throw xlinkError('SCOPE_DENIED', `${entry.did} is not registered for scope ${quote(scope)}`, { field: 'scope' });
+  }
 }
 
-function parsePayload(plaintext: Uint8Array): unknown {
-  try {
-    return parseJsonBytes(plaintext, { maxDepth: PAYLOAD_MAX_DEPTH, maxLength: plaintext.length });
-  } catch (error) {
-    if (!isXlinkError(error)) throw error;
-    throw xlinkError('PARSE_FAILED:PAYLOAD', `the payload is not valid JSON: ${error.message}`, { cause: error });
-  }
+function reserveReplayToken(sender: string, header: EnvelopeHeader, store: NonceStore): Promise<Result<void>> {
+  if (header.nonce !== undefined) return store.reserveNonce(sender, header.nonce, header.timestamp as number);
+  return store.acceptCounter(sender, header.counter as number, header.timestamp);
 }
 
 /** ISO 8601 when Date can show it; a registry accepts any safe integer, and toISOString throws a RangeError beyond ±8.64e15. */

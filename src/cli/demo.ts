@@ -9,23 +9,26 @@
 import { Agent } from '../agent/agent.js';
 import { createNobleCrypto } from '../crypto/noble/index.js';
 import { createNodeCrypto } from '../crypto/node/index.js';
-import type { CryptoBackendName, CryptoProvider } from '../crypto/provider.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { createWebCrypto } from '../crypto/webcrypto/index.js';
 import type { Result } from '../errors.js';
+import { webRandomSource } from '../platform/random.js';
 import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
 import { LoopbackTransport } from '../transport/loopback.js';
 
-const BACKENDS: Record<CryptoBackendName, () => CryptoProvider> = {
+export type DemoBackend = 'node' | 'webcrypto' | 'noble';
+
+const BACKENDS: Record<DemoBackend, () => CryptoProvider> = {
   node: createNodeCrypto,
-  webcrypto: () => createWebCrypto(),
-  noble: () => createNobleCrypto(),
+  webcrypto: () => createWebCrypto(globalThis.crypto),
+  noble: () => createNobleCrypto({ random: webRandomSource(globalThis.crypto) }),
 };
 
-export function isCryptoBackendName(name: unknown): name is CryptoBackendName {
+export function isDemoBackend(name: unknown): name is DemoBackend {
   return typeof name === 'string' && Object.hasOwn(BACKENDS, name);
 }
 
-export async function runDemo(backend: CryptoBackendName, print: (line: string) => void): Promise<number> {
+export async function runDemo(backend: DemoBackend, print: (line: string) => void): Promise<number> {
   const crypto = BACKENDS[backend]();
   const registry = new MemoryTrustRegistry({ crypto });
   const transport = new LoopbackTransport();

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isCryptoBackendName, runDemo } from './demo.js';
+import { isDemoBackend, runDemo } from './demo.js';
 
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'demo') {
-    if (!isCryptoBackendName(values.backend)) {
+    if (!isDemoBackend(values.backend)) {
       console.error(`xlink: unknown backend "${values.backend}" (node, webcrypto or noble)`);
       return 2;
     }

@@ -9,7 +9,7 @@
  * room for an ML-DSA-65 key) so untrusted input cannot buy seconds of CPU. No BigInt, so ES5-era device engines can run it. Each
  * leading zero byte maps to one leading '1' and back; there is no checksum.
  */
-import { xlinkError } from '../errors.js';
+import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { assertBytes } from './bytes.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -48,7 +48,13 @@ export function base58btcEncode(bytes: Uint8Array): string {
   return out;
 }
 
-export function base58btcDecode(text: string): Uint8Array {
+/** Decodes untrusted text; never throws for any input. */
+export function base58btcDecode(text: string): Result<Uint8Array> {
+  return attemptSync(() => readBase58btc(text));
+}
+
+/** `base58btcDecode` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readBase58btc(text: string): Uint8Array {
   if (typeof text !== 'string') {
     throw xlinkError('INVALID_ARGUMENT', `"text" expected string, got ${text === null ? 'null' : typeof text}`, {
       field: 'text',
@@ -70,7 +76,7 @@ export function base58btcDecode(text: string): Uint8Array {
     if (digit < 0) {
       // Name the whole character, not half of a surrogate pair.
       const character = text.slice(i, code >= 0xd800 && code <= 0xdbff ? i + 2 : i + 1);
-      throw xlinkError('PARSE_FAILED:BASE58', `invalid base58btc character ${JSON.stringify(character)} at index ${i}`);
+      throw xlinkError('PARSE_FAILED:BASE58', `invalid base58btc character ${quote(character)} at index ${i}`);
     }
     let carry = digit;
     for (let k = 0; k < bytes.length; k++) {

@@ -10,7 +10,7 @@
  * "QQ" is 0x41). So every byte string has exactly one accepted text, and a
  * signed or hashed text cannot be varied without changing its bytes.
  */
-import { xlinkError } from '../errors.js';
+import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { assertBytes } from './bytes.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -41,7 +41,13 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return out;
 }
 
-export function base64urlDecode(text: string): Uint8Array {
+/** Decodes untrusted text; never throws for any input. */
+export function base64urlDecode(text: string): Result<Uint8Array> {
+  return attemptSync(() => readBase64url(text));
+}
+
+/** `base64urlDecode` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readBase64url(text: string): Uint8Array {
   if (typeof text !== 'string') {
     throw xlinkError('INVALID_ARGUMENT', `"text" expected string, got ${text === null ? 'null' : typeof text}`, {
       field: 'text',
@@ -59,10 +65,7 @@ export function base64urlDecode(text: string): Uint8Array {
     const value = code < 128 ? (VALUE_OF_CODE[code] as number) : -1;
     if (value < 0) {
       const character = text.slice(i, code >= 0xd800 && code <= 0xdbff ? i + 2 : i + 1);
-      throw xlinkError(
-        'PARSE_FAILED:BASE64URL',
-        `invalid base64url character ${JSON.stringify(character)} at index ${i}`,
-      );
+      throw xlinkError('PARSE_FAILED:BASE64URL', `invalid base64url character ${quote(character)} at index ${i}`);
     }
     buffer = ((buffer << 6) | value) & 0xffff;
     bits += 6;

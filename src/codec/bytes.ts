@@ -3,7 +3,7 @@
  * hex and strict UTF-8. Pure functions over Uint8Array, no platform globals
  * (device engines may lack TextEncoder), so device bundles can import them.
  */
-import { xlinkError } from '../errors.js';
+import { attemptSync, type Result, typeName, xlinkError } from '../errors.js';
 
 /**
  * Throws unless `value` is a Uint8Array (of `length` bytes, when given).
@@ -12,17 +12,11 @@ import { xlinkError } from '../errors.js';
 export function assertBytes(value: unknown, field: string, length?: number): asserts value is Uint8Array {
   if (value instanceof Uint8Array && (length === undefined || value.length === length)) return;
   if (!(value instanceof Uint8Array)) {
-    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected Uint8Array, got ${describe(value)}`, { field });
+    throw xlinkError('INVALID_ARGUMENT', `"${field}" expected Uint8Array, got ${typeName(value)}`, { field });
   }
   throw xlinkError('INVALID_LENGTH', `"${field}" expected Uint8Array of length ${length}, got length=${value.length}`, {
     field,
   });
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
 }
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
@@ -53,6 +47,8 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const HEX_DIGITS = '0123456789abcdef';
+/** Code units per String.fromCharCode call: well under every engine's argument limit. */
+const UTF8_CHUNK = 4096;
 
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
@@ -60,7 +56,13 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
-export function hexToBytes(hex: string): Uint8Array {
+/** Decodes hex text (either case); never throws for any input. */
+export function hexToBytes(hex: string): Result<Uint8Array> {
+  return attemptSync(() => readHex(hex));
+}
+
+/** `hexToBytes` for constants and callers inside xlink that handle the thrown XlinkError themselves. */
+export function readHex(hex: string): Uint8Array {
   if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
     throw xlinkError('PARSE_FAILED:HEX', 'expected an even-length string of hex digits');
   }
@@ -71,6 +73,8 @@ export function hexToBytes(hex: string): Uint8Array {
 
 /** UTF-8 encoding of a well-formed string; lone surrogates are refused, not replaced. */
 export function utf8Encode(text: string): Uint8Array {
+  const ascii = asciiEncode(text);
+  if (ascii !== undefined) return ascii;
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
@@ -90,31 +94,67 @@ export function utf8Encode(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences are refused. */
-export function utf8Decode(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; ) {
-    const first = bytes[i] as number;
-    let code: number;
-    let extra: number;
-    let min: number;
-    if (first < 0x80) [code, extra, min] = [first, 0, 0];
-    else if (first >= 0xc2 && first < 0xe0) [code, extra, min] = [first & 31, 1, 0x80];
-    else if (first >= 0xe0 && first < 0xf0) [code, extra, min] = [first & 15, 2, 0x800];
-    else if (first >= 0xf0 && first < 0xf5) [code, extra, min] = [first & 7, 3, 0x10000];
-    else throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 lead byte at offset ${i}`);
-    for (let k = 1; k <= extra; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || (next & 0xc0) !== 0x80) {
-        throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 continuation at offset ${i + k}`);
-      }
-      code = (code << 6) | (next & 63);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 code point at offset ${i}`);
-    }
-    out += String.fromCodePoint(code);
-    i += extra + 1;
+/** The common case, DIDs, scopes, labels: one byte per character, or undefined at the first non-ASCII one. */
+function asciiEncode(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return undefined;
+    out[i] = code;
   }
   return out;
+}
+
+/** Strict UTF-8 decoding of untrusted bytes; never throws for any input. */
+export function utf8Decode(bytes: Uint8Array): Result<string> {
+  return attemptSync(() => readUtf8(bytes));
+}
+
+/**
+ * `utf8Decode` for callers inside xlink that handle the thrown XlinkError
+ * themselves: overlong forms, surrogates and truncated sequences are refused.
+ */
+export function readUtf8(bytes: Uint8Array): string {
+  // UTF-16 code units gathered in a buffer and turned into text a chunk at a
+  // time: appending one character per step made gateway headers cost microseconds.
+  const units = new Uint16Array(Math.min(bytes.length, UTF8_CHUNK) + 1);
+  let out = '';
+  let n = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const first = bytes[i] as number;
+    if (first < 0x80) {
+      units[n++] = first;
+      i++;
+    } else {
+      let code: number;
+      let extra: number;
+      let min: number;
+      if (first >= 0xc2 && first < 0xe0) [code, extra, min] = [first & 31, 1, 0x80];
+      else if (first >= 0xe0 && first < 0xf0) [code, extra, min] = [first & 15, 2, 0x800];
+      else if (first >= 0xf0 && first < 0xf5) [code, extra, min] = [first & 7, 3, 0x10000];
+      else throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 lead byte at offset ${i}`);
+      for (let k = 1; k <= extra; k++) {
+        const next = bytes[i + k];
+        if (next === undefined || (next & 0xc0) !== 0x80) {
+          throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 continuation at offset ${i + k}`);
+        }
+        code = (code << 6) | (next & 63);
+      }
+      if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        throw xlinkError('PARSE_FAILED:UTF8', `invalid UTF-8 code point at offset ${i}`);
+      }
+      if (code < 0x10000) units[n++] = code;
+      else {
+        code -= 0x10000;
+        units[n++] = 0xd800 | (code >> 10);
+        units[n++] = 0xdc00 | (code & 0x3ff);
+      }
+      i += extra + 1;
+    }
+    if (n >= UTF8_CHUNK) {
+      out += String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]);
+      n = 0;
+    }
+  }
+  return out + String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]);
 }

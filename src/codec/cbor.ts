@@ -18,8 +18,8 @@
  * bytes; `INVALID_ARGUMENT` means the caller passed a non-Uint8Array or bad
  * limits. Depth counts enclosing arrays, maps and tags: `[[1]]` has depth 2.
  */
-import { xlinkError } from '../errors.js';
-import { assertBytes, utf8Decode, utf8Encode } from './bytes.js';
+import { attemptSync, quote, type Result, typeName, xlinkError } from '../errors.js';
+import { assertBytes, readUtf8, utf8Encode } from './bytes.js';
 
 export type CborValue = number | string | boolean | null | Uint8Array | readonly CborValue[] | CborMap | CborTagged;
 export type CborMap = ReadonlyMap<number | string, CborValue>;
@@ -58,10 +58,26 @@ export function encodeCbor(value: CborValue): Uint8Array {
   return writer.result();
 }
 
+/**
+ * The head of an item (major type, argument) in its shortest form, for callers
+ * that frame bytes they already hold, such as a COSE Sig_structure, without
+ * building a value to encode.
+ */
+export function encodeCborHead(major: number, argument: number): Uint8Array {
+  const writer = new Writer(9);
+  writer.head(major, argument);
+  return writer.result();
+}
+
 /** A growable byte buffer; doubling keeps encoding linear. */
 class Writer {
-  private buffer = new Uint8Array(64);
+  private buffer: Uint8Array;
   private length = 0;
+
+  /** 256 bytes by default: most of what xlink encodes (headers, COSE structures) fits without growing. */
+  constructor(capacity = 256) {
+    this.buffer = new Uint8Array(capacity);
+  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
@@ -149,7 +165,7 @@ function encodeItem(writer: Writer, value: CborValue, path: (string | number)[])
     path.push('<tagged>');
     encodeItem(writer, value.value, path);
     path.pop();
-  } else throw encodeError(`cannot encode ${describe(value)}`, path);
+  } else throw encodeError(`cannot encode ${typeName(value)}`, path);
 }
 
 function encodeNumber(writer: Writer, value: number, path: (string | number)[]): void {
@@ -164,9 +180,9 @@ function encodeMap(writer: Writer, map: CborMap, path: (string | number)[]): voi
   const entries: { key: Uint8Array; value: CborValue; name: string | number }[] = [];
   for (const [key, value] of map) {
     if (typeof key !== 'number' && typeof key !== 'string') {
-      throw encodeError(`map key ${describe(key)} is neither a number nor a string`, path);
+      throw encodeError(`map key ${typeName(key)} is neither a number nor a string`, path);
     }
-    const keyWriter = new Writer();
+    const keyWriter = new Writer(16);
     encodeItem(keyWriter, key, path);
     entries.push({ key: keyWriter.result(), value, name: key });
   }
@@ -240,7 +256,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 function encodeError(message: string, path: readonly (string | number)[], cause?: unknown): Error {
   let at = 'value';
-  for (const step of path) at += typeof step === 'number' ? `[${step}]` : `.get(${JSON.stringify(step)})`;
+  for (const step of path) at += typeof step === 'number' ? `[${step}]` : `.get(${quote(step)})`;
   return xlinkError(
     'INVALID_ARGUMENT',
     `CBOR: ${message} at ${at}`,
@@ -248,15 +264,15 @@ function encodeError(message: string, path: readonly (string | number)[], cause?
   );
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
 // ---------------------------------------------------------------- decoding
 
-export function decodeCbor(bytes: Uint8Array, limits: CborDecodeLimits = {}): CborValue {
+/** Strictly decodes untrusted bytes; never throws for any input (PARSE_FAILED:CBOR, or INVALID_ARGUMENT for bad limits). */
+export function decodeCbor(bytes: Uint8Array, limits: CborDecodeLimits = {}): Result<CborValue> {
+  return attemptSync(() => readCbor(bytes, limits));
+}
+
+/** `decodeCbor` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readCbor(bytes: Uint8Array, limits: CborDecodeLimits = {}): CborValue {
   assertBytes(bytes, 'bytes');
   const maxDepth = limit(limits.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth', MAX_NESTING);
   const maxBytes = limit(limits.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes', Number.MAX_SAFE_INTEGER);
@@ -308,7 +324,7 @@ class Reader {
   item(depth: number): CborValue {
     const start = this.offset;
     if (++this.items > this.maxItems) throw parseError(`more than maxItems=${this.maxItems} items`, start);
-    const initial = this.take(1)[0] as number;
+    const initial = this.byte();
     const major = initial >> 5;
     const info = initial & 0x1f;
     if (major === 7) return this.simpleOrFloat(info, start);
@@ -325,7 +341,7 @@ class Reader {
       case 3: {
         const text = this.take(argument);
         try {
-          return utf8Decode(text);
+          return readUtf8(text);
         } catch (error) {
           throw parseError(`text string is not valid UTF-8 (${(error as Error).message} of the string)`, start, error);
         }
@@ -357,7 +373,9 @@ class Reader {
 
   private map(pairs: number, depth: number): Map<number | string, CborValue> {
     const map = new Map<number | string, CborValue>();
-    let previous: Uint8Array | undefined;
+    // The previous key's encoding, as offsets into the input (no view allocated per key).
+    let previousStart = -1;
+    let previousEnd = -1;
     for (let i = 0; i < pairs; i++) {
       const keyStart = this.offset;
       const key = this.item(depth);
@@ -365,13 +383,13 @@ class Reader {
         throw parseError('map key is neither a number nor a string', keyStart);
       }
       if (Object.is(key, -0)) throw parseError('map key -0 (a JS Map would store it as 0)', keyStart);
-      const encoded = this.bytes.subarray(keyStart, this.offset);
-      if (previous !== undefined) {
-        const order = compareBytes(previous, encoded);
+      if (previousStart >= 0) {
+        const order = this.compareRanges(previousStart, previousEnd, keyStart, this.offset);
         if (order === 0) throw parseError('duplicate map key', keyStart);
         if (order > 0) throw parseError('map keys not in bytewise order of their encodings', keyStart);
       }
-      previous = encoded;
+      previousStart = keyStart;
+      previousEnd = this.offset;
       map.set(key, this.item(depth));
     }
     return map;
@@ -406,11 +424,14 @@ class Reader {
         start,
       );
     }
-    const field = this.take(1 << (info - 24));
+    const length = 1 << (info - 24);
+    this.need(length);
+    const at = this.offset;
+    this.offset += length;
     // Check the high word of an 8-byte argument first: beyond 2^53 the sum below would round.
-    if (info === 27 && readWord(field, 0) > MAX_SAFE_HIGH_WORD) throw parseError('integer above 2^53−1', start);
+    if (info === 27 && readWord(this.bytes, at) > MAX_SAFE_HIGH_WORD) throw parseError('integer above 2^53−1', start);
     let value = 0;
-    for (let i = 0; i < field.length; i++) value = value * 256 + (field[i] as number);
+    for (let i = at; i < at + length; i++) value = value * 256 + (this.bytes[i] as number);
     if (value < (SHORTEST_MINIMUM[info - 24] as number))
       throw parseError('integer or length not in shortest form', start);
     return value;
@@ -418,11 +439,31 @@ class Reader {
 
   /** A view of the next `length` bytes; callers copy what they keep. */
   private take(length: number): Uint8Array {
-    if (length > this.bytes.length - this.offset) {
-      throw parseError(`truncated: needs ${length} more bytes, ${this.bytes.length - this.offset} left`, this.offset);
-    }
+    this.need(length);
     const view = this.bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return view;
+  }
+
+  /** The next byte: every item starts with one, so this is the hot path (no view allocated). */
+  private byte(): number {
+    this.need(1);
+    return this.bytes[this.offset++] as number;
+  }
+
+  private need(length: number): void {
+    if (length > this.bytes.length - this.offset) {
+      throw parseError(`truncated: needs ${length} more bytes, ${this.bytes.length - this.offset} left`, this.offset);
+    }
+  }
+
+  /** Bytewise order of two encoded ranges of the input, as compareBytes orders arrays. */
+  private compareRanges(aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+    const length = Math.min(aEnd - aStart, bEnd - bStart);
+    for (let i = 0; i < length; i++) {
+      const difference = (this.bytes[aStart + i] as number) - (this.bytes[bStart + i] as number);
+      if (difference !== 0) return difference;
+    }
+    return aEnd - aStart - (bEnd - bStart);
   }
 }

@@ -20,8 +20,8 @@
  * Error offsets count UTF-16 code units of the text (of the decoded text, for
  * `parseJsonBytes`).
  */
-import { xlinkError } from '../errors.js';
-import { assertBytes, utf8Decode } from './bytes.js';
+import { attemptSync, quote, type Result, typeName, xlinkError } from '../errors.js';
+import { assertBytes, readUtf8 } from './bytes.js';
 
 export interface JsonLimits {
   /** Deepest nesting of arrays and objects; default 32. */
@@ -36,9 +36,20 @@ const DEFAULT_MAX_LENGTH = 262144;
 const MAX_UTF8_BYTES_PER_CODE_UNIT = 3;
 const FORBIDDEN_KEY = '__proto__';
 
-export function parseJson(text: string, limits: JsonLimits = {}): unknown {
+/** Strictly parses untrusted text; never throws for any input. */
+export function parseJson(text: string, limits: JsonLimits = {}): Result<unknown> {
+  return attemptSync(() => readJson(text, limits));
+}
+
+/** Strict UTF-8, then strict JSON; never throws for any input. */
+export function parseJsonBytes(bytes: Uint8Array, limits: JsonLimits = {}): Result<unknown> {
+  return attemptSync(() => readJsonBytes(bytes, limits));
+}
+
+/** `parseJson` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readJson(text: string, limits: JsonLimits = {}): unknown {
   if (typeof text !== 'string') {
-    throw xlinkError('INVALID_ARGUMENT', `"text" expected string, got ${describe(text)}`, { field: 'text' });
+    throw xlinkError('INVALID_ARGUMENT', `"text" expected string, got ${typeName(text)}`, { field: 'text' });
   }
   const maxDepth = limit(limits.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth');
   const maxLength = limit(limits.maxLength, DEFAULT_MAX_LENGTH, 'maxLength');
@@ -48,7 +59,8 @@ export function parseJson(text: string, limits: JsonLimits = {}): unknown {
   return new Parser(text, maxDepth).document();
 }
 
-export function parseJsonBytes(bytes: Uint8Array, limits: JsonLimits = {}): unknown {
+/** `parseJsonBytes` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readJsonBytes(bytes: Uint8Array, limits: JsonLimits = {}): unknown {
   assertBytes(bytes, 'bytes');
   const maxLength = limit(limits.maxLength, DEFAULT_MAX_LENGTH, 'maxLength');
   // Every UTF-16 code unit takes at most 3 UTF-8 bytes, so longer input is over maxLength whatever it holds;
@@ -59,19 +71,13 @@ export function parseJsonBytes(bytes: Uint8Array, limits: JsonLimits = {}): unkn
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     throw jsonError('byte order mark (EF BB BF), which RFC 8259 §8.1 forbids,', 0);
   }
-  return parseJson(utf8Decode(bytes), limits);
+  return readJson(readUtf8(bytes), limits);
 }
 
 function limit(value: number | undefined, fallback: number, field: string): number {
   if (value === undefined) return fallback;
   if (Number.isSafeInteger(value) && value >= 0) return value;
   throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a safe integer ≥ 0, got ${String(value)}`, { field });
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
 }
 
 function jsonError(message: string, offset: number): Error {
@@ -189,7 +195,7 @@ class Parser {
     if (Object.hasOwn(object, key)) {
       throw xlinkError(
         'PARSE_FAILED:DUPLICATE_KEY',
-        `JSON: duplicate key ${JSON.stringify(key)} at offset ${start} (keys are compared after unescaping)`,
+        `JSON: duplicate key ${quote(key)} at offset ${start} (keys are compared after unescaping)`,
       );
     }
     this.skipWhitespace();
@@ -286,7 +292,7 @@ class Parser {
         if (escaped === undefined) throw jsonError('unterminated string', start);
         const replacement = Object.hasOwn(ESCAPES, escaped) ? ESCAPES[escaped] : undefined;
         if (replacement === undefined) {
-          throw jsonError(`invalid escape: ${JSON.stringify(escaped)} after a backslash`, this.offset);
+          throw jsonError(`invalid escape: ${quote(escaped)} after a backslash`, this.offset);
         }
         out += replacement;
         this.offset += 2;
@@ -306,7 +312,7 @@ class Parser {
 
   private unexpected(expected: string): Error {
     const char = this.text[this.offset];
-    const got = char === undefined ? 'end of input' : JSON.stringify(char);
+    const got = char === undefined ? 'end of input' : quote(char);
     return jsonError(`expected ${expected}, got ${got}`, this.offset);
   }
 }

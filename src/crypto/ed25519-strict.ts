@@ -1,4 +1,4 @@
-import { hexToBytes } from '../codec/bytes.js';
+import { readHex } from '../codec/bytes.js';
 
 /**
  * Byte-level checks that make Ed25519 verification strict RFC 8032 in every
@@ -27,7 +27,7 @@ const SMALL_ORDER_Y: readonly Uint8Array[] = /* @__PURE__ */ [
   '0000000000000000000000000000000000000000000000000000000000000000',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-].map(hexToBytes);
+].map(readHex);
 
 /** True when the 32-byte little-endian scalar is below the group order L. */
 export function isCanonicalScalar(scalar: Uint8Array): boolean {

@@ -1,17 +1,20 @@
 /**
- * The compact form of an envelope: a COSE_Sign1 message (RFC 9052 §4.2), for
- * MQTT and constrained links. Any COSE library can check its Ed25519
- * signature; the payload of an encrypted version is its ciphertext.
+ * The compact form of a full envelope: a COSE_Sign1 message (RFC 9052 §4.2),
+ * always under tag 18. Any COSE library can check its Ed25519 signature; the
+ * payload of an encrypted version is its ciphertext.
  *
- *   const bytes = envelopeToCompact(envelope);   // 18([protected, unprotected, body, sig])
- *   const back = envelopeFromCompact(bytes);     // throws on anything not canonical
+ *   const bytes = envelopeToCompact(envelope);             // 18([protected, unprotected, body, sig])
+ *   const back = envelopeFromCompact(bytes, maxBytes);    // throws on anything not canonical
  *
  * The unprotected map is empty, or carries only the ML-DSA-65 signature under
- * "pqsig" (a signature cannot sign itself, so it cannot be protected).
+ * "pqsig" (a signature cannot sign itself, so it cannot be protected). The tag
+ * is required: an untagged COSE_Sign1 is the telemetry profile (telemetry.ts),
+ * so each message has exactly one accepted spelling and neither form can be
+ * read as the other.
  */
 import type { CborMap, CborValue } from '../codec/cbor.js';
-import { xlinkError } from '../errors.js';
-import { decodeCoseSign1, encodeCoseSign1 } from './cose-sign1.js';
+import { quote, xlinkError } from '../errors.js';
+import { encodeCoseSign1, readCoseSign1 } from './cose-sign1.js';
 import { checkEnvelopeParts, type Envelope } from './envelope.js';
 import { headerFromMap } from './header.js';
 
@@ -22,7 +25,7 @@ const COMPACT_MAX_DEPTH = 4;
 
 export function envelopeToCompact(envelope: Envelope): Uint8Array {
   const unprotectedHeader = new Map<number | string, CborValue>();
-  if (envelope.pqSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, envelope.pqSignature);
+  if (envelope.mlDsaSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, envelope.mlDsaSignature);
   return encodeCoseSign1({
     protectedBytes: envelope.protectedBytes,
     unprotectedHeader,
@@ -33,21 +36,30 @@ export function envelopeToCompact(envelope: Envelope): Uint8Array {
 
 /** Reads compact bytes; throws PARSE_FAILED:CBOR|COSE, ENVELOPE_INVALID:* and the header's codes. */
 export function envelopeFromCompact(bytes: Uint8Array, maxBytes: number): Envelope {
-  const message = decodeCoseSign1(bytes, { maxBytes, maxDepth: COMPACT_MAX_DEPTH });
-  const pqSignature = readUnprotected(message.unprotectedHeader);
+  const message = readCoseSign1(bytes, { maxBytes, maxDepth: COMPACT_MAX_DEPTH });
+  if (!message.tagged) {
+    throw xlinkError(
+      'PARSE_FAILED:COSE',
+      'a full envelope is a COSE_Sign1 under tag 18; untagged is the telemetry profile',
+      {
+        field: 'tag',
+      },
+    );
+  }
+  const mlDsaSignature = readUnprotected(message.unprotectedHeader);
   return checkEnvelopeParts({
     header: headerFromMap(message.protectedHeader),
     protectedBytes: message.protectedBytes,
     body: message.payload,
     signature: message.signature,
-    ...(pqSignature === undefined ? {} : { pqSignature }),
+    ...(mlDsaSignature === undefined ? {} : { mlDsaSignature }),
   });
 }
 
 function readUnprotected(map: CborMap): Uint8Array | undefined {
   for (const key of map.keys()) {
     if (key !== PQ_SIGNATURE_LABEL) {
-      throw xlinkError('ENVELOPE_INVALID:MALFORMED', `unknown unprotected header ${JSON.stringify(key)}`, {
+      throw xlinkError('ENVELOPE_INVALID:MALFORMED', `unknown unprotected header ${quote(key)}`, {
         field: String(key),
       });
     }

@@ -16,7 +16,7 @@
  * judges header values: checking `alg` is the verifier's job, and the meaning
  * of other labels is the caller's.
  */
-import { assertBytes } from '../codec/bytes.js';
+import { assertBytes, concatBytes } from '../codec/bytes.js';
 import {
   type CborDecodeLimits,
   type CborMap,
@@ -24,12 +24,17 @@ import {
   type CborValue,
   decodeCbor,
   encodeCbor,
+  encodeCborHead,
+  readCbor,
 } from '../codec/cbor.js';
-import { type ErrorCode, xlinkError } from '../errors.js';
+import { attempt, attemptSync, type ErrorCode, quote, type Result, xlinkError } from '../errors.js';
+import type { Awaitable } from '../platform/awaitable.js';
 
 export const COSE_SIGN1_TAG = 18;
-/** Header label of `alg` (RFC 9052 §3.1). */
+/** Header labels of `alg`, `content type` and `kid` (RFC 9052 §3.1). */
 export const COSE_HEADER_ALG = 1;
+export const COSE_HEADER_CONTENT_TYPE = 3;
+export const COSE_HEADER_KID = 4;
 /** COSE algorithm EdDSA (RFC 9053 §2.2); xlink uses it with Ed25519 only. */
 export const COSE_ALG_EDDSA = -8;
 
@@ -52,11 +57,26 @@ export interface CoseSign1Parts {
   signature: Uint8Array;
 }
 
-/** Verifies `signature` over the Sig_structure bytes; resolves `true` only for a valid signature. */
-export type CoseVerifier = (sigStructure: Uint8Array, signature: Uint8Array) => Promise<boolean>;
+/** Verifies `signature` over the Sig_structure bytes; `true` only for a valid signature. */
+export type CoseVerifier = (sigStructure: Uint8Array, signature: Uint8Array) => Awaitable<boolean>;
 
 const EMPTY: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
-const SIGNATURE1_CONTEXT = 'Signature1';
+/** `[` of four items, then the text "Signature1": how every Sig_structure begins. */
+const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ Uint8Array.of(
+  0x84,
+  0x6a,
+  0x53,
+  0x69,
+  0x67,
+  0x6e,
+  0x61,
+  0x74,
+  0x75,
+  0x72,
+  0x65,
+  0x31,
+);
+const MAJOR_BYTES = 2;
 
 /**
  * `18([protected, unprotected, payload, signature])`, always tagged. Throws
@@ -77,14 +97,20 @@ export function encodeCoseSign1(parts: CoseSign1Parts): Uint8Array {
 }
 
 /**
- * Strictly decodes a COSE_Sign1 message, tagged (18) or not. Throws
- * PARSE_FAILED:CBOR for bytes that are not deterministic CBOR within `limits`
- * (the protected header is decoded with the same limits), and PARSE_FAILED:COSE
- * for any other tag, a structure other than `[bstr .cbor map, map, bstr, bstr]`,
- * a label that is not an integer or text, or a label in both headers.
+ * Strictly decodes a COSE_Sign1 message, tagged (18) or not; never throws for
+ * any input. Fails with PARSE_FAILED:CBOR for bytes that are not deterministic
+ * CBOR within `limits` (the protected header is decoded with the same limits),
+ * and PARSE_FAILED:COSE for any other tag, a structure other than
+ * `[bstr .cbor map, map, bstr, bstr]`, a label that is not an integer or text,
+ * or a label in both headers.
  */
-export function decodeCoseSign1(bytes: Uint8Array, limits?: CborDecodeLimits): CoseSign1 {
-  let value = decodeCbor(bytes, limits);
+export function decodeCoseSign1(bytes: Uint8Array, limits?: CborDecodeLimits): Result<CoseSign1> {
+  return attemptSync(() => readCoseSign1(bytes, limits));
+}
+
+/** `decodeCoseSign1` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readCoseSign1(bytes: Uint8Array, limits?: CborDecodeLimits): CoseSign1 {
+  let value = readCbor(bytes, limits);
   const tagged = value instanceof CborTagged;
   if (value instanceof CborTagged) {
     if (value.tag !== COSE_SIGN1_TAG) {
@@ -134,7 +160,17 @@ export function coseSign1SigStructure(
   assertBytes(payload, 'payload');
   if (externalAad !== undefined) assertBytes(externalAad, 'externalAad');
   const signedProtected = protectedBytes.length === 1 && protectedBytes[0] === 0xa0 ? EMPTY : protectedBytes;
-  return encodeCbor([SIGNATURE1_CONTEXT, signedProtected, externalAad ?? EMPTY, payload]);
+  const aad = externalAad ?? EMPTY;
+  // Framed by hand, not through encodeCbor: this runs once per message signed or verified.
+  return concatBytes(
+    SIGNATURE1_PREFIX,
+    encodeCborHead(MAJOR_BYTES, signedProtected.length),
+    signedProtected,
+    encodeCborHead(MAJOR_BYTES, aad.length),
+    aad,
+    encodeCborHead(MAJOR_BYTES, payload.length),
+    payload,
+  );
 }
 
 /**
@@ -155,17 +191,32 @@ export function coseAlgorithm(message: CoseSign1): number | undefined {
 }
 
 /**
- * Verifies `message` with the verifier registered for its `alg`. Throws
+ * Verifies `message` with the verifier registered for its `alg`.
  * ENVELOPE_INVALID:ALGORITHM when `alg` is missing, not an integer or has no
  * verifier, so a caller can tell "not an algorithm we accept" from "forged";
- * otherwise resolves to the verifier's answer over the Sig_structure (only a
- * literal `true` counts).
+ * VERIFICATION_FAILED:SIGNATURE_MISMATCH unless the verifier answers a literal
+ * `true` over the Sig_structure.
  */
-export async function verifyCoseSign1(
+export function verifyCoseSign1(
   message: CoseSign1,
   verifiers: Readonly<Record<number, CoseVerifier>>,
   options: { externalAad?: Uint8Array } = {},
-): Promise<boolean> {
+): Promise<Result<void>> {
+  return attempt(async () => {
+    if (
+      (await verifierFor(message, verifiers)(
+        coseSign1SigStructure(message.protectedBytes, message.payload, options.externalAad),
+        message.signature,
+      )) !== true
+    ) {
+      throw xlinkError('VERIFICATION_FAILED:SIGNATURE_MISMATCH', 'the COSE_Sign1 signature does not verify', {
+        field: 'signature',
+      });
+    }
+  });
+}
+
+function verifierFor(message: CoseSign1, verifiers: Readonly<Record<number, CoseVerifier>>): CoseVerifier {
   const alg = coseAlgorithm(message);
   if (alg === undefined) {
     throw xlinkError(
@@ -181,8 +232,7 @@ export async function verifyCoseSign1(
   if (typeof verify !== 'function') {
     throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `no verifier for COSE algorithm ${alg}`, { field: 'alg' });
   }
-  const sigStructure = coseSign1SigStructure(message.protectedBytes, message.payload, options.externalAad);
-  return (await verify(sigStructure, message.signature)) === true;
+  return verify;
 }
 
 /**
@@ -199,14 +249,12 @@ function readHeaders(
   let protectedHeader: CborMap = new Map();
   // RFC 9052 §3: an empty protected header is a zero-length byte string (or the encoded empty map, a0).
   if (protectedBytes.length > 0) {
-    let decoded: CborValue;
-    try {
-      decoded = decodeCbor(protectedBytes, limits);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+    const result = decodeCbor(protectedBytes, limits);
+    if (!result.ok) {
       const failure = code === 'PARSE_FAILED:COSE' ? 'PARSE_FAILED:CBOR' : code;
-      throw xlinkError(failure, `COSE_Sign1 protected header: ${reason}`, { field: 'protected', cause: error });
+      throw xlinkError(failure, `COSE_Sign1 protected header: ${result.error.message}`, { field: 'protected' });
     }
+    const decoded = result.value;
     if (!(decoded instanceof Map)) {
       throw headerError(code, `protected header expected an encoded map, got ${describe(decoded)}`, 'protected');
     }
@@ -218,7 +266,7 @@ function readHeaders(
     if (protectedHeader.has(label)) {
       throw headerError(
         code,
-        `header label ${JSON.stringify(label)} is in both the protected and unprotected headers (RFC 9052 §3)`,
+        `header label ${quote(label)} is in both the protected and unprotected headers (RFC 9052 §3)`,
         'unprotected',
       );
     }
@@ -253,5 +301,5 @@ function describe(value: unknown): string {
 }
 
 function describeHeaderValue(value: unknown): string {
-  return typeof value === 'string' ? `text ${JSON.stringify(value)}` : describe(value);
+  return typeof value === 'string' ? `text ${quote(value)}` : describe(value);
 }

@@ -5,15 +5,16 @@
  *   if (!decoded.ok) return decoded;            // ENVELOPE_INVALID:*, PARSE_FAILED:*, …
  *   decoded.value.envelope.header.from;         // not yet verified!
  *
- * Accepts what transports deliver: compact bytes (COSE_Sign1), JSON text or
+ * Accepts what transports deliver: compact bytes (COSE_Sign1 under tag 18), JSON text or
  * JSON bytes (starting with "{"), an already parsed JSON object, or an
  * `Envelope` built in this process (checked by round-tripping it through the
  * compact form). The size limit is checked before any parsing; for a parsed
  * object, on the total length of its text fields.
  */
-import { parseJson, parseJsonBytes } from '../codec/json.js';
+import { readJson, readJsonBytes } from '../codec/json.js';
 import { attemptSync, type Result, xlinkError } from '../errors.js';
 import { envelopeFromCompact, envelopeToCompact } from './compact-encoding.js';
+import type { EnvelopeEncoding } from './encode.js';
 import type { Envelope } from './envelope.js';
 import { envelopeFromJson } from './json-encoding.js';
 
@@ -23,8 +24,6 @@ export const DEFAULT_MAX_ENVELOPE_BYTES = 262144;
 /** A JSON envelope is one object holding the `sv` array: depth 2. Deeper input is refused by the parser itself. */
 const JSON_MAX_DEPTH = 4;
 const OPEN_BRACE = 0x7b;
-
-export type EnvelopeEncoding = 'json' | 'compact';
 
 export interface DecodedEnvelope {
   readonly envelope: Envelope;
@@ -47,13 +46,13 @@ export function decodeEnvelope(input: unknown, options: DecodeOptions = {}): Res
     if (input instanceof Uint8Array) {
       checkSize(input.length, maxBytes);
       if (input[0] === OPEN_BRACE) {
-        return json(parseJsonBytes(input, { maxDepth: JSON_MAX_DEPTH, maxLength: maxBytes }));
+        return json(readJsonBytes(input, { maxDepth: JSON_MAX_DEPTH, maxLength: maxBytes }));
       }
       return { envelope: envelopeFromCompact(input, maxBytes), encoding: 'compact' };
     }
     if (typeof input === 'string') {
       checkSize(input.length, maxBytes);
-      return json(parseJson(input, { maxDepth: JSON_MAX_DEPTH, maxLength: maxBytes }));
+      return json(readJson(input, { maxDepth: JSON_MAX_DEPTH, maxLength: maxBytes }));
     }
     if (isEnvelope(input)) {
       const bytes = envelopeToCompact(input);

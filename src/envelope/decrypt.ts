@@ -1,29 +1,36 @@
 /**
  * Decrypting a v1–v3 envelope whose signatures were already verified.
  *
- *   const plaintext = await decryptEnvelope(envelope, identity, crypto); // Result<Uint8Array>
+ *   const plaintext = await decryptEnvelope({ did, x25519, mlKem768 }, envelope, { crypto }); // Result<Uint8Array>
  *
- * Failures are deliberately coarse: a refused ephemeral key or KEM ciphertext
- * is DECRYPT_FAILED:KEY_AGREEMENT, everything else (wrong key, altered bytes)
- * the opaque DECRYPT_FAILED:DECRYPTION. ML-KEM's implicit rejection turns a
- * tampered KEM ciphertext into a wrong key, hence DECRYPTION, not an oracle.
+ * `x25519` is the recipient's prepared X25519 key (`crypto.x25519PrivateKey`),
+ * imported once. Failures are deliberately coarse: a refused ephemeral key or
+ * KEM ciphertext is DECRYPT_FAILED:KEY_AGREEMENT, everything else (wrong key,
+ * altered bytes) the opaque DECRYPT_FAILED:DECRYPTION. ML-KEM's implicit
+ * rejection turns a tampered KEM ciphertext into a wrong key, hence
+ * DECRYPTION, not an oracle.
  */
-import type { CryptoProvider, KeyPair } from '../crypto/provider.js';
+import type { Aead, Hashing, KeyPair, PostQuantumKem, X25519PrivateKey } from '../crypto/provider.js';
 import { attempt, isXlinkError, type Result, xlinkError } from '../errors.js';
 import type { Envelope } from './envelope.js';
 import { isEncryptedVersion, usesKem } from './header.js';
 import { deriveEnvelopeKey } from './key-schedule.js';
 
-export interface EnvelopeRecipientKeys {
+export interface EnvelopeRecipient {
   readonly did: string;
-  readonly x25519: KeyPair;
+  readonly x25519: X25519PrivateKey;
   readonly mlKem768: KeyPair;
 }
 
-export async function decryptEnvelope(
+/** What decrypting needs of a backend. */
+export type EnvelopeOpeningCrypto = Pick<PostQuantumKem, 'mlKem768Decapsulate'> &
+  Pick<Hashing, 'hkdfSha256'> &
+  Pick<Aead, 'aes256GcmDecrypt'>;
+
+export function decryptEnvelope(
+  recipient: EnvelopeRecipient,
   envelope: Envelope,
-  recipient: EnvelopeRecipientKeys,
-  crypto: CryptoProvider,
+  { crypto }: { crypto: EnvelopeOpeningCrypto },
 ): Promise<Result<Uint8Array>> {
   return attempt(async () => {
     const { header, protectedBytes, body } = envelope;
@@ -40,7 +47,7 @@ export async function decryptEnvelope(
       );
     }
     const x25519SharedSecret = await keyAgreement(() =>
-      crypto.x25519SharedSecret(recipient.x25519.secretKey, header.ephemeralPublicKey as Uint8Array),
+      recipient.x25519.sharedSecret(header.ephemeralPublicKey as Uint8Array),
     );
     const kemSharedSecret = usesKem(header.version)
       ? await keyAgreement(() =>
@@ -56,14 +63,14 @@ export async function decryptEnvelope(
           ? {}
           : { recipientMlKem768PublicKey: recipient.mlKem768.publicKey, kemSharedSecret }),
       },
-      crypto,
+      { crypto },
     );
     return crypto.aes256GcmDecrypt(key, header.iv as Uint8Array, body, protectedBytes);
   });
 }
 
 /** Any refusal by the key agreement itself becomes KEY_AGREEMENT, keeping its cause. */
-async function keyAgreement(run: () => Promise<Uint8Array>): Promise<Uint8Array> {
+async function keyAgreement(run: () => Uint8Array | Promise<Uint8Array>): Promise<Uint8Array> {
   try {
     return await run();
   } catch (error) {

@@ -23,7 +23,7 @@ export interface Envelope {
   /** Ed25519 over `envelopeSignedBytes`. */
   readonly signature: Uint8Array;
   /** ML-DSA-65 over the same bytes: in v3, and in a signed-only envelope from a sender with an ML-DSA key. */
-  readonly pqSignature?: Uint8Array;
+  readonly mlDsaSignature?: Uint8Array;
 }
 
 /** What every signature of the envelope signs: `["Signature1", protected, h'', body]` in CBOR. */
@@ -36,7 +36,7 @@ export function envelopeSignedBytes(envelope: Pick<Envelope, 'protectedBytes' | 
  * ENVELOPE_INVALID:LENGTH|MALFORMED or DOWNGRADE_DETECTED:STRIPPED.
  */
 export function checkEnvelopeParts(envelope: Envelope): Envelope {
-  const { header, body, signature, pqSignature } = envelope;
+  const { header, body, signature, mlDsaSignature } = envelope;
   if (signature.length !== ED25519_SIGNATURE_LENGTH) {
     throw xlinkError(
       'ENVELOPE_INVALID:LENGTH',
@@ -46,10 +46,10 @@ export function checkEnvelopeParts(envelope: Envelope): Envelope {
       },
     );
   }
-  if (pqSignature !== undefined && pqSignature.length !== ML_DSA_65_SIGNATURE_LENGTH) {
+  if (mlDsaSignature !== undefined && mlDsaSignature.length !== ML_DSA_65_SIGNATURE_LENGTH) {
     throw xlinkError(
       'ENVELOPE_INVALID:LENGTH',
-      `"pqsig" expected ${ML_DSA_65_SIGNATURE_LENGTH} bytes, got ${pqSignature.length}`,
+      `"pqsig" expected ${ML_DSA_65_SIGNATURE_LENGTH} bytes, got ${mlDsaSignature.length}`,
       { field: 'pqsig' },
     );
   }
@@ -60,12 +60,12 @@ export function checkEnvelopeParts(envelope: Envelope): Envelope {
       { field: 'ct' },
     );
   }
-  if (header.version === 'v3' && pqSignature === undefined) {
+  if (header.version === 'v3' && mlDsaSignature === undefined) {
     throw xlinkError('DOWNGRADE_DETECTED:STRIPPED', 'a v3 envelope must carry its ML-DSA-65 signature', {
       field: 'pqsig',
     });
   }
-  if ((header.version === 'v1' || header.version === 'v2') && pqSignature !== undefined) {
+  if ((header.version === 'v1' || header.version === 'v2') && mlDsaSignature !== undefined) {
     throw xlinkError('ENVELOPE_INVALID:MALFORMED', `a ${header.version} envelope carries no ML-DSA-65 signature`, {
       field: 'pqsig',
     });

@@ -13,10 +13,11 @@
 import type { CborMap, CborValue } from '../codec/cbor.js';
 import { encodeCbor } from '../codec/cbor.js';
 import { ML_KEM_768_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH } from '../crypto/provider.js';
-import { xlinkError } from '../errors.js';
-import { parseDid } from '../identity/did.js';
+import { quote, xlinkError } from '../errors.js';
+import { isDidKeySyntax, parseDid } from '../identity/did.js';
 import { ENVELOPE_VERSIONS, type EnvelopeVersion } from '../identity/document.js';
-import { COSE_ALG_EDDSA, COSE_HEADER_ALG } from './cose-sign1.js';
+import { type ContentType, contentFormatOf, contentTypeOfFormat } from './content-type.js';
+import { COSE_ALG_EDDSA, COSE_HEADER_ALG, COSE_HEADER_CONTENT_TYPE } from './cose-sign1.js';
 import { assertScope } from './scope.js';
 
 /** Random nonce length: 128 bits, so a birthday collision needs about 2^64 envelopes per sender. */
@@ -30,6 +31,8 @@ export interface EnvelopeHeader {
   /** Recipient did:key. */
   readonly to: string;
   readonly scope: string;
+  /** What the payload is (content-type.ts); the clear payload of a signed-only envelope, the plaintext otherwise. */
+  readonly contentType: ContentType;
   /** Milliseconds since the Unix epoch; absent only in a counter envelope from a device without a clock. */
   readonly timestamp?: number;
   /** Exactly one of `nonce` and `counter` is present. */
@@ -62,6 +65,7 @@ export const HEADER_KEY = {
 
 const KNOWN_KEYS: ReadonlySet<number | string> = /* @__PURE__ */ new Set<number | string>([
   COSE_HEADER_ALG,
+  COSE_HEADER_CONTENT_TYPE,
   ...Object.values(HEADER_KEY),
 ]);
 
@@ -83,6 +87,8 @@ export function encodeHeader(header: EnvelopeHeader): Uint8Array {
     [HEADER_KEY.scope, header.scope],
     [HEADER_KEY.supportedVersions, [...header.supportedVersions]],
   ]);
+  const format = contentFormatOf(header.contentType);
+  if (format !== undefined) map.set(COSE_HEADER_CONTENT_TYPE, format);
   if (header.timestamp !== undefined) map.set(HEADER_KEY.timestamp, header.timestamp);
   if (header.nonce !== undefined) map.set(HEADER_KEY.nonce, header.nonce);
   if (header.counter !== undefined) map.set(HEADER_KEY.counter, header.counter);
@@ -96,11 +102,11 @@ export function encodeHeader(header: EnvelopeHeader): Uint8Array {
 /** Validates a decoded header map; throws ENVELOPE_INVALID:*, INVALID_DID:*, INVALID_SCOPE or DOWNGRADE_DETECTED:STRIPPED. */
 export function headerFromMap(map: CborMap): EnvelopeHeader {
   for (const key of map.keys()) {
-    if (!KNOWN_KEYS.has(key)) throw malformed(`unknown header field ${JSON.stringify(key)}`, String(key));
+    if (!KNOWN_KEYS.has(key)) throw malformed(`unknown header field ${quote(key)}`, String(key));
   }
   const alg = map.get(COSE_HEADER_ALG);
   if (alg !== COSE_ALG_EDDSA) {
-    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${JSON.stringify(alg ?? null)} is not EdDSA (-8)`, {
+    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not EdDSA (-8)`, {
       field: 'alg',
     });
   }
@@ -110,6 +116,7 @@ export function headerFromMap(map: CborMap): EnvelopeHeader {
   const scope = map.get(HEADER_KEY.scope);
   if (scope === undefined) throw missing(HEADER_KEY.scope);
   assertScope(scope);
+  const contentType = contentTypeOfFormat(map.get(COSE_HEADER_CONTENT_TYPE));
   const supportedVersions = readSupportedVersions(map.get(HEADER_KEY.supportedVersions), version);
 
   const nonce = optionalBytes(map, HEADER_KEY.nonce, NONCE_LENGTH);
@@ -138,6 +145,7 @@ export function headerFromMap(map: CborMap): EnvelopeHeader {
     from,
     to,
     scope,
+    contentType,
     supportedVersions,
     ...(timestamp === undefined ? {} : { timestamp }),
     ...(nonce === undefined ? {} : { nonce }),
@@ -152,20 +160,28 @@ function readVersion(value: CborValue | undefined): EnvelopeVersion {
   if (value === undefined) throw missing(HEADER_KEY.version);
   if (typeof value !== 'string') throw malformed('"v" expected a text version', HEADER_KEY.version);
   if (!(ENVELOPE_VERSIONS as readonly string[]).includes(value)) {
-    throw xlinkError('ENVELOPE_INVALID:VERSION', `unknown envelope version ${JSON.stringify(value.slice(0, 16))}`, {
+    throw xlinkError('ENVELOPE_INVALID:VERSION', `unknown envelope version ${quote(value, 16)}`, {
       field: HEADER_KEY.version,
     });
   }
   return value as EnvelopeVersion;
 }
 
+/**
+ * The shape of an Ed25519 did:key, checked without decoding it: a receiver
+ * compares `to` with its own DID and looks `from` up in its registry, which
+ * holds only DIDs it parsed in full; decoding both per message bought nothing.
+ */
 function readDid(map: CborMap, key: string): string {
   const value = map.get(key);
   if (value === undefined) throw missing(key);
+  if (isDidKeySyntax(value)) return value;
   if (typeof value !== 'string') throw malformed(`"${key}" expected a did:key string`, key);
+  // The rare path: a full parse only to say precisely what is wrong.
   const parsed = parseDid(value);
-  if (!parsed.ok) throw xlinkError(parsed.error.code, `"${key}": ${parsed.error.message}`, { field: key });
-  return value;
+  const code = parsed.ok ? 'INVALID_DID:LENGTH' : parsed.error.code;
+  const reason = parsed.ok ? 'is not an Ed25519 did:key' : parsed.error.message;
+  throw xlinkError(code, `"${key}": ${reason}`, { field: key });
 }
 
 function readSupportedVersions(value: CborValue | undefined, version: EnvelopeVersion): readonly EnvelopeVersion[] {

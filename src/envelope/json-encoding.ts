@@ -14,9 +14,10 @@
  */
 import { base64urlDecode, base64urlEncode } from '../codec/base64url.js';
 import type { CborValue } from '../codec/cbor.js';
-import { xlinkError } from '../errors.js';
+import { quote, xlinkError } from '../errors.js';
 import type { EnvelopeVersion } from '../identity/document.js';
-import { COSE_ALG_EDDSA, COSE_HEADER_ALG } from './cose-sign1.js';
+import { contentFormatOf } from './content-type.js';
+import { COSE_ALG_EDDSA, COSE_HEADER_ALG, COSE_HEADER_CONTENT_TYPE } from './cose-sign1.js';
 import { checkEnvelopeParts, type Envelope } from './envelope.js';
 import { encodeHeader, HEADER_KEY, headerFromMap, isEncryptedVersion } from './header.js';
 
@@ -26,6 +27,8 @@ export interface EnvelopeJson {
   readonly from: string;
   readonly to: string;
   readonly scope: string;
+  /** The payload's content type; absent for opaque bytes. */
+  readonly cty?: 'json' | 'cbor';
   readonly ts?: number;
   readonly nonce?: string;
   readonly ctr?: number;
@@ -57,7 +60,7 @@ const PLAIN_HEADER_KEYS: readonly string[] = [
   HEADER_KEY.counter,
   HEADER_KEY.supportedVersions,
 ];
-const OTHER_KEYS: readonly string[] = ['alg', 'ct', 'payload', 'sig', 'pqsig'];
+const OTHER_KEYS: readonly string[] = ['alg', 'cty', 'ct', 'payload', 'sig', 'pqsig'];
 const ALL_KEYS: ReadonlySet<string> = /* @__PURE__ */ new Set([
   ...BINARY_HEADER_KEYS,
   ...PLAIN_HEADER_KEYS,
@@ -68,6 +71,7 @@ export function envelopeToJson(envelope: Envelope): EnvelopeJson {
   const { header } = envelope;
   const json: Record<string, unknown> = { v: header.version, alg: ALG_NAME, from: header.from, to: header.to };
   json.scope = header.scope;
+  if (header.contentType !== 'bytes') json.cty = header.contentType;
   if (header.timestamp !== undefined) json.ts = header.timestamp;
   if (header.nonce !== undefined) json.nonce = base64urlEncode(header.nonce);
   if (header.counter !== undefined) json.ctr = header.counter;
@@ -77,7 +81,7 @@ export function envelopeToJson(envelope: Envelope): EnvelopeJson {
   if (header.kemCiphertext !== undefined) json.kem = base64urlEncode(header.kemCiphertext);
   json[isEncryptedVersion(header.version) ? 'ct' : 'payload'] = base64urlEncode(envelope.body);
   json.sig = base64urlEncode(envelope.signature);
-  if (envelope.pqSignature !== undefined) json.pqsig = base64urlEncode(envelope.pqSignature);
+  if (envelope.mlDsaSignature !== undefined) json.pqsig = base64urlEncode(envelope.mlDsaSignature);
   return json as unknown as EnvelopeJson;
 }
 
@@ -85,14 +89,20 @@ export function envelopeToJson(envelope: Envelope): EnvelopeJson {
 export function envelopeFromJson(value: unknown): Envelope {
   const record = plainRecord(value);
   for (const key of Object.keys(record)) {
-    if (!ALL_KEYS.has(key)) throw malformed(`unknown envelope field ${JSON.stringify(key.slice(0, 32))}`, key);
+    if (!ALL_KEYS.has(key)) throw malformed(`unknown envelope field ${quote(key, 32)}`, key);
   }
   const alg = record.alg;
   if (alg === undefined) throw malformed('missing envelope field "alg"', 'alg');
   if (alg !== ALG_NAME) {
-    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${JSON.stringify(alg)} is not "EdDSA"`, { field: 'alg' });
+    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg)} is not "EdDSA"`, { field: 'alg' });
   }
   const map = new Map<number | string, CborValue>([[COSE_HEADER_ALG, COSE_ALG_EDDSA]]);
+  const cty = record.cty;
+  if (cty !== undefined) {
+    // Only the names envelopeToJson writes: "bytes" is never written, so it is refused like any other.
+    if (cty !== 'json' && cty !== 'cbor') throw malformed(`"cty" expected "json" or "cbor", got ${quote(cty)}`, 'cty');
+    map.set(COSE_HEADER_CONTENT_TYPE, contentFormatOf(cty) as number);
+  }
   for (const key of PLAIN_HEADER_KEYS) {
     const field = record[key];
     if (field !== undefined) map.set(key, plainValue(field, key));
@@ -113,7 +123,7 @@ export function envelopeFromJson(value: unknown): Envelope {
     protectedBytes: encodeHeader(header),
     body: binary(record, bodyKey),
     signature: binary(record, 'sig'),
-    ...(record.pqsig === undefined ? {} : { pqSignature: binary(record, 'pqsig') }),
+    ...(record.pqsig === undefined ? {} : { mlDsaSignature: binary(record, 'pqsig') }),
   });
 }
 
@@ -141,14 +151,11 @@ function plainValue(value: unknown, key: string): CborValue {
 function binary(record: Readonly<Record<string, unknown>>, key: string): Uint8Array {
   const text = record[key];
   if (typeof text !== 'string') throw malformed(`"${key}" expected a base64url string`, key);
-  try {
-    return base64urlDecode(text);
-  } catch (error) {
-    throw xlinkError('PARSE_FAILED:BASE64URL', `"${key}" is not canonical unpadded base64url`, {
-      field: key,
-      cause: error,
-    });
-  }
+  const decoded = base64urlDecode(text);
+  if (decoded.ok) return decoded.value;
+  throw xlinkError('PARSE_FAILED:BASE64URL', `"${key}" is not canonical unpadded base64url: ${decoded.error.message}`, {
+    field: key,
+  });
 }
 
 function malformed(message: string, field: string): Error {

@@ -2,7 +2,7 @@
  * The envelope key: one AES-256 key per message from the ephemeral X25519
  * secret and, in v2/v3, the ML-KEM-768 secret (docs/protocol.md).
  *
- *   const key = await deriveEnvelopeKey({ header, recipientX25519PublicKey, x25519SharedSecret }, crypto);
+ *   const key = await deriveEnvelopeKey({ header, recipientX25519PublicKey, x25519SharedSecret }, { crypto });
  *
  * The v2/v3 combiner follows X-Wing (draft-connolly-cfrg-xwing-kem): both
  * secrets go into one KDF call together with the KEM ciphertext and the
@@ -13,7 +13,7 @@
  */
 import { concatBytes, utf8Encode } from '../codec/bytes.js';
 import { encodeCbor } from '../codec/cbor.js';
-import { AES_256_KEY_LENGTH, type CryptoProvider } from '../crypto/provider.js';
+import { AES_256_KEY_LENGTH, type Hashing } from '../crypto/provider.js';
 import { xlinkError } from '../errors.js';
 import { type EnvelopeHeader, usesKem } from './header.js';
 
@@ -28,7 +28,10 @@ export interface KeyScheduleInput {
   readonly kemSharedSecret?: Uint8Array;
 }
 
-export async function deriveEnvelopeKey(input: KeyScheduleInput, crypto: CryptoProvider): Promise<Uint8Array> {
+export async function deriveEnvelopeKey(
+  input: KeyScheduleInput,
+  { crypto }: { crypto: Pick<Hashing, 'hkdfSha256'> },
+): Promise<Uint8Array> {
   const { header, recipientX25519PublicKey, x25519SharedSecret } = input;
   const { version, from, to, ephemeralPublicKey, kemCiphertext } = header;
   if (ephemeralPublicKey === undefined) {

@@ -1,7 +1,7 @@
 /**
  * The verify-only path: decode an envelope and check its signatures against
- * the key its sender DID names. No decryption code is imported, so a device
- * or gateway bundle that only verifies stays small.
+ * the key its sender DID names. No decryption code is imported, so a bundle
+ * that only verifies stays small.
  *
  *   const opened = await openEnvelope(bytes, { crypto });
  *   if (opened.ok && !opened.value.encrypted) use(opened.value.payload);
@@ -12,16 +12,17 @@
  * `mlDsa65PublicKey` (from its verified identity document): a signed-only
  * envelope from it then needs both signatures.
  */
-import type { CryptoProvider } from '../crypto/provider.js';
-import { err, ok, type Result } from '../errors.js';
+import type { Ed25519Verifying, PostQuantumSignatures } from '../crypto/provider.js';
+import { attempt, type Result, unwrap } from '../errors.js';
 import { parseDid } from '../identity/did.js';
-import { type DecodeOptions, decodeEnvelope, type EnvelopeEncoding } from './decode.js';
+import { type DecodeOptions, decodeEnvelope } from './decode.js';
+import type { EnvelopeEncoding } from './encode.js';
 import type { Envelope } from './envelope.js';
 import { isEncryptedVersion } from './header.js';
-import { verifyEnvelopeSignatures } from './verify.js';
+import { verifyEnvelope } from './verify.js';
 
 export interface OpenOptions extends DecodeOptions {
-  readonly crypto: CryptoProvider;
+  readonly crypto: Ed25519Verifying & Pick<PostQuantumSignatures, 'mlDsa65Verify'>;
   readonly mlDsa65PublicKey?: Uint8Array;
 }
 
@@ -33,18 +34,16 @@ export interface OpenedEnvelope {
   readonly payload: Uint8Array;
 }
 
-export async function openEnvelope(input: unknown, options: OpenOptions): Promise<Result<OpenedEnvelope>> {
-  const decoded = decodeEnvelope(input, options);
-  if (!decoded.ok) return decoded;
-  const { envelope, encoding } = decoded.value;
-  const sender = parseDid(envelope.header.from);
-  if (!sender.ok) return sender;
-  const keys = {
-    did: sender.value.did,
-    ed25519PublicKey: sender.value.publicKey,
-    ...(options.mlDsa65PublicKey === undefined ? {} : { mlDsa65PublicKey: options.mlDsa65PublicKey }),
-  };
-  const verified = await verifyEnvelopeSignatures(envelope, keys, options.crypto);
-  if (!verified.ok) return err(verified.error);
-  return ok({ envelope, encoding, encrypted: isEncryptedVersion(envelope.header.version), payload: envelope.body });
+export function openEnvelope(input: unknown, options: OpenOptions): Promise<Result<OpenedEnvelope>> {
+  return attempt(async () => {
+    const { envelope, encoding } = unwrap(decodeEnvelope(input, options));
+    const sender = unwrap(parseDid(envelope.header.from));
+    const keys = {
+      did: sender.did,
+      verifier: await options.crypto.ed25519Verifier(sender.publicKey),
+      ...(options.mlDsa65PublicKey === undefined ? {} : { mlDsa65PublicKey: options.mlDsa65PublicKey }),
+    };
+    unwrap(await verifyEnvelope(keys, envelope, options));
+    return { envelope, encoding, encrypted: isEncryptedVersion(envelope.header.version), payload: envelope.body };
+  });
 }

@@ -9,7 +9,7 @@
  * whitespace, NUL) that a string comparison would treat as different scopes
  * but a human would not. Scopes are compared exactly; case is significant.
  */
-import { xlinkError } from '../errors.js';
+import { quote, xlinkError } from '../errors.js';
 
 export const MAX_SCOPE_LENGTH = 64;
 
@@ -22,7 +22,7 @@ export function isValidScope(scope: unknown): scope is string {
 /** Throws INVALID_SCOPE, quoting at most 80 characters of the bad value. */
 export function assertScope(scope: unknown, field = 'scope'): asserts scope is string {
   if (isValidScope(scope)) return;
-  const shown = typeof scope === 'string' ? JSON.stringify(scope.slice(0, 80)) : typeof scope;
+  const shown = quote(scope);
   throw xlinkError(
     'INVALID_SCOPE',
     `"${field}" expected 1 to ${MAX_SCOPE_LENGTH} characters of A-Z a-z 0-9 . _ : / -, got ${shown}`,

@@ -1,10 +1,10 @@
 /**
  * Encrypting envelopes: v1 (X25519), v2 (+ML-KEM-768), v3 (+ML-DSA-65).
  *
- *   const sealed = await sealEnvelope({
- *     version: 'v2', sender: { did, ed25519SecretKey }, recipient: verifiedRecipientDocument,
- *     scope: 'chat', timestamp: Date.now(), supportedVersions: ['signed', 'v1', 'v2'], plaintext,
- *   }, crypto);
+ *   const sealed = await sealEnvelope(sender, recipientDocument, {
+ *     version: 'v2', scope: 'chat', payload, contentType: 'json', timestamp: Date.now(),
+ *     supportedVersions: ['signed', 'v1', 'v2'],
+ *   }, { crypto });
  *
  * `recipient` must come from a verified identity document: its X25519 key is
  * the only one ever encrypted to. There is no fallback key; without it the
@@ -13,14 +13,28 @@
  * the nonce from `crypto.randomBytes`.
  */
 import { assertBytes } from '../codec/bytes.js';
-import { type CryptoProvider, ML_KEM_768_PUBLIC_KEY_LENGTH, X25519_KEY_LENGTH } from '../crypto/provider.js';
+import {
+  type Aead,
+  type Hashing,
+  type KeyAgreement,
+  ML_KEM_768_PUBLIC_KEY_LENGTH,
+  type PostQuantumKem,
+  X25519_KEY_LENGTH,
+} from '../crypto/provider.js';
 import { attempt, type Result, xlinkError } from '../errors.js';
 import type { EnvelopeVersion } from '../identity/document.js';
+import type { ContentType } from './content-type.js';
 import type { Envelope } from './envelope.js';
 import { type EnvelopeHeader, encodeHeader, IV_LENGTH, usesKem } from './header.js';
 import { deriveEnvelopeKey } from './key-schedule.js';
 import type { EncryptedVersion } from './negotiate.js';
-import { type EnvelopeSigner, type ReplayFields, replayFields, signEncodedEnvelope } from './sign.js';
+import {
+  type EnvelopeSender,
+  type EnvelopeSigningCrypto,
+  type ReplayFields,
+  replayFields,
+  signEncodedEnvelope,
+} from './sign.js';
 
 export interface SealRecipient {
   readonly did: string;
@@ -29,21 +43,34 @@ export interface SealRecipient {
   readonly mlKem768PublicKey?: Uint8Array;
 }
 
-export interface SealInput extends ReplayFields {
+export interface SealedEnvelopeMessage extends ReplayFields {
   readonly version: EncryptedVersion;
-  readonly sender: EnvelopeSigner & { readonly did: string };
-  readonly recipient: SealRecipient;
   readonly scope: string;
+  readonly payload: Uint8Array;
+  /** What `payload` is; default opaque bytes. */
+  readonly contentType?: ContentType;
+  /** The sender's versions, as its identity document lists them (signed, so a downgrade shows). */
   readonly supportedVersions: readonly EnvelopeVersion[];
-  readonly plaintext: Uint8Array;
 }
 
-/** Encrypts and signs. */
-export async function sealEnvelope(input: SealInput, crypto: CryptoProvider): Promise<Result<Envelope>> {
-  const encrypted = await encryptEnvelopeBody(input, crypto);
+/** What encrypting needs of a backend. */
+export type EnvelopeSealingCrypto = EnvelopeSigningCrypto &
+  KeyAgreement &
+  Pick<PostQuantumKem, 'mlKem768Encapsulate'> &
+  Pick<Hashing, 'hkdfSha256'> &
+  Pick<Aead, 'aes256GcmEncrypt'>;
+
+/** Encrypts to `recipient` and signs as `sender`. */
+export async function sealEnvelope(
+  sender: EnvelopeSender,
+  recipient: SealRecipient,
+  message: SealedEnvelopeMessage,
+  { crypto }: { crypto: EnvelopeSealingCrypto },
+): Promise<Result<Envelope>> {
+  const encrypted = await encryptEnvelopeBody(sender.did, recipient, message, { crypto });
   if (!encrypted.ok) return encrypted;
   const { header, protectedBytes, body } = encrypted.value;
-  return attempt(() => signEncodedEnvelope(header, protectedBytes, body, input.sender, crypto));
+  return attempt(() => signEncodedEnvelope(header, protectedBytes, body, sender, crypto));
 }
 
 /** An encrypted, not yet signed envelope: the header as signed and the ciphertext. */
@@ -54,13 +81,15 @@ export interface EncryptedBody {
 }
 
 /** The encryption half of `sealEnvelope`, for callers that report progress between the halves. */
-export async function encryptEnvelopeBody(
-  input: Omit<SealInput, 'sender'> & { readonly sender: { readonly did: string } },
-  crypto: CryptoProvider,
+export function encryptEnvelopeBody(
+  senderDid: string,
+  recipient: SealRecipient,
+  message: SealedEnvelopeMessage,
+  { crypto }: { crypto: EnvelopeSealingCrypto },
 ): Promise<Result<EncryptedBody>> {
   return attempt(async () => {
-    const { version, sender, recipient, plaintext } = input;
-    assertBytes(plaintext, 'plaintext');
+    const { version, payload } = message;
+    assertBytes(payload, 'payload');
     const recipientX25519PublicKey = recipient.x25519PublicKey;
     if (recipientX25519PublicKey === undefined) {
       throw xlinkError('ENCRYPT_FAILED:NO_X25519_KEY', `no X25519 key is known for ${recipient.did}`, {
@@ -78,11 +107,12 @@ export async function encryptEnvelopeBody(
     }
     const header: EnvelopeHeader = {
       version,
-      from: sender.did,
+      from: senderDid,
       to: recipient.did,
-      scope: input.scope,
-      supportedVersions: input.supportedVersions,
-      ...replayFields(input, crypto),
+      scope: message.scope,
+      contentType: message.contentType ?? 'bytes',
+      supportedVersions: message.supportedVersions,
+      ...replayFields(message, crypto),
       ephemeralPublicKey,
       iv: crypto.randomBytes(IV_LENGTH),
       ...(kem === undefined ? {} : { kemCiphertext: kem.ciphertext }),
@@ -95,9 +125,9 @@ export async function encryptEnvelopeBody(
         x25519SharedSecret,
         ...(kem === undefined ? {} : { recipientMlKem768PublicKey: kem.publicKey, kemSharedSecret: kem.sharedSecret }),
       },
-      crypto,
+      { crypto },
     );
-    const body = await crypto.aes256GcmEncrypt(key, header.iv as Uint8Array, plaintext, protectedBytes);
+    const body = await crypto.aes256GcmEncrypt(key, header.iv as Uint8Array, payload, protectedBytes);
     return { header, protectedBytes, body };
   });
 }

@@ -18,11 +18,11 @@
  * a curve point is not checked here (no curve arithmetic in this layer's
  * parsing), so such a DID parses but no signature will ever verify under it.
  */
-import { base58btcDecode, base58btcEncode } from '../codec/base58.js';
+import { base58btcEncode, readBase58btc } from '../codec/base58.js';
 import { assertBytes, concatBytes } from '../codec/bytes.js';
 import { isCanonicalPointEncoding, isSmallOrderEncoding } from '../crypto/ed25519-strict.js';
 import { ED25519_KEY_LENGTH } from '../crypto/provider.js';
-import { attemptSync, type Result, xlinkError } from '../errors.js';
+import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
 
 const DID_KEY_PREFIX = 'did:key:';
 
@@ -41,6 +41,18 @@ export interface ParsedDid {
   readonly did: string;
   /** The 32-byte Ed25519 public key the DID names. */
   readonly publicKey: Uint8Array;
+}
+
+/** Base58btc of 0xed01 ‖ 32 key bytes is always "6Mk" and 44 more characters. */
+const DID_KEY_SYNTAX = /^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$/;
+
+/**
+ * True when `value` has the shape of an Ed25519 did:key, without decoding it:
+ * cheap enough for every envelope a gateway reads. It does not prove the key
+ * is canonical or of large order; `parseDid` does.
+ */
+export function isDidKeySyntax(value: unknown): value is string {
+  return typeof value === 'string' && DID_KEY_SYNTAX.test(value);
 }
 
 /**
@@ -95,11 +107,11 @@ function decodeDid(did: unknown): ParsedDid {
     const index = DID_KEY_PREFIX.length + 1 + badCharacter;
     throw xlinkError(
       'INVALID_DID:BASE58',
-      `"did" has ${JSON.stringify(String.fromCodePoint(did.codePointAt(index) as number))} at index ${index}, not a base58btc character`,
+      `"did" has ${quote(String.fromCodePoint(did.codePointAt(index) as number))} at index ${index}, not a base58btc character`,
       { field: 'did' },
     );
   }
-  const bytes = base58btcDecode(id.slice(1));
+  const bytes = readBase58btc(id.slice(1));
   if (bytes.length < ED25519_MULTICODEC.length) {
     throw xlinkError('INVALID_DID:LENGTH', `"did" decodes to ${bytes.length} bytes, expected 34`, { field: 'did' });
   }

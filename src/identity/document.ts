@@ -36,16 +36,18 @@ import { base64urlDecode, base64urlEncode } from '../codec/base64url.js';
 import { assertBytes, concatBytes, utf8Encode } from '../codec/bytes.js';
 import { type CborMap, type CborValue, decodeCbor, encodeCbor } from '../codec/cbor.js';
 import {
-  type CryptoProvider,
   ED25519_SIGNATURE_LENGTH,
+  type Ed25519Signing,
+  type Ed25519Verifying,
   ML_DSA_65_PUBLIC_KEY_LENGTH,
   ML_DSA_65_SIGNATURE_LENGTH,
   ML_KEM_768_PUBLIC_KEY_LENGTH,
+  type PostQuantumSignatures,
   X25519_KEY_LENGTH,
 } from '../crypto/provider.js';
 import { assertX25519PublicKey } from '../crypto/x25519-public-key.js';
-import { attempt, attemptSync, type Result, xlinkError } from '../errors.js';
-import { assertCryptoProvider, type Identity } from './derive.js';
+import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
+import { assertCrypto, type Identity } from './derive.js';
 import { didFromEd25519PublicKey, parseDid } from './did.js';
 
 /** Envelope formats an identity can receive: Ed25519-signed only, or encrypted v1 (X25519), v2 (+ML-KEM-768), v3 (+ML-DSA-65). */
@@ -92,7 +94,7 @@ export interface IdentityDocumentJson {
 }
 
 export interface CreateIdentityDocumentOptions {
-  readonly crypto: CryptoProvider;
+  readonly crypto: Ed25519Signing & Pick<PostQuantumSignatures, 'mlDsa65Sign'>;
   /** Any order, no duplicates; stored sorted. */
   readonly versions: readonly EnvelopeVersion[];
   /** Safe integer ≥ 0, larger than every earlier document's. */
@@ -104,7 +106,7 @@ export interface CreateIdentityDocumentOptions {
 }
 
 export interface VerifyIdentityDocumentOptions {
-  readonly crypto: CryptoProvider;
+  readonly crypto: Ed25519Verifying & Pick<PostQuantumSignatures, 'mlDsa65Verify'>;
   /** The DID the document must belong to. */
   readonly did?: string;
   /** The last document accepted for this DID: the new one must have a larger sequence. */
@@ -132,7 +134,7 @@ export async function createIdentityDocument(
   options: CreateIdentityDocumentOptions,
 ): Promise<SignedIdentityDocument> {
   const { crypto, sequence, issuedAt } = options;
-  assertCryptoProvider(crypto);
+  assertCrypto(crypto, 'ed25519Signer');
   assertUnsignedInteger(sequence, 'sequence');
   assertUnsignedInteger(issuedAt, 'issuedAt');
   const versions = sortedVersions(options.versions);
@@ -164,7 +166,7 @@ export async function createIdentityDocument(
   }
   const body = encodeCbor(fields);
   const message = signingMessage(body);
-  const signature = await crypto.ed25519Sign(identity.ed25519.secretKey, message);
+  const signature = await (await crypto.ed25519Signer(identity.ed25519.secretKey)).sign(message);
   if (!postQuantumSig) return { body, signature };
   return { body, signature, mlDsaSignature: await crypto.mlDsa65Sign(identity.mlDsa65.secretKey, message) };
 }
@@ -180,7 +182,7 @@ export async function verifyIdentityDocument(
 ): Promise<Result<IdentityDocument>> {
   return attempt(async () => {
     const { crypto, did: expectedDid, previous } = options;
-    assertCryptoProvider(crypto);
+    assertCrypto(crypto, 'ed25519Verifier');
     if (expectedDid !== undefined && typeof expectedDid !== 'string') {
       throw xlinkError('INVALID_ARGUMENT', `"did" expected string, got ${typeof expectedDid}`, { field: 'did' });
     }
@@ -195,7 +197,7 @@ export async function verifyIdentityDocument(
       throw invalidSignature(`document belongs to ${document.did}, but the previous one to ${previous.did}`);
     }
     const message = signingMessage(body);
-    if (!(await crypto.ed25519Verify(document.ed25519PublicKey, message, signature))) {
+    if (!(await (await crypto.ed25519Verifier(document.ed25519PublicKey)).verify(message, signature))) {
       throw invalidSignature(`Ed25519 signature does not verify under ${document.did}`);
     }
     if (document.mlDsa65PublicKey !== undefined) {
@@ -238,7 +240,7 @@ export function identityDocumentFromJson(json: unknown): Result<SignedIdentityDo
     const record = json as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (key !== 'body' && key !== 'signature' && key !== 'mlDsaSignature') {
-        throw malformed(`JSON document has an unexpected key ${JSON.stringify(key)}`);
+        throw malformed(`JSON document has an unexpected key ${quote(key)}`);
       }
     }
     const body = decodeField(record, 'body', Math.ceil((MAX_IDENTITY_DOCUMENT_BODY_BYTES * 4) / 3));
@@ -325,25 +327,20 @@ function decodeField(record: Record<string, unknown>, field: string, maxChars: n
   const text = record[field];
   if (typeof text !== 'string') throw malformed(`"${field}" expected a base64url string, got ${typeof text}`);
   if (text.length > maxChars) throw malformed(`"${field}" has ${text.length} characters, more than ${maxChars}`);
-  try {
-    return base64urlDecode(text);
-  } catch (cause) {
-    throw malformed(`"${field}" is not canonical base64url: ${(cause as Error).message}`, cause);
-  }
+  const decoded = base64urlDecode(text);
+  if (!decoded.ok) throw malformed(`"${field}" is not canonical base64url: ${decoded.error.message}`);
+  return decoded.value;
 }
 
 function decodeBody(body: Uint8Array): IdentityDocument {
-  let value: CborValue;
-  try {
-    value = decodeCbor(body, DECODE_LIMITS);
-  } catch (cause) {
-    throw malformed(`body is not deterministic CBOR: ${(cause as Error).message}`, cause);
-  }
+  const decoded = decodeCbor(body, DECODE_LIMITS);
+  if (!decoded.ok) throw malformed(`body is not deterministic CBOR: ${decoded.error.message}`);
+  const value = decoded.value;
   if (!(value instanceof Map)) throw malformed('body expected a CBOR map');
   const map = value as CborMap;
   for (const key of map.keys()) {
     if (!(REQUIRED_KEYS.includes(key as string) || key === KEY.mlDsa65)) {
-      throw malformed(`body has an unexpected key ${JSON.stringify(key)}`);
+      throw malformed(`body has an unexpected key ${quote(key)}`);
     }
   }
   for (const key of REQUIRED_KEYS) if (!map.has(key)) throw malformed(`body lacks the key "${key}"`);
@@ -397,7 +394,7 @@ function versionsField(value: CborValue | undefined): EnvelopeVersion[] {
   for (const item of value as readonly CborValue[]) {
     if (typeof item !== 'string') throw malformed('body "versions" expected text strings');
     const rank = ENVELOPE_VERSIONS.indexOf(item as EnvelopeVersion);
-    if (rank < 0) throw invalidVersions(`unknown envelope version ${JSON.stringify(item)}`);
+    if (rank < 0) throw invalidVersions(`unknown envelope version ${quote(item)}`);
     if (rank <= previousRank) throw invalidVersions('"versions" not strictly increasing (repeated or unsorted)');
     previousRank = rank;
     versions.push(item as EnvelopeVersion);

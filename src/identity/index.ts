@@ -11,7 +11,16 @@
  * Functions that read untrusted input return a `Result` (see xlink/errors).
  */
 
-export { type GeneratedIdentity, generateIdentity, type Identity, identityFromSeed } from './derive.js';
+export {
+  type GeneratedIdentity,
+  generateIdentity,
+  IDENTITY_SEED_LENGTH,
+  type Identity,
+  type IdentityCrypto,
+  identityFromSeed,
+  type SigningKey,
+  signingKeyFromSeed,
+} from './derive.js';
 export { didFromEd25519PublicKey, type ParsedDid, parseDid } from './did.js';
 export {
   type CreateIdentityDocumentOptions,
@@ -26,10 +35,11 @@ export {
   type VerifyIdentityDocumentOptions,
   verifyIdentityDocument,
 } from './document.js';
+export { KEY_ID_LENGTH, keyIdOf } from './kid.js';
 export {
-  exportIdentityPkcs8,
-  type IdentityPkcs8,
+  exportPKCS8,
+  type IdentityPKCS8,
   type ImportedIdentityKeys,
-  importIdentityKeysFromPkcs8,
+  importPKCS8,
 } from './pkcs8.js';
 export { signMessage, verifyMessage } from './signature.js';

@@ -1,26 +1,29 @@
 /**
  * The key id (`kid`) of an Ed25519 key: how a telemetry-profile envelope names
- * its sender in 8 bytes instead of a 56-character DID.
+ * its sender in 6 bytes instead of a 56-character DID.
  *
- *   const kid = await keyIdOf(publicKey, { crypto }); // 8 bytes
+ *   const kid = await keyIdOf(publicKey, { crypto }); // 6 bytes
  *
- * kid = the first 8 bytes of the RFC 9679 COSE Key Thumbprint of the key:
+ * kid = the first 6 bytes of the RFC 9679 COSE Key Thumbprint of the key:
  * SHA-256 over the deterministic CBOR of the COSE_Key {1: 1 (OKP), -1: 6
  * (Ed25519), -2: x}. Any COSE library computes the same bytes.
  *
- * Why 8 bytes: a kid is an index, not a proof (the signature is checked under
- * the registered key), so it only has to be unique within one registry. Among
- * n keys the chance that any two share a 64-bit kid is about n²/2^65: 3·10^-6
- * for ten million devices, 3·10^-4 for a hundred million. A registry refuses
- * the second key of a colliding pair (REGISTRATION_FAILED:KID_COLLISION) and
- * the factory gives that device a new seed.
+ * Why 6 bytes: a kid is an index, not a proof (the signature is checked under
+ * the registered key, so a colliding kid forges nothing); it only has to be
+ * unique within one registry. A registry refuses a key whose kid another entry
+ * already has (REGISTRATION_FAILED:KID_COLLISION), and the factory gives that
+ * device a new seed. With 48 bits, a new device in a fleet of n collides with
+ * probability n/2^48: 3.6·10^-8 at ten million; over the whole fleet about
+ * n²/2^49 collisions are expected, 0.18 at ten million (one re-seed in five
+ * such fleets), 18 at a hundred million. Every byte saved here is saved on
+ * every message of every device.
  */
 import { assertBytes } from '../codec/bytes.js';
 import { encodeCbor } from '../codec/cbor.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { ED25519_KEY_LENGTH } from '../crypto/provider.js';
 
-export const KEY_ID_LENGTH = 8;
+export const KEY_ID_LENGTH = 6;
 
 const COSE_KEY_KTY = 1;
 const COSE_KEY_CRV = -1;

@@ -2,8 +2,8 @@
  * An identity's classical keys as PKCS#8 DER (RFC 8410), for tools that speak
  * standard key files (OpenSSL, node:crypto, HSM import).
  *
- *   const files = exportIdentityPkcs8(identity); // { ed25519, x25519 }: 48 bytes each
- *   const back = await importIdentityKeysFromPkcs8(files, { crypto });
+ *   const files = exportPKCS8(identity); // { ed25519, x25519 }: 48 bytes each
+ *   const back = await importPKCS8(files, { crypto });
  *   if (back.ok) back.value.did === identity.did; // true
  *
  * Limits: only the Ed25519 and X25519 keys travel. The ML-KEM-768 and
@@ -14,13 +14,13 @@
  * ignored: the public key is always recomputed from the secret).
  */
 import { ed25519SeedToPkcs8, pkcs8ToEd25519Seed, pkcs8ToX25519Secret, x25519SecretToPkcs8 } from '../crypto/pkcs8.js';
-import type { CryptoProvider, KeyPair } from '../crypto/provider.js';
+import type { Ed25519Signing, KeyAgreement, KeyPair } from '../crypto/provider.js';
 import { attempt, isXlinkError, type Result, xlinkError } from '../errors.js';
 import type { Identity } from './derive.js';
-import { assertCryptoProvider } from './derive.js';
+import { assertCrypto } from './derive.js';
 import { didFromEd25519PublicKey } from './did.js';
 
-export interface IdentityPkcs8 {
+export interface IdentityPKCS8 {
   /** PKCS#8 DER of the Ed25519 seed (OID 1.3.101.112). */
   readonly ed25519: Uint8Array;
   /** PKCS#8 DER of the X25519 secret (OID 1.3.101.110). */
@@ -35,7 +35,7 @@ export interface ImportedIdentityKeys {
 }
 
 /** PKCS#8 v1 DER of the identity's Ed25519 and X25519 secret keys. */
-export function exportIdentityPkcs8(identity: Identity): IdentityPkcs8 {
+export function exportPKCS8(identity: Identity): IdentityPKCS8 {
   return {
     ed25519: ed25519SeedToPkcs8(identity.ed25519.secretKey),
     x25519: x25519SecretToPkcs8(identity.x25519.secretKey),
@@ -47,12 +47,12 @@ export function exportIdentityPkcs8(identity: Identity): IdentityPkcs8 {
  * Fails with `INVALID_PKCS8:MALFORMED` / `INVALID_PKCS8:ALGORITHM` (the error's
  * field names which of the two inputs), e.g. when the two files are swapped.
  */
-export async function importIdentityKeysFromPkcs8(
-  keys: IdentityPkcs8,
-  { crypto }: { crypto: CryptoProvider },
+export async function importPKCS8(
+  keys: IdentityPKCS8,
+  { crypto }: { crypto: Ed25519Signing & KeyAgreement },
 ): Promise<Result<ImportedIdentityKeys>> {
   return attempt(async () => {
-    assertCryptoProvider(crypto);
+    assertCrypto(crypto, 'ed25519Signer');
     if (typeof keys !== 'object' || keys === null) {
       throw xlinkError('INVALID_ARGUMENT', '"keys" expected { ed25519, x25519 } PKCS#8 DER byte arrays', {
         field: 'keys',
@@ -60,11 +60,11 @@ export async function importIdentityKeysFromPkcs8(
     }
     const ed25519Seed = readKey(() => pkcs8ToEd25519Seed(keys.ed25519), 'keys.ed25519');
     const x25519Secret = readKey(() => pkcs8ToX25519Secret(keys.x25519), 'keys.x25519');
-    const ed25519PublicKey = await crypto.ed25519PublicKey(ed25519Seed);
+    const ed25519PublicKey = (await crypto.ed25519Signer(ed25519Seed)).publicKey;
     return {
       did: didFromEd25519PublicKey(ed25519PublicKey),
       ed25519: { publicKey: ed25519PublicKey, secretKey: ed25519Seed },
-      x25519: { publicKey: await crypto.x25519PublicKey(x25519Secret), secretKey: x25519Secret },
+      x25519: { publicKey: (await crypto.x25519PrivateKey(x25519Secret)).publicKey, secretKey: x25519Secret },
     };
   });
 }

@@ -2,7 +2,7 @@
  * Detached Ed25519 signatures between identities: the sender signs with its
  * identity, the receiver needs nothing but the sender's DID.
  *
- *   const signature = await signMessage(alice, bytes, { crypto });
+ *   const signature = await signMessage(signer, bytes);               // signer = await crypto.ed25519Signer(seed)
  *   const checked = await verifyMessage(alice.did, bytes, signature, { crypto });
  *   if (!checked.ok) console.log(checked.error.code);
  *
@@ -14,19 +14,14 @@
  */
 
 import { concatBytes, utf8Encode } from '../codec/bytes.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { Ed25519Signer, Ed25519Verifying } from '../crypto/provider.js';
 import { err, errorDetail, ok, type Result } from '../errors.js';
-import type { Identity } from './derive.js';
 import { parseDid } from './did.js';
 
 const MESSAGE_CONTEXT: Uint8Array = /* @__PURE__ */ utf8Encode('xlink signed message v1\u0000');
 
-export function signMessage(
-  identity: Pick<Identity, 'ed25519'>,
-  message: Uint8Array,
-  { crypto }: { crypto: CryptoProvider },
-): Promise<Uint8Array> {
-  return crypto.ed25519Sign(identity.ed25519.secretKey, concatBytes(MESSAGE_CONTEXT, message));
+export async function signMessage(signer: Ed25519Signer, message: Uint8Array): Promise<Uint8Array> {
+  return signer.sign(concatBytes(MESSAGE_CONTEXT, message));
 }
 
 /** Strict verification against the key inside `did`; a bad DID fails with its INVALID_DID code. */
@@ -34,14 +29,15 @@ export async function verifyMessage(
   did: string,
   message: Uint8Array,
   signature: Uint8Array,
-  { crypto }: { crypto: CryptoProvider },
+  { crypto }: { crypto: Ed25519Verifying },
 ): Promise<Result<true>> {
   const parsed = parseDid(did);
   if (!parsed.ok) return parsed;
-  if (await crypto.ed25519Verify(parsed.value.publicKey, concatBytes(MESSAGE_CONTEXT, message), signature)) {
+  const verifier = await crypto.ed25519Verifier(parsed.value.publicKey);
+  if (await verifier.verify(concatBytes(MESSAGE_CONTEXT, message), signature)) {
     return ok(true);
   }
   return err(
-    errorDetail('VERIFICATION_FAILED:SIGNATURE_MISMATCH', `signature does not verify under ${did}`, 'signature'),
+    errorDetail('VERIFICATION_FAILED:SIGNATURE_MISMATCH', `the signature does not verify under ${did}`, 'signature'),
   );
 }

@@ -2,7 +2,7 @@
  * A trust registry held in memory: tests, simulators, and processes that
  * rebuild their registry at start.
  *
- *   const registry = new MemoryTrustRegistry();   // crypto defaults to the pure-JS noble backend
+ *   const registry = new MemoryTrustRegistry({ crypto });
  *   const added = await registry.register({ document, scopes: ['telemetry'], name: 'sensor-17' });
  *   if (!added.ok) console.error(added.error.code); // e.g. IDENTITY_DOCUMENT_INVALID:SIGNATURE
  *
@@ -16,17 +16,15 @@
  * `xlink/registry/node`). Changes are applied one at a time, in call order;
  * reads never wait for them.
  */
-import { createNobleCrypto } from '../crypto/noble/index.js';
-import type { CryptoProvider } from '../crypto/provider.js';
 import type { Result } from '../errors.js';
 import type { SignedIdentityDocument } from '../identity/document.js';
 import { type Clock, systemClock } from '../platform/clock.js';
-import { TrustRegistryCore } from './registry-core.js';
+import { type RegistryCrypto, TrustRegistryCore } from './registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from './trust-registry.js';
 
 export interface MemoryTrustRegistryOptions {
-  /** Verifies documents; defaults to createNobleCrypto() (pure JavaScript, every runtime). */
-  readonly crypto?: CryptoProvider;
+  /** Verifies documents and computes key ids. */
+  readonly crypto: RegistryCrypto;
   /** Dates registrations, changes and default revocations; defaults to the system clock. */
   readonly clock?: Clock;
 }
@@ -35,9 +33,9 @@ export interface MemoryTrustRegistryOptions {
 export class MemoryTrustRegistry implements TrustRegistry {
   readonly #core: TrustRegistryCore;
 
-  constructor(options: MemoryTrustRegistryOptions = {}) {
+  constructor(options: MemoryTrustRegistryOptions) {
     this.#core = new TrustRegistryCore({
-      crypto: options.crypto ?? createNobleCrypto(),
+      crypto: options?.crypto,
       clock: options.clock ?? systemClock,
       persist: async () => {},
     });
@@ -66,7 +64,11 @@ export class MemoryTrustRegistry implements TrustRegistry {
     return this.#core.resolve(did);
   }
 
-  async list(): Promise<readonly TrustRegistryEntry[]> {
+  resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
+    return this.#core.resolveKid(kid);
+  }
+
+  list(): Promise<readonly TrustRegistryEntry[]> {
     return this.#core.list();
   }
 

@@ -7,12 +7,14 @@
  *   const core = new TrustRegistryCore({ crypto, clock, persist: async (change) => appendLine(change) });
  *   await core.register({ document, scopes: ['telemetry'] });
  */
+import { bytesToHex } from '../codec/bytes.js';
 import { decodeCbor } from '../codec/cbor.js';
-import type { CryptoProvider } from '../crypto/provider.js';
-import { attempt, isXlinkError, type Result, unwrap, xlinkError } from '../errors.js';
-import { assertCryptoProvider } from '../identity/derive.js';
+import type { Ed25519Verifying, Hashing, PostQuantumSignatures } from '../crypto/provider.js';
+import { attempt, isXlinkError, quote, type Result, unwrap, xlinkError } from '../errors.js';
+import { assertCrypto } from '../identity/derive.js';
 import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
+import { keyIdOf } from '../identity/kid.js';
 import type { Clock } from '../platform/clock.js';
 import { assertRegisteredScopes } from './scope.js';
 import type { RegisterInput, Revocation, TrustRegistryEntry } from './trust-registry.js';
@@ -38,8 +40,11 @@ export type RegistryChange =
   | { readonly op: 'scopes'; readonly did: string; readonly scopes: readonly string[]; readonly at: number }
   | { readonly op: 'revoke'; readonly did: string; readonly at: number; readonly reason: string };
 
+/** What a registry needs of a backend: document signatures and key ids. */
+export type RegistryCrypto = Ed25519Verifying & Pick<PostQuantumSignatures, 'mlDsa65Verify'> & Pick<Hashing, 'sha256'>;
+
 export interface TrustRegistryCoreOptions {
-  readonly crypto: CryptoProvider;
+  readonly crypto: RegistryCrypto;
   readonly clock: Clock;
   /** Makes a validated change durable; it is applied in memory only if this resolves. Called one change at a time. */
   readonly persist: (change: RegistryChange) => Promise<void>;
@@ -56,19 +61,27 @@ interface Slot {
   verified: IdentityDocument | undefined;
   scopes: readonly string[];
   revoked: Revocation | undefined;
+  /** The kid of the DID's key, once computed (entries restored from a file get it on first need). */
+  kid: Uint8Array | undefined;
+  /** The public entry, built once per change and handed to every caller until the next change. */
+  entry: TrustRegistryEntry | undefined;
 }
 
 /** The registry engine shared by MemoryTrustRegistry and FileTrustRegistry; not part of the public API. */
 export class TrustRegistryCore {
-  readonly #crypto: CryptoProvider;
+  readonly #crypto: RegistryCrypto;
   readonly #clock: Clock;
   readonly #persist: (change: RegistryChange) => Promise<void>;
   /** Insertion order is registration order. */
   readonly #slots = new Map<string, Slot>();
+  /** DID by the hex of its kid, for every slot whose kid is known. */
+  readonly #byKid = new Map<string, string>();
+  /** Slots whose kid is not computed yet (restored from a file): indexed on the first kid lookup, not per lookup. */
+  readonly #unindexed = new Set<Slot>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: TrustRegistryCoreOptions) {
-    assertCryptoProvider(options.crypto);
+    assertCrypto(options.crypto, 'ed25519Verifier');
     this.#crypto = options.crypto;
     this.#clock = options.clock;
     this.#persist = options.persist;
@@ -103,7 +116,19 @@ export class TrustRegistryCore {
       // Verify our own copy: the caller's bytes could change while we await.
       const document = ownDocument(input.document);
       const verified = unwrap(await verifyIdentityDocument(document, { crypto: this.#crypto }));
+      const kid = await keyIdOf(verified.ed25519PublicKey, { crypto: this.#crypto });
       return this.exclusive(async () => {
+        await this.#indexKids();
+        const holder = this.#byKid.get(bytesToHex(kid));
+        if (holder !== undefined && holder !== verified.did) {
+          throw xlinkError(
+            'REGISTRATION_FAILED:KID_COLLISION',
+            `${verified.did} has the kid ${bytesToHex(kid)} of ${holder}`,
+            {
+              field: 'document',
+            },
+          );
+        }
         if (this.#slots.has(verified.did)) {
           const revoked = this.#slots.get(verified.did)?.revoked === undefined ? '' : ' (revoked)';
           throw xlinkError(
@@ -120,7 +145,9 @@ export class TrustRegistryCore {
             ? { op: 'register', did: verified.did, document, scopes, at }
             : { op: 'register', did: verified.did, document, scopes, name, at };
         await this.#persist(change);
-        return this.#apply(change, verified);
+        const slot = this.#apply(change, verified);
+        this.#setKid(slot, kid);
+        return this.#entryOf(slot);
       });
     });
   }
@@ -136,7 +163,7 @@ export class TrustRegistryCore {
         const verified = unwrap(await verifyIdentityDocument(own, { crypto: this.#crypto, previous }));
         const change: RegistryChange = { op: 'document', did, document: own, at: this.#now() };
         await this.#persist(change);
-        return this.#apply(change, verified);
+        return this.#entryOf(this.#apply(change, verified));
       });
     });
   }
@@ -149,7 +176,7 @@ export class TrustRegistryCore {
         this.#existing(did);
         const change: RegistryChange = { op: 'scopes', did, scopes: own, at: this.#now() };
         await this.#persist(change);
-        return this.#apply(change, undefined);
+        return this.#entryOf(this.#apply(change, undefined));
       });
     });
   }
@@ -171,10 +198,10 @@ export class TrustRegistryCore {
       return this.exclusive(async () => {
         const slot = this.#existing(did);
         // The first revocation is the one an audit needs; a second one changes nothing.
-        if (slot.revoked !== undefined) return snapshot(slot);
+        if (slot.revoked !== undefined) return this.#entryOf(slot);
         const change: RegistryChange = { op: 'revoke', did, at: at ?? this.#now(), reason };
         await this.#persist(change);
-        return this.#apply(change, undefined);
+        return this.#entryOf(this.#apply(change, undefined));
       });
     });
   }
@@ -182,12 +209,65 @@ export class TrustRegistryCore {
   resolve(did: string): Promise<Result<TrustRegistryEntry>> {
     return attempt(async () => {
       assertDid(did);
-      return snapshot(this.#existing(did));
+      return this.#entryOf(this.#existing(did));
     });
   }
 
-  list(): TrustRegistryEntry[] {
-    return Array.from(this.#slots.values(), snapshot);
+  resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
+    return attempt(async () => {
+      if (!(kid instanceof Uint8Array)) {
+        throw xlinkError('INVALID_ARGUMENT', `"kid" expected Uint8Array, got ${typeOf(kid)}`, { field: 'kid' });
+      }
+      await this.#indexKids();
+      const did = this.#byKid.get(bytesToHex(kid));
+      if (did === undefined) {
+        throw xlinkError('DID_NOT_IN_REGISTRY', `no entry has the kid ${bytesToHex(kid).slice(0, 32)}`, {
+          field: 'kid',
+        });
+      }
+      return this.#entryOf(this.#existing(did));
+    });
+  }
+
+  async list(): Promise<TrustRegistryEntry[]> {
+    const entries: TrustRegistryEntry[] = [];
+    for (const slot of this.#slots.values()) entries.push(await this.#entryOf(slot));
+    return entries;
+  }
+
+  /** The kid of every slot restored without one. */
+  async #indexKids(): Promise<void> {
+    for (const slot of this.#unindexed) {
+      const did = parseDid(slot.did);
+      if (!did.ok) throw xlinkError('REGISTRY_CORRUPT', `the stored DID ${quote(slot.did)} does not parse`);
+      this.#setKid(slot, await keyIdOf(did.value.publicKey, { crypto: this.#crypto }));
+    }
+  }
+
+  #setKid(slot: Slot, kid: Uint8Array): void {
+    slot.kid = kid;
+    this.#byKid.set(bytesToHex(kid), slot.did);
+    this.#unindexed.delete(slot);
+  }
+
+  /** The public entry of a slot: its document verified once, then the same frozen object until the slot changes. */
+  async #entryOf(slot: Slot): Promise<TrustRegistryEntry> {
+    if (slot.entry !== undefined) return slot.entry;
+    const identity = await this.#verifiedDocumentOf(slot);
+    const kid = slot.kid ?? (await keyIdOf(identity.ed25519PublicKey, { crypto: this.#crypto }));
+    this.#setKid(slot, kid);
+    const entry: TrustRegistryEntry = Object.freeze({
+      did: slot.did,
+      kid: kid.slice(),
+      ...(slot.name === undefined ? {} : { name: slot.name }),
+      document: copyDocument(slot.document),
+      identity,
+      scopes: slot.scopes,
+      registeredAt: slot.registeredAt,
+      ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
+    });
+    slot.entry = entry;
+    return entry;
   }
 
   /**
@@ -279,7 +359,7 @@ export class TrustRegistryCore {
     return checked.value;
   }
 
-  #apply(change: RegistryChange, verified: IdentityDocument | undefined): TrustRegistryEntry {
+  #apply(change: RegistryChange, verified: IdentityDocument | undefined): Slot {
     if (change.op === 'register') {
       const slot: Slot = {
         did: change.did,
@@ -290,9 +370,12 @@ export class TrustRegistryCore {
         verified,
         scopes: Object.freeze([...change.scopes]),
         revoked: undefined,
+        kid: undefined,
+        entry: undefined,
       };
       this.#slots.set(change.did, slot);
-      return snapshot(slot);
+      this.#unindexed.add(slot);
+      return slot;
     }
     const slot = this.#existing(change.did);
     if (change.op === 'document') {
@@ -304,7 +387,8 @@ export class TrustRegistryCore {
     } else {
       slot.revoked = Object.freeze({ at: change.at, reason: change.reason });
     }
-    return snapshot(slot);
+    slot.entry = undefined;
+    return slot;
   }
 }
 
@@ -317,19 +401,9 @@ export function peekDocument(document: SignedIdentityDocument): { did: string; s
     xlinkError('IDENTITY_DOCUMENT_INVALID:MALFORMED', message, { field: 'document' });
   const body = (document as { body?: unknown } | null)?.body;
   if (!(body instanceof Uint8Array)) throw malformed('"body" expected Uint8Array');
-  let map: unknown;
-  try {
-    map = decodeCbor(body, { maxBytes: 4096, maxDepth: 2, maxItems: 32 });
-  } catch (cause) {
-    throw xlinkError(
-      'IDENTITY_DOCUMENT_INVALID:MALFORMED',
-      `body is not deterministic CBOR: ${(cause as Error).message}`,
-      {
-        field: 'document',
-        cause,
-      },
-    );
-  }
+  const decoded = decodeCbor(body, { maxBytes: 4096, maxDepth: 2, maxItems: 32 });
+  if (!decoded.ok) throw malformed(`body is not deterministic CBOR: ${decoded.error.message}`);
+  const map = decoded.value;
   if (!(map instanceof Map)) throw malformed('body expected a CBOR map');
   const did: unknown = map.get('did');
   const sequence: unknown = map.get('sequence');
@@ -338,19 +412,6 @@ export function peekDocument(document: SignedIdentityDocument): { did: string; s
     throw malformed('body "sequence" expected an unsigned integer');
   }
   return { did, sequence };
-}
-
-/** A frozen entry with fresh copies of the bytes (typed arrays cannot be frozen). */
-function snapshot(slot: Slot): TrustRegistryEntry {
-  const entry = {
-    did: slot.did,
-    ...(slot.name === undefined ? {} : { name: slot.name }),
-    document: copyDocument(slot.document),
-    scopes: slot.scopes,
-    registeredAt: slot.registeredAt,
-    ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
-  };
-  return Object.freeze(entry);
 }
 
 function copyDocument(document: SignedIdentityDocument): SignedIdentityDocument {

@@ -11,7 +11,7 @@
  * layer, which may not import this one.
  */
 import { assertScope } from '../envelope/scope.js';
-import { xlinkError } from '../errors.js';
+import { quote, xlinkError } from '../errors.js';
 
 /** A registered scope that allows every scope. Agents register with it only when asked for no scopes; operators grant explicit lists. */
 export const ANY_SCOPE = '*';
@@ -42,7 +42,7 @@ export function assertRegisteredScopes(scopes: unknown, field = 'scopes'): asser
     const text = scope as string;
     if (seen.has(text)) {
       // Valid scopes are short ASCII, so quoting one whole is safe.
-      throw xlinkError('INVALID_SCOPE', `"${field}" lists ${JSON.stringify(text)} twice`, {
+      throw xlinkError('INVALID_SCOPE', `"${field}" lists ${quote(text)} twice`, {
         field: `${field}[${index}]`,
       });
     }

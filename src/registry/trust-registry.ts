@@ -14,7 +14,7 @@
  * when and why; a revoked DID cannot be registered again.
  */
 import type { Result } from '../errors.js';
-import type { SignedIdentityDocument } from '../identity/document.js';
+import type { IdentityDocument, SignedIdentityDocument } from '../identity/document.js';
 import { ANY_SCOPE } from './scope.js';
 
 // Defined beside the scope syntax (scope.ts, which depends on errors.ts only); exported here too, where readers look for it.
@@ -28,9 +28,13 @@ export interface Revocation {
 
 export interface TrustRegistryEntry {
   readonly did: string;
+  /** The 6-byte key id of the DID's Ed25519 key (identity/kid.ts), as telemetry envelopes name it. */
+  readonly kid: Uint8Array;
   readonly name?: string;
   /** The newest document accepted for this DID. */
   readonly document: SignedIdentityDocument;
+  /** The verified content of `document`: the keys a receiver may use. */
+  readonly identity: IdentityDocument;
   /** Scopes the DID may send under; matched exactly (see isScopeAllowed). */
   readonly scopes: readonly string[];
   /** Milliseconds since the Unix epoch. */
@@ -63,8 +67,13 @@ export interface TrustRegistry {
     did: string,
     revocation: { readonly reason: string; readonly at?: number },
   ): Promise<Result<TrustRegistryEntry>>;
-  /** The entry, revoked or not; `DID_NOT_IN_REGISTRY` when absent. */
+  /**
+   * The entry, revoked or not; `DID_NOT_IN_REGISTRY` when absent. The same
+   * object is returned until the entry changes: treat its arrays as read-only.
+   */
   resolve(did: string): Promise<Result<TrustRegistryEntry>>;
+  /** The entry whose key has this 6-byte kid; `DID_NOT_IN_REGISTRY` when none has. */
+  resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>>;
   /** Every entry, in registration order. A persistent registry that cannot load rejects with its XlinkError. */
   list(): Promise<readonly TrustRegistryEntry[]>;
   /** Releases files the registry opened. */

@@ -3,13 +3,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Agent, type AgentOptions } from '../../src/agent/agent.js';
-import { Agent as NodeAgent } from '../../src/agent/node/agent.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { decodeEnvelope } from '../../src/envelope/decode.js';
-import { generateIdentity, identityFromSeed } from '../../src/identity/derive.js';
+import { sealTelemetry } from '../../src/envelope/telemetry.js';
+import { generateIdentity, identityFromSeed, signingKeyFromSeed } from '../../src/identity/derive.js';
+import { didFromEd25519PublicKey } from '../../src/identity/did.js';
 import { createIdentityDocument } from '../../src/identity/document.js';
+import * as portable from '../../src/index.js';
+import * as onNode from '../../src/index.node.js';
+import { webRandomSource } from '../../src/platform/random.js';
 import { MemoryKeyValueStorage } from '../../src/platform/storage.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import type { TrustRegistry } from '../../src/registry/trust-registry.js';
 import { CounterSequence } from '../../src/replay/counter-sequence.js';
@@ -129,12 +134,12 @@ test('fromSeed gives the same DID on every boot and re-registers without error',
   assert.equal(short.ok ? 'created' : short.error.code, 'IDENTITY_FAILED');
 });
 
-test('exportPKCS8 and importIdentity restore the same agent, which can still decrypt v2 and v3', async () => {
+test('exportPKCS8 and fromPKCS8 restore the same agent, which can still decrypt v2 and v3', async () => {
   const shared = world();
   const original = await created({ ...shared, postQuantumSig: true });
-  const exported = await original.exportPKCS8();
-  (await original.exportPKCS8()).mlKem768.secretKey.fill(0); // a copy: the agent's own key is untouched
-  const restored = await Agent.importIdentity({ ...shared, postQuantumSig: true, pkcs8: exported });
+  const exported = original.exportPKCS8();
+  original.exportPKCS8().mlKem768.secretKey.fill(0); // a copy: the agent's own key is untouched
+  const restored = await Agent.fromPKCS8(exported, { ...shared, postQuantumSig: true });
   assert.ok(restored.ok);
   assert.equal(restored.value.did, original.did);
   const peer = await created({ ...shared, postQuantumSig: true });
@@ -145,27 +150,96 @@ test('exportPKCS8 and importIdentity restore the same agent, which can still dec
   await peer.send({ to: original.did, payload: 'still mine' });
   const own = await original.receive(shared.transport.outbox.at(-1));
   assert.equal(own.ok ? own.value.payload : own.error.code, 'still mine');
-  const broken = await Agent.importIdentity({
-    ...shared,
-    pkcs8: { ...(await original.exportPKCS8()), ed25519: new Uint8Array(48) },
-  });
+  const broken = await Agent.fromPKCS8({ ...original.exportPKCS8(), ed25519: new Uint8Array(48) }, shared);
   assert.equal(broken.ok ? 'imported' : broken.error.code, 'IDENTITY_FAILED');
 });
 
-test('quickstart needs nothing; the Node Agent defaults to node:crypto, the portable one to noble', async () => {
-  const lone = await Agent.quickstart();
+test('the Agent of xlink/agent picks no backend; the entries choose one: noble (portable), node:crypto (Node)', async () => {
+  assert.equal(((await Agent.create(bareWorld())) as { error: { code: string } }).error.code, 'INVALID_ARGUMENT');
+  await assert.rejects(Agent.quickstart(), { code: 'INVALID_ARGUMENT' });
+
+  const lone = await portable.Agent.quickstart();
   assert.match(lone.did, /^did:key:z6Mk/);
   assert.ok(lone.transport instanceof LoopbackTransport);
   assert.equal(lone.crypto.name, 'noble');
-  const nodeAgent = await NodeAgent.quickstart();
+  const nodeAgent = await onNode.Agent.quickstart();
   assert.equal(nodeAgent.crypto.name, 'node');
+  assert.ok(nodeAgent instanceof Agent, 'the entry Agent is the same class, with defaults');
   for (const made of [
-    await NodeAgent.create(bareWorld()),
-    await NodeAgent.fromSeed(crypto.randomBytes(32), bareWorld()),
-    await NodeAgent.importIdentity({ ...bareWorld(), pkcs8: await lone.exportPKCS8() }),
+    await onNode.Agent.create(bareWorld()),
+    await onNode.Agent.fromSeed(crypto.randomBytes(32), bareWorld()),
+    await onNode.Agent.fromPKCS8(lone.exportPKCS8(), bareWorld()),
   ]) {
     assert.equal(made.ok ? made.value.crypto.name : made.error.code, 'node');
   }
+});
+
+test('payloads are bytes first: a Uint8Array travels as opaque bytes, CBOR on request, JSON otherwise', async () => {
+  const shared = world();
+  const alice = await created(shared);
+  const bob = await created(shared);
+  const cases: Array<[unknown, 'json' | 'cbor' | 'bytes' | undefined, unknown, string]> = [
+    [Uint8Array.of(0, 1, 2, 254, 255), undefined, Uint8Array.of(0, 1, 2, 254, 255), 'bytes'],
+    [{ temp: 21.5, tags: ['a'] }, undefined, { temp: 21.5, tags: ['a'] }, 'json'],
+    [new Map<string, unknown>([['temp', 21.5]]), 'cbor', new Map([['temp', 21.5]]), 'cbor'],
+  ];
+  for (const [payload, contentType, expected, received] of cases) {
+    const sent = await alice.send({ to: bob.did, payload, ...(contentType === undefined ? {} : { contentType }) });
+    assert.ok(sent.ok, sent.ok ? '' : sent.error.message);
+    const message = await bob.receive(shared.transport.outbox.at(-1));
+    assert.ok(message.ok, message.ok ? '' : message.error.message);
+    assert.equal(message.value.contentType, received);
+    assert.deepEqual(message.value.payload, expected);
+  }
+});
+
+test('telemetry-profile envelopes go through the same receive pipeline, found by kid, for the agent’s audience', async () => {
+  // Whole seconds on the wire: the gateway's memory store, started at T0, takes readings from T0's second on.
+  const clock = new VirtualClock(1_790_000_000_000);
+  const shared = { ...world(), clock };
+  const gateway = await created({ ...shared, audience: 'acme-fleet' });
+  clock.advance(1000);
+  const seed = crypto.randomBytes(32);
+  const device = await Agent.fromSeed(seed, { ...shared, scopes: ['telemetry'] });
+  assert.ok(device.ok);
+  const key = await signingKeyFromSeed(seed, { crypto });
+  assert.ok(key.ok);
+  assert.equal(didFromEd25519PublicKey(key.value.signer.publicKey), device.value.did);
+  const reading = (counter: number, scope = 'telemetry') =>
+    sealTelemetry(key.value, {
+      audience: 'acme-fleet',
+      scope,
+      counter,
+      payload: Uint8Array.of(7),
+      timestamp: clock.now(),
+    });
+  const received = await gateway.receive(await reading(1), { allowCleartext: true });
+  assert.ok(received.ok, received.ok ? '' : received.error.message);
+  assert.equal(received.value.sender, device.value.did);
+  assert.equal(received.value.encoding, 'telemetry');
+  assert.equal(received.value.recipient, 'acme-fleet');
+  assert.deepEqual(received.value.payload, Uint8Array.of(7));
+  const codeOf = async (bytes: Uint8Array, options = { allowCleartext: true }) => {
+    const result = await gateway.receive(bytes, options);
+    return result.ok ? 'ok' : result.error.code;
+  };
+  assert.equal(await codeOf(await reading(1)), 'REPLAY_DETECTED:COUNTER');
+  assert.equal(await codeOf(await reading(2, 'admin')), 'SCOPE_DENIED');
+  assert.equal(await codeOf(await reading(3), { allowCleartext: false }), 'CLEARTEXT_REFUSED');
+  const noAudience = await created(shared);
+  assert.equal((await noAudience.receive(await reading(4), { allowCleartext: true })).ok, false);
+  const elsewhere = await created({ ...shared, audience: 'other-fleet' });
+  const misrouted = await elsewhere.receive(await reading(5), { allowCleartext: true });
+  assert.equal(misrouted.ok ? 'ok' : misrouted.error.code, 'VERIFICATION_FAILED:SIGNATURE_MISMATCH');
+  const stranger = await signingKeyFromSeed(crypto.randomBytes(32), { crypto });
+  assert.ok(stranger.ok);
+  const unknown = await sealTelemetry(stranger.value, {
+    audience: 'acme-fleet',
+    scope: 'telemetry',
+    counter: 1,
+    payload: Uint8Array.of(1),
+  });
+  assert.equal(await codeOf(unknown), 'VERIFICATION_FAILED:UNKNOWN_KID');
 });
 
 test('compact encoding: send hands COSE_Sign1 bytes to the transport and receive accepts them', async () => {
@@ -212,7 +286,12 @@ test('a payload without a JSON form is refused before anything is sent', async (
 test('backends interoperate through the Agent: a noble sender, a node receiver, v3', async () => {
   const registry = new MemoryTrustRegistry({ crypto });
   const transport = new LoopbackTransport();
-  const noble = await created({ registry, transport, crypto: createNobleCrypto(), postQuantumSig: true });
+  const noble = await created({
+    registry,
+    transport,
+    crypto: createNobleCrypto({ random: webRandomSource(globalThis.crypto) }),
+    postQuantumSig: true,
+  });
   const native = await created({ registry, transport, crypto, postQuantumSig: true });
   await noble.send({ to: native.did, payload: 'x' });
   const received = await native.receive(transport.outbox[0]);

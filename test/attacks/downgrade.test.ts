@@ -9,17 +9,17 @@ import { test } from 'node:test';
 import { utf8Encode } from '../../src/codec/bytes.js';
 import { encodeCbor } from '../../src/codec/cbor.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { createSignedEnvelope } from '../../src/envelope/sign.js';
+import { signEnvelope } from '../../src/envelope/sign.js';
 import {
   compactOf,
   createWorld,
   crypto,
   envelopeOf,
   headerMapOf,
-  identityOf,
   limitedAgent,
   receiveCode,
   sealAs,
+  senderOf,
   sendJson,
   startAgent,
   T0,
@@ -106,18 +106,18 @@ test('v3 still labelled v3 with its KEM ciphertext stripped → DOWNGRADE_DETECT
 
 test('a signed-only envelope from a sender with an ML-DSA-65 key, its ML-DSA signature stripped → DOWNGRADE_DETECTED:STRIPPED', async () => {
   const world = await createWorld({ postQuantum: true });
-  const alice = await identityOf('alice');
-  const created = await createSignedEnvelope({
-    crypto,
-    senderDid: alice.did,
-    recipientDid: world.bob.did,
-    scope: 'telemetry',
-    plaintext: utf8Encode('{"temp":21}'),
-    privateKey: alice.ed25519.secretKey,
-    mlDsa65SecretKey: alice.mlDsa65.secretKey,
-    timestamp: T0,
-    supportedVersions: world.alice.versions,
-  });
+  const created = await signEnvelope(
+    await senderOf('alice', true),
+    {
+      to: world.bob.did,
+      scope: 'telemetry',
+      payload: utf8Encode('{"temp":21}'),
+      contentType: 'json',
+      timestamp: T0,
+      supportedVersions: world.alice.versions,
+    },
+    { crypto },
+  );
   assert.ok(created.ok);
   const json = envelopeToJson(created.value);
   assert.equal(

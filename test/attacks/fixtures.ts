@@ -18,27 +18,28 @@
 import assert from 'node:assert/strict';
 import { Agent, type AgentOptions } from '../../src/agent/agent.js';
 import { base58btcEncode } from '../../src/codec/base58.js';
-import { base64urlDecode, base64urlEncode } from '../../src/codec/base64url.js';
+import { base64urlEncode, readBase64url } from '../../src/codec/base64url.js';
 import { concatBytes } from '../../src/codec/bytes.js';
-import { type CborMap, type CborValue, decodeCbor } from '../../src/codec/cbor.js';
+import { type CborMap, type CborValue, readCbor } from '../../src/codec/cbor.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { envelopeFromCompact, envelopeToCompact } from '../../src/envelope/compact-encoding.js';
 import { coseSign1SigStructure, encodeCoseSign1 } from '../../src/envelope/cose-sign1.js';
 import type { Envelope } from '../../src/envelope/envelope.js';
-import type { EnvelopeHeader } from '../../src/envelope/header.js';
+import { type EnvelopeHeader, encodeHeader } from '../../src/envelope/header.js';
 import { type EnvelopeJson, envelopeFromJson, envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { type SealInput, type SealRecipient, sealEnvelope } from '../../src/envelope/seal.js';
-import { signEnvelope } from '../../src/envelope/sign.js';
+import { type SealedEnvelopeMessage, type SealRecipient, sealEnvelope } from '../../src/envelope/seal.js';
+import { type EnvelopeSender, signEncodedEnvelope } from '../../src/envelope/sign.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { type Identity, identityFromSeed } from '../../src/identity/derive.js';
-import { createIdentityDocument, type EnvelopeVersion, verifyIdentityDocument } from '../../src/identity/document.js';
-import type { Clock } from '../../src/platform/clock.js';
+import { createIdentityDocument, type EnvelopeVersion } from '../../src/identity/document.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import type { TrustRegistry } from '../../src/registry/trust-registry.js';
 import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';
 import type { NonceStore } from '../../src/replay/nonce-store.js';
 import { LoopbackTransport } from '../../src/transport/loopback.js';
+import { ed25519Sign } from '../helpers/one-shot.js';
 
 /** The world's start: every clock reads this until a test moves it. */
 export const T0 = 1_790_000_000_000;
@@ -47,25 +48,7 @@ export const WINDOW_MS = 30_000;
 
 export const crypto: CryptoProvider = createNodeCrypto();
 
-export class VirtualClock implements Clock {
-  #now: number;
-
-  constructor(start: number = T0) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  set(ms: number): void {
-    this.#now = ms;
-  }
-
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-}
+export { VirtualClock };
 
 export type Name = 'alice' | 'bob' | 'mallory' | 'carol';
 
@@ -119,7 +102,7 @@ export interface World {
 }
 
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock(T0);
   const registry = options.registry ?? new MemoryTrustRegistry({ crypto, clock });
   const transport = new LoopbackTransport();
   const postQuantum = options.postQuantum === true;
@@ -182,6 +165,8 @@ export async function limitedAgent(
   return new Agent({
     name,
     identity,
+    signer: await crypto.ed25519Signer(identity.ed25519.secretKey),
+    x25519: await crypto.x25519PrivateKey(identity.x25519.secretKey),
     versions,
     registry: world.registry,
     transport: world.transport,
@@ -245,7 +230,7 @@ export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 
 /** Flips bit `bit` of the bytes a base64url text encodes, and re-encodes them. */
 export function flipBase64Bit(text: string, bit: number): string {
-  return base64urlEncode(flipBit(base64urlDecode(text), bit));
+  return base64urlEncode(flipBit(readBase64url(text), bit));
 }
 
 /** Flips bit `bit` of the UTF-16 code unit at `index` (ASCII text: of that byte). */
@@ -265,17 +250,13 @@ export function locate(haystack: Uint8Array, needle: Uint8Array): number {
   return found[0] as number;
 }
 
-export interface Signer {
-  readonly ed25519SecretKey: Uint8Array;
-  readonly mlDsa65SecretKey?: Uint8Array;
-}
-
-/** The signing keys of `name`; with ML-DSA-65 when `postQuantum`. */
-async function signerOf(name: Name, postQuantum: boolean): Promise<Signer> {
+/** `name` as an envelope sender; with ML-DSA-65 when `postQuantum`. */
+export async function senderOf(name: Name, postQuantum: boolean): Promise<EnvelopeSender> {
   const identity = await identityOf(name);
+  const signer = await crypto.ed25519Signer(identity.ed25519.secretKey);
   return postQuantum
-    ? { ed25519SecretKey: identity.ed25519.secretKey, mlDsa65SecretKey: identity.mlDsa65.secretKey }
-    : { ed25519SecretKey: identity.ed25519.secretKey };
+    ? { did: identity.did, signer, mlDsa65SecretKey: identity.mlDsa65.secretKey }
+    : { did: identity.did, signer };
 }
 
 export interface Resign {
@@ -289,22 +270,29 @@ export interface Resign {
 /** `envelope` with `changes`, signed by `as` over the new header and body; JSON form. */
 export async function resign(envelope: Envelope, as: Name, changes: Resign = {}): Promise<EnvelopeJson> {
   const header: EnvelopeHeader = { ...envelope.header, ...changes.header };
-  const signer = await signerOf(as, changes.postQuantum ?? header.version === 'v3');
-  const signed = await signEnvelope(header, changes.body ?? envelope.body, signer, crypto);
+  // The sender of record stays the header's `from`: an attacker re-signs as itself under someone else's name.
+  const sender = { ...(await senderOf(as, changes.postQuantum ?? header.version === 'v3')) };
+  const signed = await signEncodedEnvelope(
+    header,
+    encodeHeader(header),
+    changes.body ?? envelope.body,
+    { ...sender, did: (await identityOf(as)).did },
+    crypto,
+  );
   return envelopeToJson(signed);
 }
 
 /** An Ed25519 signature by `as` over raw protected bytes and body: signs headers encodeHeader would refuse. */
 export async function signRaw(as: Name, protectedBytes: Uint8Array, body: Uint8Array): Promise<Uint8Array> {
   const identity = await identityOf(as);
-  return crypto.ed25519Sign(identity.ed25519.secretKey, coseSign1SigStructure(protectedBytes, body));
+  return ed25519Sign(crypto, identity.ed25519.secretKey, coseSign1SigStructure(protectedBytes, body));
 }
 
 export interface CompactParts {
   readonly protectedBytes: Uint8Array;
   readonly body: Uint8Array;
   readonly signature: Uint8Array;
-  readonly pqSignature?: Uint8Array;
+  readonly mlDsaSignature?: Uint8Array;
   /** Unprotected header entries instead of the default (pqsig when given, else none). */
   readonly unprotected?: Map<number | string, CborValue>;
 }
@@ -312,8 +300,8 @@ export interface CompactParts {
 /** COSE_Sign1 bytes from raw parts, with no header validation: what an attacker can put on the wire. */
 export function compactOf(parts: CompactParts): Uint8Array {
   const unprotectedHeader = parts.unprotected ?? new Map<number | string, CborValue>();
-  if (parts.unprotected === undefined && parts.pqSignature !== undefined)
-    unprotectedHeader.set('pqsig', parts.pqSignature);
+  if (parts.unprotected === undefined && parts.mlDsaSignature !== undefined)
+    unprotectedHeader.set('pqsig', parts.mlDsaSignature);
   return encodeCoseSign1({
     protectedBytes: parts.protectedBytes,
     unprotectedHeader,
@@ -324,7 +312,7 @@ export function compactOf(parts: CompactParts): Uint8Array {
 
 /** The protected header map of an envelope, as a mutable copy. */
 export function headerMapOf(envelope: Envelope): Map<number | string, CborValue> {
-  return new Map(decodeCbor(envelope.protectedBytes) as CborMap);
+  return new Map(readCbor(envelope.protectedBytes) as CborMap);
 }
 
 export type Outcome = ErrorCode | 'ok';
@@ -355,9 +343,7 @@ async function recipientOf(world: World, name: Name): Promise<SealRecipient> {
   const did = (await identityOf(name)).did;
   const entry = await world.registry.resolve(did);
   assert.ok(entry.ok, entry.ok ? '' : entry.error.message);
-  const document = await verifyIdentityDocument(entry.value.document, { crypto, did });
-  assert.ok(document.ok, document.ok ? '' : document.error.message);
-  return document.value;
+  return entry.value.identity;
 }
 
 /**
@@ -368,23 +354,23 @@ async function recipientOf(world: World, name: Name): Promise<SealRecipient> {
 export async function sealAs(
   world: World,
   from: Name,
-  input: Partial<Omit<SealInput, 'sender' | 'recipient'>> & { readonly to?: Name } = {},
+  input: Partial<SealedEnvelopeMessage> & { readonly to?: Name } = {},
 ): Promise<Envelope> {
   const { to, ...rest } = input;
   const version = rest.version ?? (world.postQuantum ? 'v3' : 'v2');
-  const identity = await identityOf(from);
   const sealed = await sealEnvelope(
+    await senderOf(from, version === 'v3'),
+    await recipientOf(world, to ?? 'bob'),
     {
       version,
-      sender: { did: identity.did, ...(await signerOf(from, version === 'v3')) },
-      recipient: await recipientOf(world, to ?? 'bob'),
       scope: 'chat',
       supportedVersions: world.postQuantum ? ['signed', 'v1', 'v2', 'v3'] : ['signed', 'v1', 'v2'],
-      plaintext: new TextEncoder().encode('{"n":1}'),
+      payload: new TextEncoder().encode('{"n":1}'),
+      contentType: 'json',
       timestamp: world.clock.now(),
       ...rest,
     },
-    crypto,
+    { crypto },
   );
   assert.ok(sealed.ok, sealed.ok ? '' : `${sealed.error.code}: ${sealed.error.message}`);
   return sealed.value;

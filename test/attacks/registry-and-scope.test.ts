@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Agent } from '../../src/agent/agent.js';
 import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
-import { type CborMap, decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
+import { type CborMap, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { createSignedEnvelope } from '../../src/envelope/sign.js';
+import { signEnvelope } from '../../src/envelope/sign.js';
 import { ok } from '../../src/errors.js';
 import {
   createIdentityDocument,
@@ -24,6 +24,7 @@ import {
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';
 import type { TrustRegistry } from '../../src/registry/trust-registry.js';
+import { ed25519Sign } from '../helpers/one-shot.js';
 import {
   compactOf,
   createWorld,
@@ -35,6 +36,7 @@ import {
   type Name,
   receiveCode,
   sealAs,
+  senderOf,
   sendJson,
   signRaw,
   startAgent,
@@ -86,17 +88,18 @@ test('wrong recipient: alice’s envelope for mallory, delivered to bob → VERI
 });
 
 async function signedOnly(world: World, to: string): Promise<ReturnType<typeof envelopeToJson>> {
-  const alice = await identityOf('alice');
-  const created = await createSignedEnvelope({
-    crypto,
-    senderDid: alice.did,
-    recipientDid: to,
-    scope: 'telemetry',
-    plaintext: utf8Encode('{"temp":21}'),
-    privateKey: alice.ed25519.secretKey,
-    timestamp: world.clock.now(),
-    supportedVersions: world.alice.versions,
-  });
+  const created = await signEnvelope(
+    await senderOf('alice', false),
+    {
+      to: to,
+      scope: 'telemetry',
+      payload: utf8Encode('{"temp":21}'),
+      contentType: 'json',
+      timestamp: world.clock.now(),
+      supportedVersions: world.alice.versions,
+    },
+    { crypto },
+  );
   assert.ok(created.ok);
   return envelopeToJson(created.value);
 }
@@ -199,7 +202,7 @@ async function editRegisterRecord(
 async function withX25519Of(record: Line, name: Name): Promise<unknown> {
   const parsed = identityDocumentFromJson(record.document);
   assert.ok(parsed.ok);
-  const body = new Map(decodeCbor(parsed.value.body) as CborMap);
+  const body = new Map(readCbor(parsed.value.body) as CborMap);
   body.set('x25519', (await identityOf(name)).x25519.publicKey);
   return identityDocumentToJson({ ...parsed.value, body: encodeCbor(body) });
 }
@@ -214,7 +217,7 @@ async function restartedOn(
   return { agent: await startAgent({ ...world, registry }, name, { register: false }), registry };
 }
 
-test('key substitution on disk: alice’s document given mallory’s X25519 key → bob refuses alice: IDENTITY_DOCUMENT_INVALID:SIGNATURE', async () => {
+test('key substitution on disk: alice’s document given mallory’s X25519 key → the registry refuses the entry: REGISTRY_CORRUPT', async () => {
   const { world, path } = await fileWorld();
   const json = await sendJson(world);
   await world.registry.close();
@@ -225,11 +228,12 @@ test('key substitution on disk: alice’s document given mallory’s X25519 key 
     record.document = await withX25519Of(record, 'mallory');
   });
   const bob = await restartedOn(world, path, 'bob');
-  assert.equal(await receiveCode(bob.agent, json), 'IDENTITY_DOCUMENT_INVALID:SIGNATURE');
+  // The registry verifies each stored document when it is first used; the agent would refuse it too.
+  assert.equal(await receiveCode(bob.agent, json), 'REGISTRY_CORRUPT');
   await bob.registry.close();
 });
 
-test('key substitution on disk: bob’s document given mallory’s X25519 key → alice will not encrypt to it: IDENTITY_DOCUMENT_INVALID:SIGNATURE', async () => {
+test('key substitution on disk: bob’s document given mallory’s X25519 key → alice will not encrypt to it: REGISTRY_CORRUPT', async () => {
   const { world, path } = await fileWorld();
   await world.registry.close();
   await editRegisterRecord(path, world.bob.did, async (record) => {
@@ -237,7 +241,7 @@ test('key substitution on disk: bob’s document given mallory’s X25519 key �
   });
   const alice = await restartedOn(world, path, 'alice');
   const sent = await alice.agent.send({ to: world.bob.did, payload: 1 });
-  assert.equal(sent.ok ? 'sent' : sent.error.code, 'IDENTITY_DOCUMENT_INVALID:SIGNATURE');
+  assert.equal(sent.ok ? 'sent' : sent.error.code, 'REGISTRY_CORRUPT');
   await alice.registry.close();
 });
 
@@ -264,6 +268,7 @@ function substitutingRegistry(inner: TrustRegistry, victim: string, impostor: st
     revoke: (did, revocation) => inner.revoke(did, revocation),
     list: () => inner.list(),
     close: () => inner.close(),
+    resolveKid: (kid) => inner.resolveKid(kid),
     async resolve(did) {
       const entry = await inner.resolve(did);
       if (!entry.ok || did !== victim) return entry;
@@ -303,7 +308,7 @@ test('register() of a document naming alice but signed by mallory → IDENTITY_D
   const registry = new MemoryTrustRegistry({ crypto });
   const document = await aliceDocument();
   const message = concatBytes(utf8Encode(IDENTITY_DOCUMENT_DOMAIN), Uint8Array.of(0), document.body);
-  const signature = await crypto.ed25519Sign((await identityOf('mallory')).ed25519.secretKey, message);
+  const signature = await ed25519Sign(crypto, (await identityOf('mallory')).ed25519.secretKey, message);
   const registered = await registry.register({ document: { ...document, signature }, scopes: ['chat'] });
   assert.equal(registered.ok ? 'registered' : registered.error.code, 'IDENTITY_DOCUMENT_INVALID:SIGNATURE');
 });
@@ -311,7 +316,7 @@ test('register() of a document naming alice but signed by mallory → IDENTITY_D
 test('register() of alice’s signed document with mallory’s X25519 key swapped in → IDENTITY_DOCUMENT_INVALID:SIGNATURE', async () => {
   const registry = new MemoryTrustRegistry({ crypto });
   const document = await aliceDocument();
-  const body = new Map(decodeCbor(document.body) as CborMap);
+  const body = new Map(readCbor(document.body) as CborMap);
   body.set('x25519', (await identityOf('mallory')).x25519.publicKey);
   const registered = await registry.register({ document: { ...document, body: encodeCbor(body) }, scopes: ['chat'] });
   assert.equal(registered.ok ? 'registered' : registered.error.code, 'IDENTITY_DOCUMENT_INVALID:SIGNATURE');

@@ -40,16 +40,17 @@ test('a Buffer overwritten while receive awaits cannot swap in a forgery: alice�
   const forgedText = utf8Encode(JSON.stringify({ text: 'Pay malory' }));
   assert.equal(forgedText.length, original.body.length - 16, 'same length, so the forgery fits the same buffer');
   const sealed = await encryptEnvelopeBody(
+    world.alice.did,
+    bob.value,
     {
       version: 'v2',
-      sender: { did: world.alice.did },
-      recipient: bob.value,
       scope: original.header.scope,
       supportedVersions: original.header.supportedVersions,
-      plaintext: forgedText,
+      payload: forgedText,
+      contentType: 'json',
       timestamp: original.header.timestamp as number,
     },
-    crypto,
+    { crypto },
   );
   assert.ok(sealed.ok);
   const forged = compactOf({
@@ -130,7 +131,7 @@ test('a revocation dated beyond what Date can show → VERIFICATION_FAILED:REVOK
   assert.ok((await world.registry.revoke(world.alice.did, { reason: 'key stolen', at: Number.MAX_SAFE_INTEGER })).ok);
   const received = await world.bob.receive(json);
   assert.equal(received.ok ? 'ok' : received.error.code, 'VERIFICATION_FAILED:REVOKED');
-  assert.match(received.ok ? '' : received.error.message, /9007199254740991 ms since the epoch: key stolen/);
+  assert.match(received.ok ? '' : received.error.message, /9007199254740991 ms since the epoch: "key stolen"/);
 });
 
 test('send with an exhausted counter sequence → a failed Result COUNTER_EXHAUSTED, not a rejection', async () => {

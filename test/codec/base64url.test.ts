@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { base64urlDecode, base64urlEncode } from '../../src/codec/base64url.js';
-import { hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { base64urlEncode, readBase64url } from '../../src/codec/base64url.js';
+import { readHex, utf8Encode } from '../../src/codec/bytes.js';
 import { isXlinkError } from '../../src/errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 function assertBase64urlError(text: string, message: RegExp): void {
   assert.throws(
-    () => base64urlDecode(text),
+    () => readBase64url(text),
     (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:BASE64URL' && message.test(error.message),
   );
 }
@@ -28,15 +28,15 @@ describe('base64url', () => {
     for (const [plain, text] of vectors) {
       it(`BASE64URL("${plain}") = "${text}"`, () => {
         assert.equal(base64urlEncode(utf8Encode(plain)), text);
-        assert.deepEqual(base64urlDecode(text), utf8Encode(plain));
+        assert.deepEqual(readBase64url(text), utf8Encode(plain));
       });
     }
   });
 
   it('uses "-" and "_" for values 62 and 63 (RFC 4648 §5 table)', () => {
-    assert.equal(base64urlEncode(hexToBytes('fbefff')), '--__');
-    assert.deepEqual(base64urlDecode('--__'), hexToBytes('fbefff'));
-    assert.equal(base64urlEncode(hexToBytes('fbff')), '-_8');
+    assert.equal(base64urlEncode(readHex('fbefff')), '--__');
+    assert.deepEqual(readBase64url('--__'), readHex('fbefff'));
+    assert.equal(base64urlEncode(readHex('fbff')), '-_8');
   });
 
   it('rejects padding', () => {
@@ -61,9 +61,9 @@ describe('base64url', () => {
   });
 
   it('rejects non-canonical trailing bits', () => {
-    assert.deepEqual(base64urlDecode('QQ'), Uint8Array.of(0x41));
+    assert.deepEqual(readBase64url('QQ'), Uint8Array.of(0x41));
     assertBase64urlError('QR', /unused bits .* index 1/);
-    assert.deepEqual(base64urlDecode('Zm8'), utf8Encode('fo'));
+    assert.deepEqual(readBase64url('Zm8'), utf8Encode('fo'));
     assertBase64urlError('Zm9', /unused bits of the last character at index 2/);
   });
 
@@ -76,7 +76,7 @@ describe('base64url', () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         const text = base64urlEncode(bytes);
         assert.equal(text, Buffer.from(bytes).toString('base64url'));
-        assert.deepEqual(base64urlDecode(text), bytes);
+        assert.deepEqual(readBase64url(text), bytes);
       }),
     );
   });
@@ -87,7 +87,7 @@ describe('base64url', () => {
       fc.property(text, (s) => {
         let bytes: Uint8Array;
         try {
-          bytes = base64urlDecode(s);
+          bytes = readBase64url(s);
         } catch (error) {
           assert.ok(isXlinkError(error) && error.code === 'PARSE_FAILED:BASE64URL');
           return;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { bytesToHex, equalBytes, hexToBytes } from '../../src/codec/bytes.js';
-import { type CborMap, CborTagged, type CborValue, decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
+import { bytesToHex, equalBytes, readHex } from '../../src/codec/bytes.js';
+import { type CborMap, CborTagged, type CborValue, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { isXlinkError } from '../../src/errors.js';
 
 const map = (entries: [number | string, CborValue][]): CborMap => new Map(entries);
@@ -10,13 +10,13 @@ const map = (entries: [number | string, CborValue][]): CborMap => new Map(entrie
 /** Encodes to `hex` and decodes back to a value deep-equal to `value`. */
 function assertVector(value: CborValue, hex: string): void {
   assert.equal(bytesToHex(encodeCbor(value)), hex);
-  assert.deepStrictEqual(decodeCbor(hexToBytes(hex)), value);
+  assert.deepStrictEqual(readCbor(readHex(hex)), value);
 }
 
-function assertCborError(input: Uint8Array | string, message: RegExp, limits?: Parameters<typeof decodeCbor>[1]): void {
-  const bytes = typeof input === 'string' ? hexToBytes(input) : input;
+function assertCborError(input: Uint8Array | string, message: RegExp, limits?: Parameters<typeof readCbor>[1]): void {
+  const bytes = typeof input === 'string' ? readHex(input) : input;
   assert.throws(
-    () => decodeCbor(bytes, limits),
+    () => readCbor(bytes, limits),
     (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:CBOR' && message.test(error.message),
   );
 }
@@ -93,15 +93,15 @@ describe('CBOR RFC 8949 Appendix A examples', () => {
     assertVector(new CborTagged(0, '2013-03-21T20:04:00Z'), 'c074323031332d30332d32315432303a30343a30305a');
     assertVector(new CborTagged(1, 1363896240), 'c11a514b67b0');
     assertVector(new CborTagged(1, 1363896240.5), 'c1fb41d452d9ec200000');
-    assertVector(new CborTagged(23, hexToBytes('01020304')), 'd74401020304');
-    assertVector(new CborTagged(24, hexToBytes('6449455446')), 'd818456449455446');
+    assertVector(new CborTagged(23, readHex('01020304')), 'd74401020304');
+    assertVector(new CborTagged(24, readHex('6449455446')), 'd818456449455446');
     assertVector(new CborTagged(32, 'http://www.example.com'), 'd82076687474703a2f2f7777772e6578616d706c652e636f6d');
-    assertVector(new CborTagged(2, hexToBytes('010000000000000000')), 'c249010000000000000000');
+    assertVector(new CborTagged(2, readHex('010000000000000000')), 'c249010000000000000000');
   });
 
   it('byte and text strings', () => {
     assertVector(new Uint8Array(0), '40');
-    assertVector(hexToBytes('01020304'), '4401020304');
+    assertVector(readHex('01020304'), '4401020304');
     assertVector('', '60');
     assertVector('a', '6161');
     assertVector('IETF', '6449455446');
@@ -264,13 +264,13 @@ describe('CBOR decoder rejections', () => {
     assertCborError('a18001', /map key is neither a number nor a string at offset 1/));
   it('map key -0', () => assertCborError('a1f9800001', /map key -0/));
   it('depth above the default maxDepth of 16', () => {
-    assert.deepStrictEqual(decodeCbor(nested(16)), JSON.parse(`${'['.repeat(16)}0${']'.repeat(16)}`));
+    assert.deepStrictEqual(readCbor(nested(16)), JSON.parse(`${'['.repeat(16)}0${']'.repeat(16)}`));
     assertCborError(nested(17), /nesting deeper than maxDepth=16 at offset 16/);
   });
   it('depth above a given maxDepth, tags counting as a level', () => {
     assertCborError('c1c100', /nesting deeper than maxDepth=1 at offset 1/, { maxDepth: 1 });
-    assert.deepStrictEqual(decodeCbor(hexToBytes('c100'), { maxDepth: 1 }), new CborTagged(1, 0));
-    assert.equal(decodeCbor(hexToBytes('01'), { maxDepth: 0 }), 1);
+    assert.deepStrictEqual(readCbor(readHex('c100'), { maxDepth: 1 }), new CborTagged(1, 0));
+    assert.equal(readCbor(readHex('01'), { maxDepth: 0 }), 1);
     assertCborError('8100', /nesting deeper than maxDepth=0 at offset 0/, { maxDepth: 0 });
   });
   it('more bytes than maxBytes, checked before parsing', () => {
@@ -280,33 +280,33 @@ describe('CBOR decoder rejections', () => {
     assertCborError('ff', /exceeds maxBytes=0/, { maxBytes: 0 });
   });
   it('more items than maxItems', () => {
-    assert.deepStrictEqual(decodeCbor(hexToBytes('83010203'), { maxItems: 4 }), [1, 2, 3]);
+    assert.deepStrictEqual(readCbor(readHex('83010203'), { maxItems: 4 }), [1, 2, 3]);
     assertCborError('83010203', /more than maxItems=3 items/, { maxItems: 3 });
     const many = new Uint8Array(3 + 65535);
     many.set([0x99, 0xff, 0xff]);
-    assert.equal((decodeCbor(many) as CborValue[]).length, 65535);
+    assert.equal((readCbor(many) as CborValue[]).length, 65535);
     const tooMany = new Uint8Array(5 + 65536);
     tooMany.set([0x9a, 0x00, 0x01, 0x00, 0x00]);
     assertCborError(tooMany, /more than maxItems=65536 items at offset 0/);
   });
   it('bad limits are a caller error', () => {
-    assert.throws(() => decodeCbor(hexToBytes('00'), { maxDepth: 257 }), { message: /"maxDepth" expected/ });
-    assert.throws(() => decodeCbor(hexToBytes('00'), { maxItems: -1 }), { message: /"maxItems" expected/ });
+    assert.throws(() => readCbor(readHex('00'), { maxDepth: 257 }), { message: /"maxDepth" expected/ });
+    assert.throws(() => readCbor(readHex('00'), { maxItems: -1 }), { message: /"maxItems" expected/ });
   });
 });
 
 describe('CBOR decoder output', () => {
   it('copies byte strings out of the input', () => {
-    const input = hexToBytes('4401020304');
-    const value = decodeCbor(input) as Uint8Array;
+    const input = readHex('4401020304');
+    const value = readCbor(input) as Uint8Array;
     input[1] = 0xff;
-    assert.deepEqual(value, hexToBytes('01020304'));
+    assert.deepEqual(value, readHex('01020304'));
     assert.notEqual(value.buffer, input.buffer);
   });
 
   it('decodes from a view at a non-zero offset', () => {
-    const backing = hexToBytes('ff83f93e00fa47c35040c100ff');
-    assert.deepStrictEqual(decodeCbor(backing.subarray(1, 12)), [1.5, 100000.5, new CborTagged(1, 0)]);
+    const backing = readHex('ff83f93e00fa47c35040c100ff');
+    assert.deepStrictEqual(readCbor(backing.subarray(1, 12)), [1.5, 100000.5, new CborTagged(1, 0)]);
   });
 });
 
@@ -330,7 +330,7 @@ describe('CBOR float16, all 65536 bit patterns', () => {
         (Number.isNaN(expected) && half === 0x7e00) ||
         (!Number.isNaN(expected) && (!Number.isInteger(expected) || Object.is(expected, -0)));
       if (canonical) {
-        assert.ok(Object.is(decodeCbor(bytes), expected), `0x${half.toString(16)}`);
+        assert.ok(Object.is(readCbor(bytes), expected), `0x${half.toString(16)}`);
         assert.ok(equalBytes(encodeCbor(expected), bytes), `0x${half.toString(16)}`);
         accepted++;
       } else assertCborError(bytes, /integral value|float not in its shortest/);
@@ -375,7 +375,7 @@ describe('CBOR properties', () => {
     fc.assert(
       fc.property(value, (x) => {
         const bytes = encodeCbor(x);
-        const decoded = decodeCbor(bytes, unlimited);
+        const decoded = readCbor(bytes, unlimited);
         assert.deepStrictEqual(decoded, x);
         assert.ok(equalBytes(encodeCbor(decoded), bytes));
       }),
@@ -387,7 +387,7 @@ describe('CBOR properties', () => {
   function assertCanonicalOrRejected(bytes: Uint8Array): void {
     let decoded: CborValue;
     try {
-      decoded = decodeCbor(bytes, unlimited);
+      decoded = readCbor(bytes, unlimited);
     } catch (error) {
       assert.ok(isXlinkError(error) && error.code === 'PARSE_FAILED:CBOR', String(error));
       return;

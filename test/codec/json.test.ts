@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { utf8Encode } from '../../src/codec/bytes.js';
-import { type JsonLimits, parseJson, parseJsonBytes } from '../../src/codec/json.js';
+import { type JsonLimits, readJson, readJsonBytes } from '../../src/codec/json.js';
 import { type ErrorCode, isXlinkError } from '../../src/errors.js';
 
 /** The catalogue code `fn` throws; fails when it returns or throws anything but an XlinkError. */
@@ -18,7 +18,7 @@ function codeOf(fn: () => unknown): ErrorCode {
 
 function assertRefused(text: string, code: ErrorCode, limits?: JsonLimits, message?: RegExp): void {
   assert.throws(
-    () => parseJson(text, limits),
+    () => readJson(text, limits),
     (error: unknown) =>
       isXlinkError(error) && error.code === code && (message === undefined || message.test(error.message)),
     `${JSON.stringify(text.slice(0, 60))} should be refused with ${code}`,
@@ -27,12 +27,12 @@ function assertRefused(text: string, code: ErrorCode, limits?: JsonLimits, messa
 
 /** Accepted, and equal to what JSON.parse makes of it (`-0` and `0` told apart). */
 function assertAgrees(text: string): void {
-  assert.deepStrictEqual(parseJson(text), JSON.parse(text), JSON.stringify(text));
+  assert.deepStrictEqual(readJson(text), JSON.parse(text), JSON.stringify(text));
 }
 
 const nested = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 
-describe('parseJson agrees with JSON.parse on valid documents', () => {
+describe('readJson agrees with JSON.parse on valid documents', () => {
   it('a hand-written corpus', () => {
     const corpus = [
       '0',
@@ -75,13 +75,13 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
   });
 
   it('a lone surrogate escape is legal JSON and kept, as JSON.parse keeps it', () => {
-    assert.equal(parseJson('"\\ud800"'), '\ud800');
-    assert.equal(parseJson('"\\uDC00x"'), '\udc00x');
+    assert.equal(readJson('"\\ud800"'), '\ud800');
+    assert.equal(readJson('"\\uDC00x"'), '\udc00x');
     assertAgrees('["\\udbff", "\\udfff\\ud800"]');
   });
 
   it('objects are plain, with own data properties and Object.prototype', () => {
-    const value = parseJson('{"toString":1,"b":{"c":2}}') as Record<string, unknown>;
+    const value = readJson('{"toString":1,"b":{"c":2}}') as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(value), Object.prototype);
     assert.deepEqual(Object.getOwnPropertyDescriptor(value, 'toString'), {
       value: 1,
@@ -92,14 +92,14 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
     assert.deepEqual(Object.keys(value), ['toString', 'b']);
   });
 
-  it('property: parseJson(JSON.stringify(v)) deep-equals JSON.parse of the same text', () => {
+  it('property: readJson(JSON.stringify(v)) deep-equals JSON.parse of the same text', () => {
     const values = fc
       .jsonValue({ maxDepth: 6, stringUnit: 'binary' })
       .filter((value) => !JSON.stringify(value).includes('"__proto__"'));
     fc.assert(
       fc.property(values, fc.constantFrom(undefined, 2, '\t'), (value, indent) => {
         const text = JSON.stringify(value, null, indent);
-        assert.deepStrictEqual(parseJson(text), JSON.parse(text));
+        assert.deepStrictEqual(readJson(text), JSON.parse(text));
       }),
       { numRuns: 400 },
     );
@@ -131,7 +131,7 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
         }
         let ours: unknown;
         try {
-          ours = parseJson(text);
+          ours = readJson(text);
         } catch (error) {
           if (!isXlinkError(error)) throw error;
           if (!standardOk) {
@@ -144,11 +144,11 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
             error.code === 'PARSE_FAILED:DUPLICATE_KEY' ||
               error.code === 'PARSE_FAILED:FORBIDDEN_KEY' ||
               /overflows to -?Infinity/.test(error.message),
-            `JSON.parse accepts ${JSON.stringify(text)} but parseJson refused it: ${error.message}`,
+            `JSON.parse accepts ${JSON.stringify(text)} but readJson refused it: ${error.message}`,
           );
           return;
         }
-        assert.ok(standardOk, `parseJson accepted ${JSON.stringify(text)}, which JSON.parse refuses`);
+        assert.ok(standardOk, `readJson accepted ${JSON.stringify(text)}, which JSON.parse refuses`);
         assert.deepStrictEqual(ours, expected);
       }),
       { numRuns: 2000 },
@@ -156,7 +156,7 @@ describe('parseJson agrees with JSON.parse on valid documents', () => {
   });
 });
 
-describe('parseJson refusals', () => {
+describe('readJson refusals', () => {
   it('syntax errors name the character offset', () => {
     assertRefused('[1, 2 x]', 'PARSE_FAILED:JSON', undefined, /at offset 6$/);
     assertRefused('{"a" 1}', 'PARSE_FAILED:JSON', undefined, /expected ':' after a key, got "1" at offset 5$/);
@@ -254,73 +254,73 @@ describe('parseJson refusals', () => {
   });
 
   it('maxDepth: arrays and objects count, the limit itself is accepted, one more is refused', () => {
-    assert.deepEqual(parseJson('[[1]]', { maxDepth: 2 }), [[1]]);
+    assert.deepEqual(readJson('[[1]]', { maxDepth: 2 }), [[1]]);
     assertRefused('[[1]]', 'PARSE_FAILED:JSON', { maxDepth: 1 }, /nesting deeper than maxDepth=1 at offset 1$/);
-    assert.deepEqual(parseJson('{"a":[{}]}', { maxDepth: 3 }), { a: [{}] });
+    assert.deepEqual(readJson('{"a":[{}]}', { maxDepth: 3 }), { a: [{}] });
     assertRefused('{"a":[{}]}', 'PARSE_FAILED:JSON', { maxDepth: 2 });
-    assert.equal(parseJson('7', { maxDepth: 0 }), 7);
+    assert.equal(readJson('7', { maxDepth: 0 }), 7);
     assertRefused('[]', 'PARSE_FAILED:JSON', { maxDepth: 0 });
     // The default is 32.
-    assert.deepEqual(parseJson(nested(32)), JSON.parse(nested(32)));
+    assert.deepEqual(readJson(nested(32)), JSON.parse(nested(32)));
     assertRefused(nested(33), 'PARSE_FAILED:JSON', undefined, /maxDepth=32 at offset 32$/);
-    assert.deepEqual(parseJson(nested(1000), { maxDepth: 1000 }), JSON.parse(nested(1000)));
+    assert.deepEqual(readJson(nested(1000), { maxDepth: 1000 }), JSON.parse(nested(1000)));
   });
 
   it('100k-deep input is refused at the limit, quickly, without a RangeError', () => {
     for (const text of ['['.repeat(100_000), '{"a":'.repeat(50_000), nested(100_000)]) {
       const started = performance.now();
       assert.equal(
-        codeOf(() => parseJson(text, { maxLength: 1_000_000 })),
+        codeOf(() => readJson(text, { maxLength: 1_000_000 })),
         'PARSE_FAILED:JSON',
       );
       assert.ok(performance.now() - started < 200, 'the refusal should not walk the whole input');
     }
     // An unbounded limit still cannot overflow the stack: the parser is iterative.
     const deep = nested(200_000);
-    assert.equal((parseJson(deep, { maxDepth: 200_000, maxLength: deep.length }) as unknown[]).length, 1);
+    assert.equal((readJson(deep, { maxDepth: 200_000, maxLength: deep.length }) as unknown[]).length, 1);
   });
 
   it('maxLength counts characters and is checked before parsing', () => {
-    assert.equal(parseJson('"abcd"', { maxLength: 6 }), 'abcd');
+    assert.equal(readJson('"abcd"', { maxLength: 6 }), 'abcd');
     assertRefused('"abcd"', 'PARSE_FAILED:JSON', { maxLength: 5 }, /text of 6 characters exceeds maxLength=5/);
     // Refused for its length although the text is not even JSON.
     assertRefused('x'.repeat(262_145), 'PARSE_FAILED:JSON', undefined, /exceeds maxLength=262144/);
-    assert.equal((parseJson(`"${'x'.repeat(262_142)}"`) as string).length, 262_142);
+    assert.equal((readJson(`"${'x'.repeat(262_142)}"`) as string).length, 262_142);
   });
 
   it('bad arguments are INVALID_ARGUMENT, not parse failures', () => {
     assert.equal(
-      codeOf(() => parseJson(Uint8Array.of(0x31) as unknown as string)),
+      codeOf(() => readJson(Uint8Array.of(0x31) as unknown as string)),
       'INVALID_ARGUMENT',
     );
     assert.equal(
-      codeOf(() => parseJson('1', { maxDepth: -1 })),
+      codeOf(() => readJson('1', { maxDepth: -1 })),
       'INVALID_ARGUMENT',
     );
     assert.equal(
-      codeOf(() => parseJson('1', { maxLength: 1.5 })),
+      codeOf(() => readJson('1', { maxLength: 1.5 })),
       'INVALID_ARGUMENT',
     );
     assert.equal(
-      codeOf(() => parseJsonBytes('1' as unknown as Uint8Array)),
+      codeOf(() => readJsonBytes('1' as unknown as Uint8Array)),
       'INVALID_ARGUMENT',
     );
   });
 });
 
-describe('parseJsonBytes', () => {
+describe('readJsonBytes', () => {
   it('decodes strict UTF-8, then parses', () => {
-    assert.deepEqual(parseJsonBytes(utf8Encode('{"é":"😀"}')), { é: '😀' });
+    assert.deepEqual(readJsonBytes(utf8Encode('{"é":"😀"}')), { é: '😀' });
   });
 
   it('refuses a byte order mark', () => {
     const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d);
     assert.equal(
-      codeOf(() => parseJsonBytes(bom)),
+      codeOf(() => readJsonBytes(bom)),
       'PARSE_FAILED:JSON',
     );
     assert.equal(
-      codeOf(() => parseJsonBytes(bom.subarray(0, 3))),
+      codeOf(() => readJsonBytes(bom.subarray(0, 3))),
       'PARSE_FAILED:JSON',
     );
   });
@@ -336,22 +336,22 @@ describe('parseJsonBytes', () => {
     ];
     for (const bytes of cases)
       assert.equal(
-        codeOf(() => parseJsonBytes(Uint8Array.from(bytes))),
+        codeOf(() => readJsonBytes(Uint8Array.from(bytes))),
         'PARSE_FAILED:UTF8',
       );
   });
 
   it('maxLength counts decoded characters; inputs beyond 3 bytes per character are refused undecoded', () => {
     const euro = utf8Encode('"€€"'); // 8 bytes, 4 characters
-    assert.equal(parseJsonBytes(euro, { maxLength: 4 }), '€€');
+    assert.equal(readJsonBytes(euro, { maxLength: 4 }), '€€');
     assert.equal(
-      codeOf(() => parseJsonBytes(euro, { maxLength: 3 })),
+      codeOf(() => readJsonBytes(euro, { maxLength: 3 })),
       'PARSE_FAILED:JSON',
     );
     // 13 bytes > 3 × 4: refused before decoding, so the invalid UTF-8 inside is never reported.
     const long = Uint8Array.of(0x22, 0xff, ...new Array<number>(10).fill(0x61), 0x22);
     assert.throws(
-      () => parseJsonBytes(long, { maxLength: 4 }),
+      () => readJsonBytes(long, { maxLength: 4 }),
       (error: unknown) => isXlinkError(error) && error.code === 'PARSE_FAILED:JSON' && /13 bytes/.test(error.message),
     );
   });
@@ -568,13 +568,13 @@ describe('JSONTestSuite (nst/JSONTestSuite), typed in', () => {
 
   it(`${accepted.length} y_/i_ cases are accepted and agree with JSON.parse`, () => {
     for (const [name, text] of accepted) {
-      assert.deepStrictEqual(parseJson(text), JSON.parse(text), name);
+      assert.deepStrictEqual(readJson(text), JSON.parse(text), name);
     }
   });
 
   it(`${refused.length} n_/i_ cases are refused with PARSE_FAILED:JSON`, () => {
     for (const [name, text] of refused) {
-      const code = codeOf(() => parseJson(text, { maxLength: 1_000_000 }));
+      const code = codeOf(() => readJson(text, { maxLength: 1_000_000 }));
       assert.equal(code, 'PARSE_FAILED:JSON', name);
       // JSON.parse refuses every n_ case too; the i_ cases it accepts are xlink's deliberate strictness.
       if (name.startsWith('n_')) assert.throws(() => JSON.parse(text), SyntaxError, name);
@@ -588,7 +588,7 @@ describe('JSONTestSuite (nst/JSONTestSuite), typed in', () => {
     }
   });
 
-  it('byte-level cases through parseJsonBytes', () => {
+  it('byte-level cases through readJsonBytes', () => {
     const utf8: [string, number[], ErrorCode | 'ok'][] = [
       ['n_string_invalid_utf8 (i_string_invalid_utf-8)', [0x5b, 0x22, 0xff, 0x22, 0x5d], 'PARSE_FAILED:UTF8'],
       ['i_string_lone_utf8_continuation_byte', [0x5b, 0x22, 0x81, 0x22, 0x5d], 'PARSE_FAILED:UTF8'],
@@ -604,10 +604,10 @@ describe('JSONTestSuite (nst/JSONTestSuite), typed in', () => {
       ['y_string_utf8', [0x5b, 0x22, 0xe2, 0x82, 0xac, 0xf0, 0x9d, 0x84, 0x9e, 0x22, 0x5d], 'ok'],
     ];
     for (const [name, bytes, expected] of utf8) {
-      if (expected === 'ok') assert.deepEqual(parseJsonBytes(Uint8Array.from(bytes)), ['€𝄞'], name);
+      if (expected === 'ok') assert.deepEqual(readJsonBytes(Uint8Array.from(bytes)), ['€𝄞'], name);
       else
         assert.equal(
-          codeOf(() => parseJsonBytes(Uint8Array.from(bytes))),
+          codeOf(() => readJsonBytes(Uint8Array.from(bytes))),
           expected,
           name,
         );

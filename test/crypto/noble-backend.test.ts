@@ -11,14 +11,22 @@ import { describe, test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concatBytes, hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { concatBytes, readHex, utf8Encode } from '../../src/codec/bytes.js';
 import { passesEd25519StrictChecks } from '../../src/crypto/ed25519-strict.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { isXlinkError } from '../../src/errors.js';
+import { webRandomSource } from '../../src/platform/random.js';
+import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from '../helpers/one-shot.js';
 import { describeStrictBackendRules } from './strict-backend-rules.js';
 
-describeStrictBackendRules(() => createNobleCrypto());
+describeStrictBackendRules(() => createNobleCrypto({ random: webRandomSource(globalThis.crypto) }));
 
 const { Point } = ed25519;
 const { Fn } = Point;
@@ -66,98 +74,128 @@ function nodeAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint
   return nodeVerify(null, message, key, signature);
 }
 
-describe('noble backend: random source', () => {
-  test('randomBytes returns what the injected source returns', () => {
+/** noble probes its blinding RNG once, when the backend is built: 16 bytes. */
+const PROBE = 16;
+
+describe('noble backend: the injected random source reaches every consumer', () => {
+  test('randomBytes returns what the source returns, after the one probe at construction', () => {
     const { source, requests } = counterSource();
-    const crypto = createNobleCrypto({ randomBytes: source });
-    assert.deepEqual(crypto.randomBytes(5), counterBytes(0, 5));
-    assert.deepEqual(crypto.randomBytes(3), counterBytes(5, 3));
-    assert.deepEqual(requests, [5, 3]);
+    const crypto = createNobleCrypto({ random: source });
+    assert.deepEqual(requests, [PROBE]);
+    assert.deepEqual(crypto.randomBytes(5), counterBytes(PROBE, 5));
+    assert.deepEqual(crypto.randomBytes(3), counterBytes(PROBE + 5, 3));
+    assert.deepEqual(requests, [PROBE, 5, 3]);
   });
 
-  test('ML-KEM-768 encapsulation draws its entropy from the injected source, reproducibly', async () => {
+  test('Ed25519 signing blinds with 16 bytes of the source per signature, and stays deterministic', async () => {
+    const { source, requests } = counterSource();
+    const crypto = createNobleCrypto({ random: source });
+    const seed = counterBytes(9, 32);
+    const signer = crypto.ed25519Signer(seed);
+    const before = requests.length;
+    const first = signer.sign(utf8Encode('reading 1'));
+    const second = signer.sign(utf8Encode('reading 1'));
+    // Each base-point multiplication (the nonce point R) draws its blind from the injected source.
+    assert.deepEqual(requests.slice(before), [16, 16]);
+    // Blinding changes the computation, never the RFC 8032 signature.
+    assert.deepEqual(first, second);
+    const reference = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
+    assert.deepEqual(first, await ed25519Sign(reference, seed, utf8Encode('reading 1')));
+    assert.equal(nodeAccepts(signer.publicKey, utf8Encode('reading 1'), first), true);
+  });
+
+  test('a signer works where the engine has no globalThis.crypto: nothing reads it', async () => {
+    const { source } = counterSource();
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+    try {
+      const crypto = createNobleCrypto({ random: source });
+      const signer = crypto.ed25519Signer(counterBytes(1, 32));
+      const signature = signer.sign(utf8Encode('no web crypto'));
+      assert.equal(nodeAccepts(signer.publicKey, utf8Encode('no web crypto'), signature), true);
+      crypto.x25519Ephemeral(crypto.x25519PrivateKey(counterBytes(2, 32)).publicKey);
+    } finally {
+      if (saved !== undefined) Object.defineProperty(globalThis, 'crypto', saved);
+    }
+  });
+
+  test('ML-KEM-768 encapsulation draws FIPS 203 m from the source, reproducibly', async () => {
     const seed = counterBytes(100, 64);
     const first = counterSource();
     const second = counterSource();
-    const a = createNobleCrypto({ randomBytes: first.source });
-    const b = createNobleCrypto({ randomBytes: second.source });
-    const { publicKey, secretKey } = await a.mlKem768KeyPair(seed);
-
-    const fromA = await a.mlKem768Encapsulate(publicKey);
-    const fromB = await b.mlKem768Encapsulate(publicKey);
-    assert.deepEqual(first.requests, [32]);
+    const a = createNobleCrypto({ random: first.source });
+    const b = createNobleCrypto({ random: second.source });
+    const { publicKey, secretKey } = a.mlKem768KeyPair(seed);
+    const fromA = a.mlKem768Encapsulate(publicKey);
+    const fromB = b.mlKem768Encapsulate(publicKey);
+    assert.deepEqual(first.requests, [PROBE, 32]);
     assert.deepEqual(fromA, fromB);
-
-    // The same bytes passed explicitly give the same result: the source's bytes are FIPS 203's m.
-    const explicit = await createNobleCrypto().mlKem768Encapsulate(publicKey, counterBytes(0, 32));
-    assert.deepEqual(explicit, fromA);
-    assert.deepEqual(await a.mlKem768Decapsulate(fromA.ciphertext, secretKey), fromA.sharedSecret);
-
-    // The next call continues the counter, so it encapsulates afresh.
-    const again = await a.mlKem768Encapsulate(publicKey);
-    assert.notDeepEqual(again.ciphertext, fromA.ciphertext);
-    assert.deepEqual(again, await createNobleCrypto().mlKem768Encapsulate(publicKey, counterBytes(32, 32)));
+    const reference = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
+    assert.deepEqual(reference.mlKem768Encapsulate(publicKey, counterBytes(PROBE, 32)), fromA);
+    assert.deepEqual(a.mlKem768Decapsulate(fromA.ciphertext, secretKey), fromA.sharedSecret);
+    const again = a.mlKem768Encapsulate(publicKey);
+    assert.deepEqual(again, reference.mlKem768Encapsulate(publicKey, counterBytes(PROBE + 32, 32)));
   });
 
-  test('ML-DSA-65 hedged signing draws rnd from the injected source', async () => {
+  test('ML-DSA-65 hedged signing draws FIPS 204 rnd from the source', () => {
     const { source, requests } = counterSource();
-    const crypto = createNobleCrypto({ randomBytes: source });
-    const { publicKey, secretKey } = await crypto.mlDsa65KeyPair(counterBytes(7, 32));
+    const crypto = createNobleCrypto({ random: source });
+    const { publicKey, secretKey } = crypto.mlDsa65KeyPair(counterBytes(7, 32));
     const message = utf8Encode('hedged');
-    const signature = await crypto.mlDsa65Sign(secretKey, message);
-    assert.deepEqual(requests, [32]);
-    assert.deepEqual(signature, await crypto.mlDsa65Sign(secretKey, message, counterBytes(0, 32)));
-    assert.notDeepEqual(signature, await crypto.mlDsa65Sign(secretKey, message, new Uint8Array(32)));
-    assert.equal(await crypto.mlDsa65Verify(publicKey, message, signature), true);
+    const signature = crypto.mlDsa65Sign(secretKey, message);
+    assert.deepEqual(requests, [PROBE, 32]);
+    assert.deepEqual(signature, crypto.mlDsa65Sign(secretKey, message, counterBytes(PROBE, 32)));
+    assert.notDeepEqual(signature, crypto.mlDsa65Sign(secretKey, message, new Uint8Array(32)));
+    assert.equal(crypto.mlDsa65Verify(publicKey, message, signature), true);
   });
 
-  test('a source returning the wrong length is refused, also inside ML-KEM and ML-DSA', async () => {
-    const short = createNobleCrypto({ randomBytes: (length) => new Uint8Array(length - 1) });
-    assert.throws(() => short.randomBytes(32), hasCode('INVALID_LENGTH'));
-    const long = createNobleCrypto({ randomBytes: (length) => new Uint8Array(length + 1) });
-    assert.throws(() => long.randomBytes(16), hasCode('INVALID_LENGTH'));
-
-    const { publicKey } = await short.mlKem768KeyPair(counterBytes(0, 64));
-    await assert.rejects(short.mlKem768Encapsulate(publicKey), hasCode('INVALID_LENGTH'));
-    const dsa = await short.mlDsa65KeyPair(counterBytes(0, 32));
-    await assert.rejects(short.mlDsa65Sign(dsa.secretKey, new Uint8Array(1)), hasCode('INVALID_LENGTH'));
-  });
-
-  test('a source returning something other than a Uint8Array is refused', () => {
-    const numbers = (length: number): Uint8Array => Array.from({ length }, () => 4) as unknown as Uint8Array;
-    assert.throws(() => createNobleCrypto({ randomBytes: numbers }).randomBytes(8), hasCode('INVALID_ARGUMENT'));
-    const notAFunction = { randomBytes: 42 } as unknown as { randomBytes: (length: number) => Uint8Array };
+  test('a source that misbehaves at construction is refused with RANDOM_SOURCE_FAILED, never silently unblinded', () => {
+    const broken: Array<(length: number) => Uint8Array> = [
+      (length) => new Uint8Array(length - 1),
+      (length) => new Uint8Array(length + 1),
+      (length) => Array.from({ length }, () => 4) as unknown as Uint8Array,
+      () => {
+        throw new Error('RNG peripheral not clocked');
+      },
+    ];
+    for (const random of broken) assert.throws(() => createNobleCrypto({ random }), hasCode('RANDOM_SOURCE_FAILED'));
+    const notAFunction = { random: 42 } as unknown as { random: (length: number) => Uint8Array };
     assert.throws(() => createNobleCrypto(notAFunction), hasCode('INVALID_ARGUMENT'));
+  });
+
+  test('a source that fails later fails the call that needed it: no signature, nonce or key without randomness', () => {
+    let working = true;
+    const crypto = createNobleCrypto({
+      random: (length) => {
+        if (!working) throw new Error('RNG gone');
+        return new Uint8Array(length).fill(7);
+      },
+    });
+    const signer = crypto.ed25519Signer(counterBytes(1, 32));
+    const peer = crypto.x25519PrivateKey(counterBytes(2, 32)).publicKey;
+    working = false;
+    assert.throws(() => signer.sign(utf8Encode('m')), hasCode('RANDOM_SOURCE_FAILED'));
+    assert.throws(() => crypto.randomBytes(16), hasCode('RANDOM_SOURCE_FAILED'));
+    assert.throws(() => crypto.x25519Ephemeral(peer), hasCode('RANDOM_SOURCE_FAILED'));
+    assert.throws(() => crypto.mlDsa65Sign(new Uint8Array(4032), utf8Encode('m')), hasCode('RANDOM_SOURCE_FAILED'));
   });
 
   test('a bad length request is refused before the source is asked', () => {
     const { source, requests } = counterSource();
-    const crypto = createNobleCrypto({ randomBytes: source });
+    const crypto = createNobleCrypto({ random: source });
     for (const length of [-1, 1.5, Number.NaN]) {
       assert.throws(() => crypto.randomBytes(length), hasCode('INVALID_ARGUMENT'));
     }
-    assert.deepEqual(requests, []);
-  });
-
-  test('without an injected source, the platform CSPRNG is used', () => {
-    const crypto = createNobleCrypto();
-    const a = crypto.randomBytes(32);
-    const b = crypto.randomBytes(32);
-    assert.equal(a.length, 32);
-    assert.notDeepEqual(a, b);
-    assert.deepEqual(crypto.randomBytes(0), new Uint8Array(0));
+    assert.deepEqual(requests, [PROBE]);
   });
 });
 
 describe('noble backend: cofactorless Ed25519 verification', () => {
-  const crypto = createNobleCrypto();
+  const crypto = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
   const a = scalarFrom('xlink mixed-order secret scalar');
   const r = scalarFrom('xlink mixed-order nonce');
   // An order-8 point (RFC 8032 errata / libsodium blocklist encoding), checked by arithmetic.
-  const torsion = Point.fromBytes(
-    hexToBytes('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'),
-    false,
-  );
+  const torsion = Point.fromBytes(readHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'), false);
 
   /** Signs `message` for A' = aB + T by hand: R = rB, S = r + k·a mod L. */
   function signMixed(message: Uint8Array): { publicKey: Uint8Array; signature: Uint8Array; k: bigint } {
@@ -189,7 +227,7 @@ describe('noble backend: cofactorless Ed25519 verification', () => {
     assert.ok(passesEd25519StrictChecks(publicKey, signature));
     assert.equal(ed25519.verify(signature, message, publicKey, { zip215: false }), true);
     assert.equal(nodeAccepts(publicKey, message, signature), false);
-    assert.equal(await crypto.ed25519Verify(publicKey, message, signature), false);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, signature), false);
   });
 
   test('mixed-order key, k mod 8 == 0: all three accept, since kT vanishes', async () => {
@@ -197,20 +235,20 @@ describe('noble backend: cofactorless Ed25519 verification', () => {
     assert.equal(k % 8n, 0n);
     assert.equal(ed25519.verify(signature, message, publicKey, { zip215: false }), true);
     assert.equal(nodeAccepts(publicKey, message, signature), true);
-    assert.equal(await crypto.ed25519Verify(publicKey, message, signature), true);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, signature), true);
   });
 
   test('an honest signature verifies, and S + L does not', async () => {
     const seed = counterBytes(1, 32);
     const message = utf8Encode('honest');
-    const publicKey = await crypto.ed25519PublicKey(seed);
-    const signature = await crypto.ed25519Sign(seed, message);
-    assert.equal(await crypto.ed25519Verify(publicKey, message, signature), true);
+    const publicKey = await ed25519PublicKey(crypto, seed);
+    const signature = await ed25519Sign(crypto, seed, message);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, signature), true);
     assert.equal(nodeAccepts(publicKey, message, signature), true);
 
     const s = bytesToNumberLE(signature.subarray(32));
     const malleated = concatBytes(signature.subarray(0, 32), numberToBytesLE(s + Fn.ORDER, 32));
-    assert.equal(await crypto.ed25519Verify(publicKey, message, malleated), false);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, malleated), false);
     assert.equal(nodeAccepts(publicKey, message, malleated), false);
   });
 
@@ -220,7 +258,7 @@ describe('noble backend: cofactorless Ed25519 verification', () => {
     const message = utf8Encode('any message at all');
     // Lax (ZIP-215) verification accepts this forgery for every message.
     assert.equal(ed25519.verify(signature, message, identity, { zip215: true }), true);
-    assert.equal(await crypto.ed25519Verify(identity, message, signature), false);
+    assert.equal(await ed25519Verify(crypto, identity, message, signature), false);
   });
 
   test('small-order R: (R = identity, S = k·a) satisfies [S]B = R + [k]A yet is refused', async () => {
@@ -230,35 +268,35 @@ describe('noble backend: cofactorless Ed25519 verification', () => {
     const s = Fn.mul(challenge(rBytes, publicKey, message), a);
     const signature = concatBytes(rBytes, numberToBytesLE(s, 32));
     assert.equal(ed25519.verify(signature, message, publicKey, { zip215: false }), true);
-    assert.equal(await crypto.ed25519Verify(publicKey, message, signature), false);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, signature), false);
   });
 
   test('non-canonical R (y = p + 1, an alias of the identity) is refused', async () => {
     const publicKey = Point.BASE.multiply(a).toBytes();
-    const rBytes = hexToBytes('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    const rBytes = readHex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
     assert.ok(Point.fromBytes(rBytes, true).is0());
     assert.throws(() => Point.fromBytes(rBytes, false));
     const message = utf8Encode('non-canonical R');
     const s = Fn.mul(challenge(rBytes, publicKey, message), a);
     const signature = concatBytes(rBytes, numberToBytesLE(s, 32));
     assert.equal(ed25519.verify(signature, message, publicKey, { zip215: true }), true);
-    assert.equal(await crypto.ed25519Verify(publicKey, message, signature), false);
+    assert.equal(await ed25519Verify(crypto, publicKey, message, signature), false);
   });
 
   test('wrong lengths give false, non-bytes throw', async () => {
     const seed = counterBytes(9, 32);
-    const publicKey = await crypto.ed25519PublicKey(seed);
-    const signature = await crypto.ed25519Sign(seed, new Uint8Array(0));
-    assert.equal(await crypto.ed25519Verify(publicKey.subarray(1), new Uint8Array(0), signature), false);
-    assert.equal(await crypto.ed25519Verify(publicKey, new Uint8Array(0), signature.subarray(1)), false);
+    const publicKey = await ed25519PublicKey(crypto, seed);
+    const signature = await ed25519Sign(crypto, seed, new Uint8Array(0));
+    assert.equal(await ed25519Verify(crypto, publicKey.subarray(1), new Uint8Array(0), signature), false);
+    assert.equal(await ed25519Verify(crypto, publicKey, new Uint8Array(0), signature.subarray(1)), false);
     const notBytes = 'x' as unknown as Uint8Array;
-    await assert.rejects(crypto.ed25519Verify(publicKey, notBytes, signature), hasCode('INVALID_ARGUMENT'));
-    await assert.rejects(crypto.ed25519Sign(seed.subarray(1), new Uint8Array(0)), hasCode('INVALID_LENGTH'));
+    await assert.rejects(ed25519Verify(crypto, publicKey, notBytes, signature), hasCode('INVALID_ARGUMENT'));
+    await assert.rejects(ed25519Sign(crypto, seed.subarray(1), new Uint8Array(0)), hasCode('INVALID_LENGTH'));
   });
 });
 
 describe('noble backend: AES-256-GCM failures are opaque', () => {
-  const crypto = createNobleCrypto();
+  const crypto = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
   const key = counterBytes(0, 32);
   const iv = counterBytes(40, 12);
   const aad = utf8Encode('header');
@@ -283,27 +321,27 @@ describe('noble backend: AES-256-GCM failures are opaque', () => {
       return copy;
     };
     const otherKey = counterBytes(1, 32);
-    const attempts: Promise<Uint8Array>[] = [
-      crypto.aes256GcmDecrypt(key, iv, flipped(0), aad),
-      crypto.aes256GcmDecrypt(key, iv, flipped(sealed.length - 1), aad),
-      crypto.aes256GcmDecrypt(key, iv, sealed, utf8Encode('Header')),
-      crypto.aes256GcmDecrypt(key, iv, sealed),
-      crypto.aes256GcmDecrypt(otherKey, iv, sealed, aad),
-      crypto.aes256GcmDecrypt(key, iv, sealed.subarray(0, sealed.length - 1), aad),
-      crypto.aes256GcmDecrypt(key, iv, sealed.subarray(0, 15), aad),
-      crypto.aes256GcmDecrypt(key, iv, new Uint8Array(0), aad),
+    const attempts: Array<() => Uint8Array> = [
+      () => crypto.aes256GcmDecrypt(key, iv, flipped(0), aad),
+      () => crypto.aes256GcmDecrypt(key, iv, flipped(sealed.length - 1), aad),
+      () => crypto.aes256GcmDecrypt(key, iv, sealed, utf8Encode('Header')),
+      () => crypto.aes256GcmDecrypt(key, iv, sealed),
+      () => crypto.aes256GcmDecrypt(otherKey, iv, sealed, aad),
+      () => crypto.aes256GcmDecrypt(key, iv, sealed.subarray(0, sealed.length - 1), aad),
+      () => crypto.aes256GcmDecrypt(key, iv, sealed.subarray(0, 15), aad),
+      () => crypto.aes256GcmDecrypt(key, iv, new Uint8Array(0), aad),
     ];
-    for (const attempt of attempts) await assert.rejects(attempt, isOpaque);
+    for (const attempt of attempts) assert.throws(attempt, isOpaque);
   });
 
   test('wrong key or IV lengths are argument errors, not decryption failures', async () => {
-    await assert.rejects(crypto.aes256GcmEncrypt(key.subarray(16), iv, plaintext), hasCode('INVALID_LENGTH'));
-    await assert.rejects(crypto.aes256GcmDecrypt(key, counterBytes(0, 16), plaintext), hasCode('INVALID_LENGTH'));
+    assert.throws(() => crypto.aes256GcmEncrypt(key.subarray(16), iv, plaintext), hasCode('INVALID_LENGTH'));
+    assert.throws(() => crypto.aes256GcmDecrypt(key, counterBytes(0, 16), plaintext), hasCode('INVALID_LENGTH'));
   });
 });
 
 describe('noble backend: X25519', () => {
-  const crypto = createNobleCrypto();
+  const crypto = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
   const secretKey = counterBytes(3, 32);
 
   test('low-order peer keys on the curve give ECDH_FAILED:ZERO_SHARED_SECRET', async () => {
@@ -315,7 +353,7 @@ describe('noble backend: X25519', () => {
     ];
     for (const hex of lowOrder) {
       await assert.rejects(
-        crypto.x25519SharedSecret(secretKey, hexToBytes(hex)),
+        x25519SharedSecret(crypto, secretKey, readHex(hex)),
         hasCode('ECDH_FAILED:ZERO_SHARED_SECRET'),
       );
     }
@@ -324,23 +362,23 @@ describe('noble backend: X25519', () => {
   test('twist and non-canonical peer keys are refused before the ladder', async () => {
     // u = 2 lies on the twist; u = p + 1 is a non-canonical alias of 1.
     const twist = numberToBytesLE(2n, 32);
-    const nonCanonical = hexToBytes('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
-    await assert.rejects(crypto.x25519SharedSecret(secretKey, twist), hasCode('INVALID_PUBLIC_KEY:NOT_ON_CURVE'));
+    const nonCanonical = readHex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+    await assert.rejects(x25519SharedSecret(crypto, secretKey, twist), hasCode('INVALID_PUBLIC_KEY:NOT_ON_CURVE'));
     await assert.rejects(
-      crypto.x25519SharedSecret(secretKey, nonCanonical),
+      x25519SharedSecret(crypto, secretKey, nonCanonical),
       hasCode('INVALID_PUBLIC_KEY:NON_CANONICAL'),
     );
   });
 
   test('two parties agree', async () => {
     const otherSecret = counterBytes(77, 32);
-    const shared = await crypto.x25519SharedSecret(secretKey, await crypto.x25519PublicKey(otherSecret));
-    assert.deepEqual(shared, await crypto.x25519SharedSecret(otherSecret, await crypto.x25519PublicKey(secretKey)));
+    const shared = await x25519SharedSecret(crypto, secretKey, await x25519PublicKey(crypto, otherSecret));
+    assert.deepEqual(shared, await x25519SharedSecret(crypto, otherSecret, await x25519PublicKey(crypto, secretKey)));
   });
 });
 
 describe('noble backend: HMAC and HKDF edges', () => {
-  const crypto = createNobleCrypto();
+  const crypto = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
 
   test('HMAC verify accepts only the full 32-byte tag', async () => {
     const key = counterBytes(0, 32);
@@ -362,7 +400,7 @@ describe('noble backend: HMAC and HKDF edges', () => {
       const expected = new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
       assert.deepEqual(await crypto.hkdfSha256(ikm, salt, info, length), expected);
     }
-    await assert.rejects(crypto.hkdfSha256(ikm, salt, info, 8161), hasCode('INVALID_LENGTH'));
-    await assert.rejects(crypto.hkdfSha256(ikm, salt, info, -1), hasCode('INVALID_ARGUMENT'));
+    assert.throws(() => crypto.hkdfSha256(ikm, salt, info, 8161), hasCode('INVALID_LENGTH'));
+    assert.throws(() => crypto.hkdfSha256(ikm, salt, info, -1), hasCode('INVALID_ARGUMENT'));
   });
 });

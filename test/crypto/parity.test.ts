@@ -12,9 +12,16 @@ import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { bytesToHex, concatBytes, hexToBytes } from '../../src/codec/bytes.js';
+import { bytesToHex, concatBytes, readHex } from '../../src/codec/bytes.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { backends, outcome } from '../helpers/backends.js';
+import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from '../helpers/one-shot.js';
 
 const SEED = 20240611;
 const RUNS = 50;
@@ -53,7 +60,7 @@ function render(value: unknown): string {
 }
 
 /** Runs `operation` on every backend; asserts they agree and returns the common answer ("refused CODE" for refusals). */
-async function agree(label: string, operation: (backend: CryptoProvider) => Promise<unknown>): Promise<string> {
+async function agree(label: string, operation: (backend: CryptoProvider) => unknown): Promise<string> {
   const answers = await Promise.all(
     backends.map(async (backend) => {
       const result = await outcome(() => operation(backend));
@@ -73,7 +80,7 @@ function flipBit(data: Uint8Array, bit: number): Uint8Array {
   return out;
 }
 
-const torsion = ED25519_TORSION_SUBGROUP.map((encoding) => hexToBytes(encoding));
+const torsion = ED25519_TORSION_SUBGROUP.map((encoding) => readHex(encoding));
 /** A generator of the 8-torsion subgroup (order 8), named as such in noble's documentation. */
 const ORDER_8 = ed25519.Point.fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05');
 
@@ -113,7 +120,7 @@ test('parity: HMAC-SHA256 (keys longer than a block included) and its verify', (
   check(
     fc.asyncProperty(someBytes(150), someBytes(200), async (key, data) => {
       const tag = await agree('hmacSha256', (b) => b.hmacSha256(key, data));
-      assert.equal(await agree('hmacSha256Verify', (b) => b.hmacSha256Verify(key, data, hexToBytes(tag))), 'true');
+      assert.equal(await agree('hmacSha256Verify', (b) => b.hmacSha256Verify(key, data, readHex(tag))), 'true');
     }),
   ));
 
@@ -134,19 +141,19 @@ test('parity: HKDF-SHA256 (lengths 0 and 255 · 32 included)', () =>
 test('parity: Ed25519 public key and signature; every backend verifies every signature', () =>
   check(
     fc.asyncProperty(bytes(32), someBytes(200), async (seed, message) => {
-      const publicKey = hexToBytes(await agree('ed25519PublicKey', (b) => b.ed25519PublicKey(seed)));
-      const signature = hexToBytes(await agree('ed25519Sign', (b) => b.ed25519Sign(seed, message)));
-      assert.equal(await agree('ed25519Verify', (b) => b.ed25519Verify(publicKey, message, signature)), 'true');
+      const publicKey = readHex(await agree('ed25519PublicKey', (b) => ed25519PublicKey(b, seed)));
+      const signature = readHex(await agree('ed25519Sign', (b) => ed25519Sign(b, seed, message)));
+      assert.equal(await agree('ed25519Verify', (b) => ed25519Verify(b, publicKey, message, signature)), 'true');
     }),
   ));
 
 test('parity: X25519 public key and shared secret', () =>
   check(
     fc.asyncProperty(bytes(32), bytes(32), async (alice, bob) => {
-      const alicePublic = hexToBytes(await agree('x25519PublicKey', (b) => b.x25519PublicKey(alice)));
-      const bobPublic = hexToBytes(await agree('x25519PublicKey', (b) => b.x25519PublicKey(bob)));
-      const shared = await agree('x25519SharedSecret', (b) => b.x25519SharedSecret(alice, bobPublic));
-      assert.equal(await agree('x25519SharedSecret', (b) => b.x25519SharedSecret(bob, alicePublic)), shared);
+      const alicePublic = readHex(await agree('x25519PublicKey', (b) => x25519PublicKey(b, alice)));
+      const bobPublic = readHex(await agree('x25519PublicKey', (b) => x25519PublicKey(b, bob)));
+      const shared = await agree('x25519SharedSecret', (b) => x25519SharedSecret(b, alice, bobPublic));
+      assert.equal(await agree('x25519SharedSecret', (b) => x25519SharedSecret(b, bob, alicePublic)), shared);
     }),
   ));
 
@@ -158,7 +165,7 @@ test('parity: AES-256-GCM encryption; every backend opens every ciphertext', () 
       someBytes(200),
       fc.option(someBytes(64), { nil: undefined }),
       async (key, iv, plaintext, aad) => {
-        const sealed = hexToBytes(await agree('aes256GcmEncrypt', (b) => b.aes256GcmEncrypt(key, iv, plaintext, aad)));
+        const sealed = readHex(await agree('aes256GcmEncrypt', (b) => b.aes256GcmEncrypt(key, iv, plaintext, aad)));
         assert.equal(sealed.length, plaintext.length + 16);
         const opened = await agree('aes256GcmDecrypt', (b) => b.aes256GcmDecrypt(key, iv, sealed, aad));
         assert.equal(opened, bytesToHex(plaintext));
@@ -188,7 +195,7 @@ test('parity: ML-DSA-65 key pair and signature with fixed entropy', () =>
     fc.asyncProperty(bytes(32), someBytes(100), bytes(32), async (seed, message, entropy) => {
       await agree('mlDsa65KeyPair', (b) => b.mlDsa65KeyPair(seed));
       const { publicKey, secretKey } = await reference.mlDsa65KeyPair(seed);
-      const signature = hexToBytes(await agree('mlDsa65Sign', (b) => b.mlDsa65Sign(secretKey, message, entropy)));
+      const signature = readHex(await agree('mlDsa65Sign', (b) => b.mlDsa65Sign(secretKey, message, entropy)));
       assert.equal(await agree('mlDsa65Verify', (b) => b.mlDsa65Verify(publicKey, message, signature)), 'true');
     }),
   ));
@@ -201,14 +208,14 @@ test('acceptance parity: Ed25519 with a bit flipped in signature, public key or 
       fc.constantFrom('signature', 'publicKey', 'message'),
       fc.nat(),
       async (seed, message, target, bit) => {
-        let publicKey = await reference.ed25519PublicKey(seed);
-        let signature = await reference.ed25519Sign(seed, message);
+        let publicKey = await ed25519PublicKey(reference, seed);
+        let signature = await ed25519Sign(reference, seed, message);
         if (target === 'signature') signature = flipBit(signature, bit);
         else if (target === 'publicKey') publicKey = flipBit(publicKey, bit);
         else message = message.length === 0 ? Uint8Array.of(bit & 0xff) : flipBit(message, bit);
         const [key, sig, msg] = [publicKey, signature, message];
         // A single flipped bit that still verified would be a forgery.
-        assert.equal(await agree(`tampered ${target}`, (b) => b.ed25519Verify(key, msg, sig)), 'false');
+        assert.equal(await agree(`tampered ${target}`, (b) => ed25519Verify(b, key, msg, sig)), 'false');
       },
     ),
   ));
@@ -216,17 +223,17 @@ test('acceptance parity: Ed25519 with a bit flipped in signature, public key or 
 test('acceptance parity: Ed25519 malleated S + L, wrong lengths', () =>
   check(
     fc.asyncProperty(bytes(32), someBytes(100), async (seed, message) => {
-      const publicKey = await reference.ed25519PublicKey(seed);
-      const signature = await reference.ed25519Sign(seed, message);
+      const publicKey = await ed25519PublicKey(reference, seed);
+      const signature = await ed25519Sign(reference, seed, message);
       const s = bytesToNumberLE(signature.subarray(32));
       const malleated = concatBytes(signature.subarray(0, 32), numberToBytesLE(s + L, 32));
-      assert.equal(await agree('S + L', (b) => b.ed25519Verify(publicKey, message, malleated)), 'false');
+      assert.equal(await agree('S + L', (b) => ed25519Verify(b, publicKey, message, malleated)), 'false');
       const short = signature.subarray(0, 63);
-      assert.equal(await agree('63-byte signature', (b) => b.ed25519Verify(publicKey, message, short)), 'false');
+      assert.equal(await agree('63-byte signature', (b) => ed25519Verify(b, publicKey, message, short)), 'false');
       const long = concatBytes(signature, Uint8Array.of(0));
-      assert.equal(await agree('65-byte signature', (b) => b.ed25519Verify(publicKey, message, long)), 'false');
+      assert.equal(await agree('65-byte signature', (b) => ed25519Verify(b, publicKey, message, long)), 'false');
       const shortKey = publicKey.subarray(0, 31);
-      assert.equal(await agree('31-byte key', (b) => b.ed25519Verify(shortKey, message, signature)), 'false');
+      assert.equal(await agree('31-byte key', (b) => ed25519Verify(b, shortKey, message, signature)), 'false');
     }),
   ));
 
@@ -241,21 +248,21 @@ test('acceptance parity: Ed25519 small-order public keys and R', async () => {
       // of these pairs (with A = R = identity, for every message): refused anyway.
       for (const r of torsion) {
         const forged = concatBytes(r, zero);
-        assert.equal(await agree('small-order A and R, S = 0', (b) => b.ed25519Verify(key, message, forged)), 'false');
+        assert.equal(await agree('small-order A and R, S = 0', (b) => ed25519Verify(b, key, message, forged)), 'false');
       }
     }
   }
   const seed = new Uint8Array(32).fill(7);
-  const publicKey = await reference.ed25519PublicKey(seed);
-  const signature = await reference.ed25519Sign(seed, message);
+  const publicKey = await ed25519PublicKey(reference, seed);
+  const signature = await ed25519Sign(reference, seed, message);
   for (const r of torsion) {
     const smallR = concatBytes(r, signature.subarray(32));
-    assert.equal(await agree('small-order R', (b) => b.ed25519Verify(publicKey, message, smallR)), 'false');
+    assert.equal(await agree('small-order R', (b) => ed25519Verify(b, publicKey, message, smallR)), 'false');
     // R + T: the cofactored equation would still hold for T ≠ O, the cofactorless one does not.
     const mixedR = ed25519.Point.fromBytes(signature.subarray(0, 32)).add(ed25519.Point.fromBytes(r)).toBytes();
     const expected = bytesToHex(r) === bytesToHex(ed25519.Point.ZERO.toBytes()) ? 'true' : 'false';
     const tampered = concatBytes(mixedR, signature.subarray(32));
-    assert.equal(await agree('mixed-order R', (b) => b.ed25519Verify(publicKey, message, tampered)), expected);
+    assert.equal(await agree('mixed-order R', (b) => ed25519Verify(b, publicKey, message, tampered)), expected);
   }
 });
 
@@ -263,7 +270,7 @@ test('acceptance parity: Ed25519 mixed-order public key A + T (cofactorless)', a
   await check(
     fc.asyncProperty(bytes(32), bytes(32), someBytes(64), async (aSeed, rSeed, message) => {
       const { publicKey, signature, cofactorlessValid } = mixedOrderSignature(aSeed, rSeed, message);
-      const decision = await agree('mixed-order A', (b) => b.ed25519Verify(publicKey, message, signature));
+      const decision = await agree('mixed-order A', (b) => ed25519Verify(b, publicKey, message, signature));
       assert.equal(decision, String(cofactorlessValid));
     }),
   );
@@ -275,7 +282,7 @@ test('acceptance parity: Ed25519 mixed-order public key A + T (cofactorless)', a
     const { publicKey, signature, cofactorlessValid } = mixedOrderSignature(aSeed, numberToBytesLE(nonce, 32), message);
     if (seen.has(cofactorlessValid)) continue;
     seen.add(cofactorlessValid);
-    const decision = await agree('mixed-order A', (b) => b.ed25519Verify(publicKey, message, signature));
+    const decision = await agree('mixed-order A', (b) => ed25519Verify(b, publicKey, message, signature));
     assert.equal(decision, String(cofactorlessValid));
   }
 });
@@ -297,12 +304,12 @@ test('acceptance parity: X25519 peer keys (random, low order, non-canonical)', a
   ];
   const edges = [...lowOrder, P, P + 1n, ...lowOrder.map((u) => u + 2n ** 255n), 2n ** 255n - 1n, 2n ** 256n - 1n];
   for (const u of edges) {
-    const decision = await agree(`u = ${u}`, (b) => b.x25519SharedSecret(secret, uBytes(u)));
+    const decision = await agree(`u = ${u}`, (b) => x25519SharedSecret(b, secret, uBytes(u)));
     assert.match(decision, /^refused /, `u = ${u} must be refused`);
   }
   await check(
     fc.asyncProperty(bytes(32), bytes(32), async (secretKey, publicKey) => {
-      await agree('random peer key', (b) => b.x25519SharedSecret(secretKey, publicKey));
+      await agree('random peer key', (b) => x25519SharedSecret(b, secretKey, publicKey));
     }),
   );
 });

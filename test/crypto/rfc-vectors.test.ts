@@ -7,10 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bytesToHex, hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { bytesToHex, readHex, utf8Encode } from '../../src/codec/bytes.js';
 import { backends, refusalCode } from '../helpers/backends.js';
+import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from '../helpers/one-shot.js';
 
-const hex = hexToBytes;
+const hex = readHex;
 const text = utf8Encode;
 
 /** Bytes start, start + 1, … (RFC 5869 A.2 writes its inputs as such runs). */
@@ -136,16 +143,16 @@ for (const backend of backends) {
   test(`RFC and FIPS known answers through ${backend.name}`, async (t) => {
     await t.test('RFC 8032 §7.1 Ed25519', async () => {
       for (const v of RFC8032_SECTION_7_1) {
-        assert.equal(bytesToHex(await backend.ed25519PublicKey(hex(v.secret))), v.public, `${v.name} public key`);
-        const signature = await backend.ed25519Sign(hex(v.secret), hex(v.message));
+        assert.equal(bytesToHex(await ed25519PublicKey(backend, hex(v.secret))), v.public, `${v.name} public key`);
+        const signature = await ed25519Sign(backend, hex(v.secret), hex(v.message));
         assert.equal(bytesToHex(signature), v.signature, `${v.name} signature`);
-        assert.equal(await backend.ed25519Verify(hex(v.public), hex(v.message), signature), true, `${v.name} verify`);
+        assert.equal(await ed25519Verify(backend, hex(v.public), hex(v.message), signature), true, `${v.name} verify`);
         const message = hex(v.message);
         // A bit of the first and of the last byte, so a verify that read only a prefix would show.
         for (const at of message.length > 0 ? [0, message.length - 1] : []) {
           const flipped = message.slice();
           flipped[at] = (flipped[at] as number) ^ 0x01;
-          assert.equal(await backend.ed25519Verify(hex(v.public), flipped, signature), false, `${v.name} bit flipped`);
+          assert.equal(await ed25519Verify(backend, hex(v.public), flipped, signature), false, `${v.name} bit flipped`);
         }
       }
     });
@@ -153,7 +160,8 @@ for (const backend of backends) {
     await t.test('RFC 7748 §5.2 X25519 scalar multiplication', async () => {
       // First vector: the u-coordinate's top bit is clear (last byte 0x4c) and
       // u is on the curve, so xlink accepts it and must give the RFC's output.
-      const output = await backend.x25519SharedSecret(
+      const output = await x25519SharedSecret(
+        backend,
         hex('a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4'),
         hex('e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c'),
       );
@@ -166,11 +174,11 @@ for (const backend of backends) {
       // so it is refused too and the RFC output cannot be reached through xlink.
       const secret = hex('4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d');
       const u = hex('e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493');
-      assert.equal(await refusalCode(() => backend.x25519SharedSecret(secret, u)), 'INVALID_PUBLIC_KEY:NON_CANONICAL');
+      assert.equal(await refusalCode(() => x25519SharedSecret(backend, secret, u)), 'INVALID_PUBLIC_KEY:NON_CANONICAL');
       const masked = u.slice();
       masked[31] = (masked[31] as number) & 0x7f;
       assert.equal(
-        await refusalCode(() => backend.x25519SharedSecret(secret, masked)),
+        await refusalCode(() => x25519SharedSecret(backend, secret, masked)),
         'INVALID_PUBLIC_KEY:NOT_ON_CURVE',
       );
     });
@@ -180,7 +188,7 @@ for (const backend of backends) {
       k[0] = 9;
       let u: Uint8Array = k.slice();
       for (let i = 1; i <= 1000; i++) {
-        [k, u] = [await backend.x25519SharedSecret(k, u), k];
+        [k, u] = [await x25519SharedSecret(backend, k, u), k];
         if (i === 1) assert.equal(bytesToHex(k), '422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079');
       }
       assert.equal(bytesToHex(k), '684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51');
@@ -192,10 +200,10 @@ for (const backend of backends) {
       const bobPrivate = hex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
       const bobPublic = 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f';
       const sharedK = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
-      assert.equal(bytesToHex(await backend.x25519PublicKey(alicePrivate)), alicePublic);
-      assert.equal(bytesToHex(await backend.x25519PublicKey(bobPrivate)), bobPublic);
-      assert.equal(bytesToHex(await backend.x25519SharedSecret(alicePrivate, hex(bobPublic))), sharedK);
-      assert.equal(bytesToHex(await backend.x25519SharedSecret(bobPrivate, hex(alicePublic))), sharedK);
+      assert.equal(bytesToHex(await x25519PublicKey(backend, alicePrivate)), alicePublic);
+      assert.equal(bytesToHex(await x25519PublicKey(backend, bobPrivate)), bobPublic);
+      assert.equal(bytesToHex(await x25519SharedSecret(backend, alicePrivate, hex(bobPublic))), sharedK);
+      assert.equal(bytesToHex(await x25519SharedSecret(backend, bobPrivate, hex(alicePublic))), sharedK);
     });
 
     await t.test('RFC 5869 appendix A HKDF-SHA256', async () => {

@@ -15,7 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { numberToBytesLE } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { bytesToHex, hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { bytesToHex, readHex, utf8Encode } from '../../src/codec/bytes.js';
 import {
   isAcceptableEd25519PublicKey,
   isCanonicalPointEncoding,
@@ -99,7 +99,7 @@ test('the small-order blocklist is exactly the 8 torsion points (sign bit masked
   // …every single-bit neighbour that is not itself a member is not…
   for (const member of expected) {
     for (let bit = 0; bit < 255; bit++) {
-      const probe = hexToBytes(member);
+      const probe = readHex(member);
       probe[bit >> 3] = (probe[bit >> 3] as number) ^ (1 << (bit & 7));
       assert.equal(isSmallOrderEncoding(probe), expected.includes(masked(probe)), `${member} bit ${bit}`);
     }
@@ -192,7 +192,7 @@ test('passesEd25519StrictChecks refuses a non-canonical R (y >= p) beside an oth
   assert.equal(passesEd25519StrictChecks(publicKey, signature), true);
   // y = p + 1 aliases the identity (y = 1) and y = p + 5 aliases y = 5; neither is on the small-order
   // blocklist as written, so only the canonical-encoding check refuses them.
-  const aliases = [hexToBytes('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'), le(P + 5n)];
+  const aliases = [readHex('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'), le(P + 5n)];
   assert.deepEqual(aliases[0], le(P + 1n));
   for (const r of aliases.flatMap((alias) => [alias, withSignBit(alias)])) {
     assert.equal(isSmallOrderEncoding(r), false);

@@ -8,6 +8,13 @@ import { describe, it } from 'node:test';
 import { createWebCrypto } from '../../src/crypto/webcrypto/index.js';
 import { isXlinkError } from '../../src/errors.js';
 import {
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from '../helpers/one-shot.js';
+import {
   describeStrictBackendRules,
   ED25519_IDENTITY,
   identityKeyForgery,
@@ -15,7 +22,7 @@ import {
   rejectsWithCode,
 } from './strict-backend-rules.js';
 
-describeStrictBackendRules(() => createWebCrypto());
+describeStrictBackendRules(() => createWebCrypto(globalThis.crypto));
 
 const native = globalThis.crypto;
 
@@ -40,14 +47,14 @@ function cryptoLacking(algorithm: string): Crypto {
 }
 
 describe('webcrypto backend: where bare Web Crypto differs', () => {
-  const crypto = createWebCrypto();
+  const crypto = createWebCrypto(globalThis.crypto);
 
   it('refuses the identity-key forgery that subtle.verify accepts', async () => {
     const forgery = identityKeyForgery().slice();
     const message = new TextEncoder().encode('any message at all');
     const key = await native.subtle.importKey('raw', ED25519_IDENTITY.slice(), 'Ed25519', false, ['verify']);
     assert.equal(await native.subtle.verify('Ed25519', key, forgery, message), true);
-    assert.equal(await crypto.ed25519Verify(ED25519_IDENTITY, message, forgery), false);
+    assert.equal(await ed25519Verify(crypto, ED25519_IDENTITY, message, forgery), false);
   });
 
   it('fills more than the 65536 bytes one getRandomValues call allows', () => {
@@ -74,7 +81,7 @@ describe('webcrypto backend: where bare Web Crypto differs', () => {
 
   it('maps the OperationError of an all-zero X25519 derivation to ECDH_FAILED:ZERO_SHARED_SECRET', async () => {
     await rejectsWithCode(
-      crypto.x25519SharedSecret(new Uint8Array(32).fill(5), new Uint8Array(32)),
+      async () => x25519SharedSecret(crypto, new Uint8Array(32).fill(5), new Uint8Array(32)),
       'ECDH_FAILED:ZERO_SHARED_SECRET',
     );
   });
@@ -92,17 +99,17 @@ describe('webcrypto backend: missing algorithms', () => {
   });
 
   it('throws CRYPTO_UNAVAILABLE:ALGORITHM when the runtime lacks Ed25519, even from verify', async () => {
-    const reference = createWebCrypto();
+    const reference = createWebCrypto(globalThis.crypto);
     const seed = new Uint8Array(32).fill(1);
     const message = new Uint8Array([1, 2, 3]);
-    const publicKey = await reference.ed25519PublicKey(seed);
-    const signature = await reference.ed25519Sign(seed, message);
+    const publicKey = await ed25519PublicKey(reference, seed);
+    const signature = await ed25519Sign(reference, seed, message);
     const lacking = createWebCrypto(cryptoLacking('Ed25519'));
     const expected = "this runtime's Web Crypto does not support Ed25519";
-    await rejectsWithCode(lacking.ed25519Sign(seed, message), 'CRYPTO_UNAVAILABLE:ALGORITHM', expected);
-    await rejectsWithCode(lacking.ed25519PublicKey(seed), 'CRYPTO_UNAVAILABLE:ALGORITHM', expected);
+    await rejectsWithCode(async () => ed25519Sign(lacking, seed, message), 'CRYPTO_UNAVAILABLE:ALGORITHM', expected);
+    await rejectsWithCode(async () => ed25519PublicKey(lacking, seed), 'CRYPTO_UNAVAILABLE:ALGORITHM', expected);
     await rejectsWithCode(
-      lacking.ed25519Verify(publicKey, message, signature),
+      async () => ed25519Verify(lacking, publicKey, message, signature),
       'CRYPTO_UNAVAILABLE:ALGORITHM',
       expected,
     );
@@ -113,9 +120,12 @@ describe('webcrypto backend: missing algorithms', () => {
 
   it('throws CRYPTO_UNAVAILABLE:ALGORITHM when the runtime lacks X25519', async () => {
     const lacking = createWebCrypto(cryptoLacking('X25519'));
-    await rejectsWithCode(lacking.x25519PublicKey(new Uint8Array(32).fill(3)), 'CRYPTO_UNAVAILABLE:ALGORITHM');
     await rejectsWithCode(
-      lacking.x25519SharedSecret(new Uint8Array(32).fill(3), numberToBytesLE(9n)),
+      async () => x25519PublicKey(lacking, new Uint8Array(32).fill(3)),
+      'CRYPTO_UNAVAILABLE:ALGORITHM',
+    );
+    await rejectsWithCode(
+      async () => x25519SharedSecret(lacking, new Uint8Array(32).fill(3), numberToBytesLE(9n)),
       'CRYPTO_UNAVAILABLE:ALGORITHM',
     );
   });

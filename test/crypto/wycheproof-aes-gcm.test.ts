@@ -6,7 +6,7 @@
  * is not skipped: both directions must refuse it with INVALID_LENGTH.
  */
 import { test } from 'node:test';
-import { hexToBytes } from '../../src/codec/bytes.js';
+import { readHex } from '../../src/codec/bytes.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { backends, outcome, refusalCode } from '../helpers/backends.js';
 import {
@@ -37,12 +37,12 @@ interface AeadGroup extends WycheproofGroup<AeadTest> {
 }
 
 async function runCase(backend: CryptoProvider, group: AeadGroup, t: AeadTest): Promise<CaseOutcome> {
-  const key = hexToBytes(t.key);
-  const iv = hexToBytes(t.iv);
-  const aad = hexToBytes(t.aad);
-  const sealed = hexToBytes(t.ct + t.tag);
+  const key = readHex(t.key);
+  const iv = readHex(t.iv);
+  const aad = readHex(t.aad);
+  const sealed = readHex(t.ct + t.tag);
   if (group.keySize !== 256 || group.ivSize !== 96 || group.tagSize !== 128) {
-    const encrypt = await refusalCode(() => backend.aes256GcmEncrypt(key, iv, hexToBytes(t.msg), aad));
+    const encrypt = await refusalCode(() => backend.aes256GcmEncrypt(key, iv, readHex(t.msg), aad));
     expectEqual(encrypt, 'INVALID_LENGTH', 'aes256GcmEncrypt refusal');
     const decrypt = await refusalCode(() => backend.aes256GcmDecrypt(key, iv, sealed, aad));
     expectEqual(decrypt, 'INVALID_LENGTH', 'aes256GcmDecrypt refusal');
@@ -55,7 +55,7 @@ async function runCase(backend: CryptoProvider, group: AeadGroup, t: AeadTest): 
   }
   if (!opened.ok) throw new Error(`aes256GcmDecrypt refused a valid case with ${opened.code}`);
   expectBytes(opened.value, t.msg, 'plaintext');
-  expectBytes(await backend.aes256GcmEncrypt(key, iv, hexToBytes(t.msg), aad), t.ct + t.tag, 'ciphertext ‖ tag');
+  expectBytes(await backend.aes256GcmEncrypt(key, iv, readHex(t.msg), aad), t.ct + t.tag, 'ciphertext ‖ tag');
   return 'accepted';
 }
 

@@ -6,8 +6,9 @@
  * covered by rfc-vectors and parity instead.
  */
 import { test } from 'node:test';
-import { hexToBytes } from '../../src/codec/bytes.js';
+import { readHex } from '../../src/codec/bytes.js';
 import { backends } from '../helpers/backends.js';
+import { ed25519Verify } from '../helpers/one-shot.js';
 import {
   casesOf,
   expectEqual,
@@ -35,11 +36,7 @@ else {
   for (const backend of backends) {
     test(`${SUITE} through ${backend.name}`, () =>
       runCases(SUITE, backend.name, casesOf<EddsaTest, EddsaGroup>(groups), async ({ group, test: t }) => {
-        const verified = await backend.ed25519Verify(
-          hexToBytes(group.publicKey.pk),
-          hexToBytes(t.msg),
-          hexToBytes(t.sig),
-        );
+        const verified = await ed25519Verify(backend, readHex(group.publicKey.pk), readHex(t.msg), readHex(t.sig));
         expectEqual(verified, t.result === 'valid', 'ed25519Verify');
         return verified ? 'accepted' : 'rejected';
       }));

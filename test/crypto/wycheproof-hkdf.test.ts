@@ -4,7 +4,7 @@
  * output size beyond RFC 5869's limit is refused with INVALID_LENGTH.
  */
 import { test } from 'node:test';
-import { hexToBytes } from '../../src/codec/bytes.js';
+import { readHex } from '../../src/codec/bytes.js';
 import { backends, outcome } from '../helpers/backends.js';
 import {
   casesOf,
@@ -34,7 +34,7 @@ else {
     test(`${SUITE} through ${backend.name}`, () =>
       runCases(SUITE, backend.name, casesOf<HkdfTest, WycheproofGroup<HkdfTest>>(groups), async ({ test: t }) => {
         const result = await outcome(() =>
-          backend.hkdfSha256(hexToBytes(t.ikm), hexToBytes(t.salt), hexToBytes(t.info), t.size),
+          backend.hkdfSha256(readHex(t.ikm), readHex(t.salt), readHex(t.info), t.size),
         );
         if (t.result !== 'valid') {
           expectEqual(result.ok ? 'derived' : result.code, 'INVALID_LENGTH', 'hkdfSha256');

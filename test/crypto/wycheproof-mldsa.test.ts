@@ -16,7 +16,7 @@
  * non-empty context give `false`. Verification never throws on bytes.
  */
 import { test } from 'node:test';
-import { hexToBytes } from '../../src/codec/bytes.js';
+import { readHex } from '../../src/codec/bytes.js';
 import { type CryptoProvider, ML_DSA_65_SEED_LENGTH } from '../../src/crypto/provider.js';
 import { backends, outcome } from '../helpers/backends.js';
 import {
@@ -57,7 +57,7 @@ interface VerifyGroup extends WycheproofGroup<VerifyTest> {
 const DETERMINISTIC = new Uint8Array(32);
 
 async function runSignCase(backend: CryptoProvider, group: SignGroup, t: SignTest): Promise<CaseOutcome> {
-  const seed = hexToBytes(group.privateSeed);
+  const seed = readHex(group.privateSeed);
   const keyPair = await outcome(() => backend.mlDsa65KeyPair(seed));
   if (seed.length !== ML_DSA_65_SEED_LENGTH) {
     expectEqual(keyPair.ok ? 'key pair' : keyPair.code, 'INVALID_LENGTH', 'mlDsa65KeyPair');
@@ -66,14 +66,14 @@ async function runSignCase(backend: CryptoProvider, group: SignGroup, t: SignTes
   if (!keyPair.ok) throw new Error(`mlDsa65KeyPair refused a 32-byte seed with ${keyPair.code}`);
   const { publicKey, secretKey } = keyPair.value;
   if (group.publicKey !== undefined) expectBytes(publicKey, group.publicKey, 'public key');
-  const signature = hexToBytes(t.sig);
+  const signature = readHex(t.sig);
   if (t.msg === undefined) {
     // External mu (Sign_internal): not reproducible through xlink's API.
     if (t.mu === undefined) throw new Error('case has neither msg nor mu');
-    expectEqual(await backend.mlDsa65Verify(publicKey, hexToBytes(t.mu), signature), false, 'verify(mu as message)');
+    expectEqual(await backend.mlDsa65Verify(publicKey, readHex(t.mu), signature), false, 'verify(mu as message)');
     return 'unsupported';
   }
-  const message = hexToBytes(t.msg);
+  const message = readHex(t.msg);
   if (t.ctx !== undefined && t.ctx !== '') {
     expectEqual(await backend.mlDsa65Verify(publicKey, message, signature), false, 'empty-context verify');
     return 'unsupported';
@@ -82,7 +82,7 @@ async function runSignCase(backend: CryptoProvider, group: SignGroup, t: SignTes
     // No such case in the file today: an invalid case with a good seed and no context would need its own rule.
     throw new Error('invalid case that xlink has no rule for');
   }
-  const entropy = t.rnd === undefined ? DETERMINISTIC : hexToBytes(t.rnd);
+  const entropy = t.rnd === undefined ? DETERMINISTIC : readHex(t.rnd);
   const produced = await backend.mlDsa65Sign(secretKey, message, entropy);
   expectBytes(produced, t.sig, 'signature');
   expectEqual(await backend.mlDsa65Verify(publicKey, message, produced), true, 'verify of own signature');
@@ -90,7 +90,7 @@ async function runSignCase(backend: CryptoProvider, group: SignGroup, t: SignTes
 }
 
 async function runVerifyCase(backend: CryptoProvider, group: VerifyGroup, t: VerifyTest): Promise<CaseOutcome> {
-  const verified = await backend.mlDsa65Verify(hexToBytes(group.publicKey), hexToBytes(t.msg), hexToBytes(t.sig));
+  const verified = await backend.mlDsa65Verify(readHex(group.publicKey), readHex(t.msg), readHex(t.sig));
   const withContext = t.ctx !== undefined && t.ctx !== '';
   expectEqual(verified, t.result === 'valid' && !withContext, 'mlDsa65Verify');
   if (verified) return 'accepted';

@@ -10,7 +10,7 @@
  * the wrong length with INVALID_LENGTH.
  */
 import { test } from 'node:test';
-import { hexToBytes } from '../../src/codec/bytes.js';
+import { readHex } from '../../src/codec/bytes.js';
 import {
   type CryptoProvider,
   ML_KEM_768_CIPHERTEXT_LENGTH,
@@ -45,7 +45,7 @@ interface EncapsTest extends WycheproofTest {
 }
 
 async function runKemCase(backend: CryptoProvider, t: KemTest): Promise<CaseOutcome> {
-  const seed = hexToBytes(t.seed);
+  const seed = readHex(t.seed);
   const keyPair = await outcome(() => backend.mlKem768KeyPair(seed));
   if (seed.length !== ML_KEM_768_SEED_LENGTH) {
     expectEqual(keyPair.ok ? 'key pair' : keyPair.code, 'INVALID_LENGTH', 'mlKem768KeyPair');
@@ -53,7 +53,7 @@ async function runKemCase(backend: CryptoProvider, t: KemTest): Promise<CaseOutc
   }
   if (!keyPair.ok) throw new Error(`mlKem768KeyPair refused a ${seed.length}-byte seed with ${keyPair.code}`);
   if (t.ek !== undefined) expectBytes(keyPair.value.publicKey, t.ek, 'ek');
-  const ciphertext = hexToBytes(t.c);
+  const ciphertext = readHex(t.c);
   const shared = await outcome(() => backend.mlKem768Decapsulate(ciphertext, keyPair.value.secretKey));
   if (t.result !== 'valid') {
     // Every invalid case with a good seed has a ciphertext of the wrong length; anything else would need a new rule.
@@ -71,8 +71,8 @@ async function runKemCase(backend: CryptoProvider, t: KemTest): Promise<CaseOutc
 }
 
 async function runEncapsCase(backend: CryptoProvider, t: EncapsTest): Promise<CaseOutcome> {
-  const ek = hexToBytes(t.ek);
-  const result = await outcome(() => backend.mlKem768Encapsulate(ek, hexToBytes(t.m)));
+  const ek = readHex(t.ek);
+  const result = await outcome(() => backend.mlKem768Encapsulate(ek, readHex(t.m)));
   if (t.result !== 'valid') {
     const expected = ek.length === ML_KEM_768_PUBLIC_KEY_LENGTH ? 'INVALID_PUBLIC_KEY:ML_KEM' : 'INVALID_LENGTH';
     expectEqual(result.ok ? 'encapsulated' : result.code, expected, 'mlKem768Encapsulate');

@@ -10,8 +10,9 @@ import { before, test } from 'node:test';
 import fc from 'fast-check';
 import type { Agent } from '../../src/agent/agent.js';
 import { utf8Encode } from '../../src/codec/bytes.js';
-import { type EnvelopeJson, envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { createSignedEnvelope } from '../../src/envelope/sign.js';
+import { encodeEnvelope } from '../../src/envelope/encode.js';
+import type { EnvelopeJson } from '../../src/envelope/json-encoding.js';
+import { signEnvelope } from '../../src/envelope/sign.js';
 import type { Result } from '../../src/errors.js';
 import type { EnvelopeVersion } from '../../src/identity/document.js';
 import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';
@@ -20,8 +21,8 @@ import {
   createWorld,
   crypto,
   flipBit,
-  identityOf,
   limitedAgent,
+  senderOf,
   sendJson,
   startAgent,
   toCompact,
@@ -80,20 +81,20 @@ async function envelopeFor(version: EnvelopeVersion, payload: unknown): Promise<
     assert.equal(json.v, version);
     return json;
   }
-  const alice = await identityOf('alice');
-  const created = await createSignedEnvelope({
-    crypto,
-    senderDid: alice.did,
-    recipientDid: world.bob.did,
-    scope: 'chat',
-    plaintext: utf8Encode(JSON.stringify(payload)),
-    privateKey: alice.ed25519.secretKey,
-    mlDsa65SecretKey: alice.mlDsa65.secretKey,
-    timestamp: world.clock.now(),
-    supportedVersions: world.alice.versions,
-  });
+  const created = await signEnvelope(
+    await senderOf('alice', true),
+    {
+      to: world.bob.did,
+      scope: 'chat',
+      payload: utf8Encode(JSON.stringify(payload)),
+      contentType: 'json',
+      timestamp: world.clock.now(),
+      supportedVersions: world.alice.versions,
+    },
+    { crypto },
+  );
   assert.ok(created.ok);
-  return envelopeToJson(created.value);
+  return encodeEnvelope(created.value, 'json');
 }
 
 /** True when some object in `value` has an own "__proto__" key: strict JSON parsing refuses those payloads. */

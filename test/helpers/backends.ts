@@ -12,12 +12,17 @@ import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { createWebCrypto } from '../../src/crypto/webcrypto/index.js';
 import { type ErrorCode, isErrorCode, isXlinkError } from '../../src/errors.js';
+import { webRandomSource } from '../../src/platform/random.js';
 
-export const backends: readonly CryptoProvider[] = [createNodeCrypto(), createWebCrypto(), createNobleCrypto()];
+export const backends: readonly CryptoProvider[] = [
+  createNodeCrypto(),
+  createWebCrypto(globalThis.crypto),
+  createNobleCrypto({ random: webRandomSource(globalThis.crypto) }),
+];
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: ErrorCode };
 
-export async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+export async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
@@ -28,7 +33,7 @@ export async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
 }
 
 /** Resolves to the catalogue code `fn` is refused with; fails when it succeeds or throws something else. */
-export async function refusalCode(fn: () => Promise<unknown>): Promise<ErrorCode> {
+export async function refusalCode(fn: () => unknown): Promise<ErrorCode> {
   const result = await outcome(fn);
   if (result.ok) throw new Error('expected a refusal (XlinkError), but the call succeeded');
   return result.code;

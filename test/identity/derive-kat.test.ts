@@ -14,10 +14,11 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { bytesToHex, hexToBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { bytesToHex, concatBytes, readHex, utf8Encode } from '../../src/codec/bytes.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
-import { identityFromSeed } from '../../src/identity/derive.js';
+import { identityFromSeed, signingKeyFromSeed } from '../../src/identity/derive.js';
 import { didFromEd25519PublicKey } from '../../src/identity/did.js';
+import { webRandomSource } from '../../src/platform/random.js';
 import { backends } from '../helpers/backends.js';
 import { sharedWindow } from '../helpers/windows.js';
 
@@ -65,7 +66,7 @@ describe('identity derivation known answers (frozen)', () => {
   for (const golden of GOLDEN) {
     for (const backend of backends) {
       it(`seed ${golden.seed.slice(0, 8)}… through ${backend.name}`, async () => {
-        const result = await identityFromSeed(hexToBytes(golden.seed), { crypto: backend });
+        const result = await identityFromSeed(readHex(golden.seed), { crypto: backend });
         assert.ok(result.ok);
         const identity = result.value;
         assert.equal(identity.did, golden.did);
@@ -73,16 +74,27 @@ describe('identity derivation known answers (frozen)', () => {
         assert.equal(bytesToHex(sha256(identity.mlKem768.publicKey)), golden.mlKem768);
         assert.equal(bytesToHex(sha256(identity.mlDsa65.publicKey)), golden.mlDsa65);
       });
+
+      it(`seed ${golden.seed.slice(0, 8)}…: a signer alone (Ed25519 only, through ${backend.name}) names the same DID`, async () => {
+        const signing = await signingKeyFromSeed(readHex(golden.seed), { crypto: backend });
+        assert.ok(signing.ok);
+        assert.equal(didFromEd25519PublicKey(signing.value.signer.publicKey), golden.did);
+        // kid: the RFC 9679 thumbprint prefix, computed here from the COSE_Key bytes by hand.
+        const coseKey = concatBytes(readHex('a301012006215820'), signing.value.signer.publicKey);
+        assert.deepEqual(signing.value.kid, sha256(coseKey).subarray(0, 6));
+      });
     }
 
     it(`seed ${golden.seed.slice(0, 8)}…: the four HKDF labels, recomputed with @noble/hashes`, async () => {
-      const seed = hexToBytes(golden.seed);
+      const seed = readHex(golden.seed);
       const ed25519Seed = hkdfLabel(seed, 'xlink/v1/ed25519', 32);
       const x25519Secret = hkdfLabel(seed, 'xlink/v1/x25519', 32);
       const mlKemSeed = hkdfLabel(seed, 'xlink/v1/ml-kem-768', 64);
       const mlDsaSeed = hkdfLabel(seed, 'xlink/v1/ml-dsa-65', 32);
 
-      const result = await identityFromSeed(seed, { crypto: createNobleCrypto() });
+      const result = await identityFromSeed(seed, {
+        crypto: createNobleCrypto({ random: webRandomSource(globalThis.crypto) }),
+      });
       assert.ok(result.ok);
       const identity = result.value;
       assert.deepEqual(identity.ed25519.secretKey, ed25519Seed);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
-import { base58btcDecode, base58btcEncode } from '../../src/codec/base58.js';
-import { base64urlDecode, base64urlEncode } from '../../src/codec/base64url.js';
-import { bytesToHex, concatBytes, hexToBytes } from '../../src/codec/bytes.js';
+import { base58btcEncode, readBase58btc } from '../../src/codec/base58.js';
+import { base64urlEncode, readBase64url } from '../../src/codec/base64url.js';
+import { bytesToHex, concatBytes, readHex } from '../../src/codec/bytes.js';
 import { isCanonicalPointEncoding, isSmallOrderEncoding } from '../../src/crypto/ed25519-strict.js';
 import { type ErrorCode, isXlinkError } from '../../src/errors.js';
 import { didFromEd25519PublicKey, parseDid } from '../../src/identity/did.js';
 import { backends } from '../helpers/backends.js';
+import { ed25519PublicKey } from '../helpers/one-shot.js';
 import { loadSharedJson, reportNotRun } from '../helpers/vectors.js';
 
 /** did:key of arbitrary multicodec-prefixed bytes, built without xlink's own checks. */
@@ -17,7 +18,7 @@ function rawDid(...parts: Uint8Array[]): string {
 
 const ED25519_CODEC = Uint8Array.of(0xed, 0x01);
 /** RFC 8032 §7.1 TEST 1 public key, a real Ed25519 key. */
-const RFC8032_KEY = hexToBytes('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+const RFC8032_KEY = readHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
 const RFC8032_DID = rawDid(ED25519_CODEC, RFC8032_KEY);
 
 function refusal(did: string): ErrorCode {
@@ -142,23 +143,23 @@ describe('parseDid', () => {
     const points = new Set<string>();
     for (const y of smallOrderY) {
       points.add(y);
-      const negated = hexToBytes(y);
+      const negated = readHex(y);
       negated[31] = (negated[31] as number) | 0x80;
       // For y = ±1 (x = 0) a set sign bit is an invalid alias; it is refused all the same.
       points.add(bytesToHex(negated));
     }
     for (const point of points) {
-      assert.equal(refusal(rawDid(ED25519_CODEC, hexToBytes(point))), 'INVALID_DID:SMALL_ORDER_KEY', point);
+      assert.equal(refusal(rawDid(ED25519_CODEC, readHex(point))), 'INVALID_DID:SMALL_ORDER_KEY', point);
       assert.throws(
-        () => didFromEd25519PublicKey(hexToBytes(point)),
+        () => didFromEd25519PublicKey(readHex(point)),
         (e: unknown) => isXlinkError(e) && e.code === 'INVALID_DID:SMALL_ORDER_KEY',
       );
     }
   });
 
   it('INVALID_PUBLIC_KEY:NON_CANONICAL for y >= p, also when it aliases a small-order point', () => {
-    const yIsP = hexToBytes('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'); // y = p ≡ 0
-    const yIsPPlus2 = hexToBytes('efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'); // y = p + 2, sign set
+    const yIsP = readHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'); // y = p ≡ 0
+    const yIsPPlus2 = readHex('efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'); // y = p + 2, sign set
     for (const key of [yIsP, yIsPPlus2]) {
       assert.equal(refusal(rawDid(ED25519_CODEC, key)), 'INVALID_PUBLIC_KEY:NON_CANONICAL');
       assert.throws(
@@ -211,9 +212,9 @@ const x25519Vectors = loadSharedJson(X25519_FILE) as { didDocument: Record<strin
 /** The published public key of an entry, from whichever of the two forms it uses. */
 function publishedKey(vector: DidKeyVector): Uint8Array {
   const { publicKeyBase58, publicKeyJwk } = vector.verificationKeyPair;
-  if (publicKeyBase58 !== undefined) return base58btcDecode(publicKeyBase58);
+  if (publicKeyBase58 !== undefined) return readBase58btc(publicKeyBase58);
   assert.equal(publicKeyJwk?.crv, 'Ed25519');
-  return base64urlDecode(publicKeyJwk.x);
+  return readBase64url(publicKeyJwk.x);
 }
 
 if (ed25519Vectors === undefined || x25519Vectors === undefined) reportNotRun('W3C did:key vectors (did-key/)');
@@ -225,7 +226,7 @@ else {
     test(`W3C did:key Ed25519 vectors through ${backend.name}`, async () => {
       assert.ok(entries.length > 0, `${ED25519_FILE} has no entries`);
       for (const [did, vector] of entries) {
-        const publicKey = await backend.ed25519PublicKey(hexToBytes(vector.seed));
+        const publicKey = await ed25519PublicKey(backend, readHex(vector.seed));
         assert.deepEqual(publicKey, publishedKey(vector), did);
         assert.equal(didFromEd25519PublicKey(publicKey), did);
         const parsed = parseDid(did);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
-import { type CborValue, decodeCbor, encodeCbor } from '../../src/codec/cbor.js';
+import { type CborValue, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { isXlinkError, type Result } from '../../src/errors.js';
@@ -16,9 +16,11 @@ import {
   type SignedIdentityDocument,
   verifyIdentityDocument,
 } from '../../src/identity/document.js';
+import { webRandomSource } from '../../src/platform/random.js';
 import { backends } from '../helpers/backends.js';
+import { ed25519Sign } from '../helpers/one-shot.js';
 
-const noble = createNobleCrypto();
+const noble = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
 const node = backends.find((b) => b.name === 'node') as CryptoProvider;
 const ALL: EnvelopeVersion[] = ['signed', 'v1', 'v2', 'v3'];
 const ISSUED_AT = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -73,7 +75,7 @@ function codeOf(result: Result<unknown>): string {
 }
 
 function fieldsOf(doc: SignedIdentityDocument): Map<string, CborValue> {
-  return decodeCbor(doc.body) as Map<string, CborValue>;
+  return readCbor(doc.body) as Map<string, CborValue>;
 }
 
 function signingMessage(body: Uint8Array): Uint8Array {
@@ -86,7 +88,7 @@ function signingMessage(body: Uint8Array): Uint8Array {
  */
 async function signBody(body: Uint8Array, signer: Identity, mlDsaSigner?: Identity): Promise<SignedIdentityDocument> {
   const message = signingMessage(body);
-  const signature = await node.ed25519Sign(signer.ed25519.secretKey, message);
+  const signature = await ed25519Sign(node, signer.ed25519.secretKey, message);
   if (mlDsaSigner === undefined) return { body, signature };
   return { body, signature, mlDsaSignature: await node.mlDsa65Sign(mlDsaSigner.mlDsa65.secretKey, message) };
 }
@@ -313,7 +315,7 @@ describe('identity document attacks', () => {
       concatBytes(prefix, doc.body),
       concatBytes(utf8Encode('xlink envelope v1'), Uint8Array.of(0), doc.body),
     ]) {
-      const signature = await node.ed25519Sign(alice.ed25519.secretKey, message);
+      const signature = await ed25519Sign(node, alice.ed25519.secretKey, message);
       assert.equal(codeOf(await verify({ body: doc.body, signature })), 'IDENTITY_DOCUMENT_INVALID:SIGNATURE');
     }
   });
@@ -369,7 +371,7 @@ describe('identity document strictness (each defect re-signed, so the content it
     bad[0] = 0xff;
     bad[1] = (bad[1] as number) | 0x0f; // first 12-bit coefficient = 4095 >= q
     await assert.rejects(
-      node.mlKem768Encapsulate(bad),
+      async () => node.mlKem768Encapsulate(bad),
       (e: unknown) => isXlinkError(e) && e.code === 'INVALID_PUBLIC_KEY:ML_KEM',
     );
     await refusedAs((f) => f.set('mlKem768', bad), MALFORMED);

@@ -4,6 +4,7 @@ import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
 import { createIdentityDocument, IDENTITY_DOCUMENT_DOMAIN } from '../../src/identity/document.js';
 import { generateIdentity, identityFromSeed, signMessage, verifyMessage } from '../../src/identity/index.js';
 import { backends } from '../helpers/backends.js';
+import { ed25519Verify } from '../helpers/one-shot.js';
 
 const message = utf8Encode('{"temp":22.5}');
 
@@ -12,7 +13,7 @@ for (const crypto of backends) {
     const alice = await generateIdentity({ crypto });
     const bob = await generateIdentity({ crypto });
     assert.ok(alice.ok && bob.ok);
-    const signature = await signMessage(alice.value, message, { crypto });
+    const signature = await signMessage(await crypto.ed25519Signer(alice.value.ed25519.secretKey), message);
     assert.deepEqual(await verifyMessage(alice.value.did, message, signature, { crypto }), { ok: true, value: true });
 
     const codeOf = async (did: string, bytes: Uint8Array, sig: Uint8Array) => {
@@ -39,13 +40,14 @@ test('message signatures are bound to their context: never a raw Ed25519 signatu
   assert.ok(crypto);
   const identity = await identityFromSeed(new Uint8Array(32).fill(7), { crypto });
   assert.ok(identity.ok);
-  const signature = await signMessage(identity.value, message, { crypto });
-  assert.equal(await crypto.ed25519Verify(identity.value.ed25519.publicKey, message, signature), false);
+  const signer = await crypto.ed25519Signer(identity.value.ed25519.secretKey);
+  const signature = await signMessage(signer, message);
+  assert.equal(await ed25519Verify(crypto, identity.value.ed25519.publicKey, message, signature), false);
 
   // A caller who gets the document's signing input signed as a "message" still cannot forge a document.
   const doc = await createIdentityDocument(identity.value, { crypto, versions: ['v1'], sequence: 1, issuedAt: 0 });
   const documentInput = concatBytes(utf8Encode(IDENTITY_DOCUMENT_DOMAIN), new Uint8Array([0]), doc.body);
-  assert.ok(await crypto.ed25519Verify(identity.value.ed25519.publicKey, documentInput, doc.signature));
-  const forged = await signMessage(identity.value, documentInput, { crypto });
-  assert.equal(await crypto.ed25519Verify(identity.value.ed25519.publicKey, documentInput, forged), false);
+  assert.ok(await ed25519Verify(crypto, identity.value.ed25519.publicKey, documentInput, doc.signature));
+  const forged = await signMessage(signer, documentInput);
+  assert.equal(await ed25519Verify(crypto, identity.value.ed25519.publicKey, documentInput, forged), false);
 });

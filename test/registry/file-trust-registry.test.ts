@@ -495,7 +495,7 @@ const crypto = createNodeCrypto();
 const template = (await generateIdentity({ crypto })).value;
 async function nextDocument(versions) {
   const secretKey = crypto.randomBytes(32);
-  const publicKey = await crypto.ed25519PublicKey(secretKey);
+  const publicKey = (await crypto.ed25519Signer(secretKey)).publicKey;
   const identity = { ...template, did: didFromEd25519PublicKey(publicKey), ed25519: { publicKey, secretKey } };
   return createIdentityDocument(identity, { crypto, versions, sequence: 1, issuedAt: ${ISSUED_AT} });
 }

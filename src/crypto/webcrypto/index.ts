@@ -3,32 +3,37 @@
  * for everything Web Crypto has, @noble/post-quantum for ML-KEM-768 and ML-DSA-65.
  *
  *   import { createWebCrypto } from 'xlink/crypto/webcrypto';
- *   const crypto = createWebCrypto(); // or createWebCrypto(someRuntime.crypto)
- *   const signature = await crypto.ed25519Sign(seed, message);
+ *   const crypto = createWebCrypto(globalThis.crypto);
+ *   const signer = await crypto.ed25519Signer(seed); // a non-extractable CryptoKey, imported once
  *
  * Limits: needs Ed25519 and X25519 in `crypto.subtle` (Node 20, Deno, current
  * browsers, and only in secure contexts); a runtime without them throws
  * `CRYPTO_UNAVAILABLE:ALGORITHM`, and the noble backend is the way out.
- * No Node built-ins: this file also runs in browsers and workers.
+ * No Node built-ins: this file also runs in browsers and workers. Every
+ * method but `randomBytes` is asynchronous, as Web Crypto is.
  */
 
 import { base64urlDecode } from '../../codec/base64url.js';
 import { assertBytes } from '../../codec/bytes.js';
 import { xlinkError } from '../../errors.js';
+import { webRandomSource } from '../../platform/random.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
-import { passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { isAcceptableEd25519PublicKey, passesEd25519StrictChecks } from '../ed25519-strict.js';
 import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
+import { mlDsa65 } from '../ml-dsa.js';
+import { mlKem768 } from '../ml-kem.js';
 import { ed25519SeedToPkcs8, x25519SecretToPkcs8 } from '../pkcs8.js';
-import { postQuantumMethods } from '../post-quantum.js';
 import {
   AES_GCM_TAG_LENGTH,
   type CryptoProvider,
   ED25519_KEY_LENGTH,
+  type Ed25519Signer,
+  type Ed25519Verifier,
   HKDF_SHA256_MAX_LENGTH,
   X25519_KEY_LENGTH,
   type X25519Ephemeral,
+  type X25519PrivateKey,
 } from '../provider.js';
-import { createSecretKeyCache } from '../secret-key-cache.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
 import type {
   WebAesGcmParams,
@@ -41,8 +46,6 @@ import type {
 
 export type { WebCryptoLike } from './web-crypto-api.js';
 
-/** getRandomValues fills at most 65536 bytes per call (QuotaExceededError beyond). */
-const RANDOM_VALUES_CHUNK = 65536;
 /** Node's Web Crypto refuses a longer HKDF info; RFC 5869 sets no limit, so longer ones take the HMAC path. */
 const NATIVE_HKDF_INFO_MAX = 1024;
 const SHA256_LENGTH = 32;
@@ -53,8 +56,8 @@ const ED25519 = { name: 'Ed25519' } as const;
 const X25519 = { name: 'X25519' } as const;
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
 
-/** The Web Crypto backend over `crypto` (default: the global one); throws `CRYPTO_UNAVAILABLE:ALGORITHM` without it. */
-export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): CryptoProvider {
+/** The Web Crypto backend over `crypto` (`globalThis.crypto` where the runtime has one); `CRYPTO_UNAVAILABLE:ALGORITHM` without subtle. */
+export function createWebCrypto(crypto: WebCryptoLike): CryptoProvider {
   if (typeof crypto?.getRandomValues !== 'function' || typeof crypto.subtle?.importKey !== 'function') {
     throw xlinkError(
       'CRYPTO_UNAVAILABLE:ALGORITHM',
@@ -62,15 +65,11 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     );
   }
   const subtle = crypto.subtle;
-  const privateKeys = createSecretKeyCache<WebCryptoKey>();
+  const random = webRandomSource(crypto);
 
   function randomBytes(length: number): Uint8Array {
     assertByteCount(length, 'length', RANDOM_BYTES_MAX);
-    const out = new Uint8Array(length);
-    for (let offset = 0; offset < length; offset += RANDOM_VALUES_CHUNK) {
-      crypto.getRandomValues(out.subarray(offset, offset + RANDOM_VALUES_CHUNK));
-    }
-    return out;
+    return random(length);
   }
 
   /** importKey with a missing algorithm reported as `CRYPTO_UNAVAILABLE:ALGORITHM`. */
@@ -86,17 +85,6 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     } catch (cause) {
       throw unavailableOr(cause, algorithm.name);
     }
-  }
-
-  /** The signing or key-agreement CryptoKey of a raw secret, imported once per caller-owned array. */
-  async function privateKey(secret: Uint8Array, algorithm: typeof ED25519 | typeof X25519): Promise<WebCryptoKey> {
-    const cached = privateKeys.get(secret, algorithm.name);
-    if (cached !== undefined) return cached;
-    const der = algorithm === ED25519 ? ed25519SeedToPkcs8(secret) : x25519SecretToPkcs8(secret);
-    const usages: WebKeyUsage[] = algorithm === ED25519 ? ['sign'] : ['deriveBits'];
-    const key = await importKey('pkcs8', der, algorithm, false, usages);
-    privateKeys.set(secret, algorithm.name, key);
-    return key;
   }
 
   async function digest(algorithm: 'SHA-256' | 'SHA-512', data: Uint8Array): Promise<Uint8Array> {
@@ -117,42 +105,50 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
     return new Uint8Array(await subtle.sign(HMAC_SHA256, await hmacKey(key, 'sign'), own(data)));
   }
 
-  /** The raw public key of an extractable OKP private key, read from its JWK `x`. */
-  async function okpPublicKey(privateKey: WebCryptoKey, curve: string): Promise<Uint8Array> {
-    const jwk = await subtle.exportKey('jwk', privateKey);
-    const publicKey = typeof jwk.x === 'string' ? base64urlDecode(jwk.x) : undefined;
+  /**
+   * The non-extractable private key and the raw public key of a secret. The
+   * public key is read from the JWK of a second, extractable import that is
+   * dropped at once, so no exportable copy of the secret stays behind.
+   */
+  async function preparedPrivateKey(
+    secret: Uint8Array,
+    algorithm: typeof ED25519 | typeof X25519,
+  ): Promise<{ key: WebCryptoKey; publicKey: Uint8Array }> {
+    const der = algorithm === ED25519 ? ed25519SeedToPkcs8(secret) : x25519SecretToPkcs8(secret);
+    const usages: WebKeyUsage[] = algorithm === ED25519 ? ['sign'] : ['deriveBits'];
+    const [key, exportable] = await Promise.all([
+      importKey('pkcs8', der, algorithm, false, usages),
+      importKey('pkcs8', der, algorithm, true, usages),
+    ]);
+    const jwk = await subtle.exportKey('jwk', exportable);
+    const decoded = typeof jwk.x === 'string' ? base64urlDecode(jwk.x) : undefined;
+    const publicKey = decoded?.ok ? decoded.value : undefined;
     if (publicKey?.length !== 32) {
-      throw xlinkError('KEYGEN_FAILED', `Web Crypto exported no 32-byte ${curve} public key`);
+      throw xlinkError('KEYGEN_FAILED', `Web Crypto exported no 32-byte ${algorithm.name} public key`);
     }
-    return publicKey;
+    return { key, publicKey };
   }
 
-  async function x25519PublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
-    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
-    return okpPublicKey(
-      await importKey('pkcs8', x25519SecretToPkcs8(secretKey), X25519, true, ['deriveBits']),
-      'X25519',
-    );
-  }
-
-  async function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array> {
-    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
-    assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
-    assertX25519PublicKey(publicKey);
-    const mine = await privateKey(secretKey, X25519);
-    const peer = await importKey('raw', publicKey, X25519, false, []);
+  async function sharedSecret(privateKey: WebCryptoKey, peerPublicKey: Uint8Array): Promise<Uint8Array> {
+    assertBytes(peerPublicKey, 'publicKey', X25519_KEY_LENGTH);
+    assertX25519PublicKey(peerPublicKey);
+    const peer = await importKey('raw', peerPublicKey, X25519, false, []);
     let shared: Uint8Array;
     try {
-      shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, mine, 256));
+      shared = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, privateKey, 256));
     } catch (cause) {
       // The Secure Curves spec makes deriveBits fail with OperationError exactly when the secret is all zero.
-      if (isNamed(cause, 'OperationError')) {
-        throw zeroSharedSecret(cause);
-      }
+      if (isNamed(cause, 'OperationError')) throw zeroSharedSecret(cause);
       throw cause;
     }
     assertNonZeroSharedSecret(shared);
     return shared;
+  }
+
+  async function x25519PrivateKey(secretKey: Uint8Array): Promise<X25519PrivateKey> {
+    assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
+    const { key, publicKey } = await preparedPrivateKey(secretKey, X25519);
+    return { publicKey, sharedSecret: (peerPublicKey) => sharedSecret(key, peerPublicKey) };
   }
 
   return Object.freeze({
@@ -198,47 +194,52 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       return new Uint8Array(await subtle.deriveBits(params, key, length * 8));
     },
 
-    async ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array> {
+    async ed25519Signer(seed: Uint8Array): Promise<Ed25519Signer> {
       assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
-      return okpPublicKey(await importKey('pkcs8', ed25519SeedToPkcs8(seed), ED25519, true, ['sign']), 'Ed25519');
+      const { key, publicKey } = await preparedPrivateKey(seed, ED25519);
+      return {
+        publicKey,
+        async sign(message: Uint8Array): Promise<Uint8Array> {
+          assertBytes(message, 'message');
+          return new Uint8Array(await subtle.sign(ED25519, key, own(message)));
+        },
+      };
     },
 
-    async ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-      assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
-      assertBytes(message, 'message');
-      const key = await privateKey(seed, ED25519);
-      return new Uint8Array(await subtle.sign(ED25519, key, own(message)));
-    },
-
-    async ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    async ed25519Verifier(publicKey: Uint8Array): Promise<Ed25519Verifier> {
       assertBytes(publicKey, 'publicKey');
-      assertBytes(message, 'message');
-      assertBytes(signature, 'signature');
-      // Web Crypto alone accepts e.g. any message under the identity key; these checks come first.
-      if (!passesEd25519StrictChecks(publicKey, signature)) return false;
-      let key: WebCryptoKey;
-      try {
-        key = await subtle.importKey('raw', own(publicKey), ED25519, false, ['verify']);
-      } catch (cause) {
-        if (isNamed(cause, 'NotSupportedError')) throw unavailableOr(cause, 'Ed25519');
-        return false;
+      const raw = publicKey.slice();
+      let key: WebCryptoKey | undefined;
+      // Web Crypto alone accepts e.g. any message under the identity key: such keys verify nothing.
+      if (isAcceptableEd25519PublicKey(raw)) {
+        try {
+          key = await subtle.importKey('raw', own(raw), ED25519, false, ['verify']);
+        } catch (cause) {
+          if (isNamed(cause, 'NotSupportedError')) throw unavailableOr(cause, 'Ed25519');
+        }
       }
-      try {
-        return await subtle.verify(ED25519, key, own(signature), own(message));
-      } catch {
-        return false;
-      }
+      return {
+        publicKey: raw,
+        async verify(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+          assertBytes(message, 'message');
+          assertBytes(signature, 'signature');
+          if (key === undefined || !passesEd25519StrictChecks(raw, signature)) return false;
+          try {
+            return await subtle.verify(ED25519, key, own(signature), own(message));
+          } catch {
+            return false;
+          }
+        },
+      };
     },
 
-    x25519PublicKey,
+    x25519PrivateKey,
 
-    x25519SharedSecret,
-
-    async x25519Ephemeral(publicKey: Uint8Array): Promise<X25519Ephemeral> {
-      assertBytes(publicKey, 'publicKey', X25519_KEY_LENGTH);
-      const secret = randomBytes(X25519_KEY_LENGTH);
-      const sharedSecret = await x25519SharedSecret(secret, publicKey);
-      return { ephemeralPublicKey: await x25519PublicKey(secret), sharedSecret };
+    async x25519Ephemeral(peerPublicKey: Uint8Array): Promise<X25519Ephemeral> {
+      assertBytes(peerPublicKey, 'publicKey', X25519_KEY_LENGTH);
+      assertX25519PublicKey(peerPublicKey);
+      const ephemeral = await x25519PrivateKey(randomBytes(X25519_KEY_LENGTH));
+      return { ephemeralPublicKey: ephemeral.publicKey, sharedSecret: await ephemeral.sharedSecret(peerPublicKey) };
     },
 
     async aes256GcmEncrypt(
@@ -263,7 +264,8 @@ export function createWebCrypto(crypto: WebCryptoLike = globalThis.crypto): Cryp
       }
     },
 
-    ...postQuantumMethods(randomBytes),
+    ...mlKem768(random),
+    ...mlDsa65(random),
   });
 }
 

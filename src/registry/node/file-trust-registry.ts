@@ -34,8 +34,6 @@
  */
 import { constants, type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createNobleCrypto } from '../../crypto/noble/index.js';
-import type { CryptoProvider } from '../../crypto/provider.js';
 import {
   attempt,
   err,
@@ -46,11 +44,11 @@ import {
   type XlinkError,
   xlinkError,
 } from '../../errors.js';
-import { assertCryptoProvider } from '../../identity/derive.js';
+import { assertCrypto } from '../../identity/derive.js';
 import type { SignedIdentityDocument } from '../../identity/document.js';
 import { identityDocumentFromJson, identityDocumentToJson } from '../../identity/document.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
-import { type RegistryChange, TrustRegistryCore } from '../registry-core.js';
+import { type RegistryChange, type RegistryCrypto, TrustRegistryCore } from '../registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from '../trust-registry.js';
 
 export interface RegistryLoadReport {
@@ -73,8 +71,8 @@ export interface RegistryCompactionReport {
 export interface FileTrustRegistryOptions {
   /** The JSONL file; created (with its header) if missing. Its directory must exist. */
   readonly path: string;
-  /** Verifies documents on register and update; defaults to createNobleCrypto(). */
-  readonly crypto?: CryptoProvider;
+  /** Verifies documents and computes key ids. */
+  readonly crypto: RegistryCrypto;
   readonly clock?: Clock;
   /**
    * Called during the load when a torn last line was dropped (after it was
@@ -104,7 +102,7 @@ interface Loaded {
 /** A TrustRegistry persisted to a JSONL file; see the module comment. */
 export class FileTrustRegistry implements TrustRegistry {
   readonly path: string;
-  readonly #crypto: CryptoProvider;
+  readonly #crypto: RegistryCrypto;
   readonly #clock: Clock;
   readonly #onRecovery: ((report: RegistryLoadReport) => void) | undefined;
   #loading: Promise<Result<Loaded>> | undefined;
@@ -122,8 +120,8 @@ export class FileTrustRegistry implements TrustRegistry {
       throw xlinkError('INVALID_ARGUMENT', '"path" expected a non-empty string', { field: 'path' });
     }
     this.path = options.path;
-    this.#crypto = options.crypto ?? createNobleCrypto();
-    assertCryptoProvider(this.#crypto);
+    this.#crypto = options.crypto;
+    assertCrypto(this.#crypto, 'ed25519Verifier');
     this.#clock = options.clock ?? systemClock;
     this.#onRecovery = options.onRecovery;
   }
@@ -160,6 +158,11 @@ export class FileTrustRegistry implements TrustRegistry {
   async resolve(did: string): Promise<Result<TrustRegistryEntry>> {
     const loaded = await this.#loaded();
     return loaded.ok ? loaded.value.core.resolve(did) : loaded;
+  }
+
+  async resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
+    const loaded = await this.#loaded();
+    return loaded.ok ? loaded.value.core.resolveKid(kid) : loaded;
   }
 
   /** Rejects with the load's XlinkError (REGISTRY_CORRUPT, REGISTRY_IO_FAILED) when the file cannot be loaded. */

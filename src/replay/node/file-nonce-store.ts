@@ -28,7 +28,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { bytesToHex, hexToBytes } from '../../codec/bytes.js';
+import { bytesToHex, readHex } from '../../codec/bytes.js';
 import type { ErrorDetail, Result } from '../../errors.js';
 import { err, errorDetail, isXlinkError, ok, xlinkError } from '../../errors.js';
 import type { Clock } from '../../platform/clock.js';
@@ -349,7 +349,7 @@ function load(
       good = end + 1;
       if (record[0] === 'n') {
         const expiresAt = record[1] + windowMs;
-        if (expiresAt >= now) nonces.restore(nonceKey(record[3], hexToBytes(record[2])), expiresAt);
+        if (expiresAt >= now) nonces.restore(nonceKey(record[3], readHex(record[2])), expiresAt);
       } else {
         const window = parseCounterWindow(record[2], counters.windowSize);
         if (window === undefined)

@@ -1,0 +1,313 @@
+/**
+ * The compact telemetry profile: a signed-only envelope for constrained links,
+ * still a COSE_Sign1 that any COSE library verifies (docs/protocol.md).
+ *
+ *   const key = (await signingKeyFromSeed(seed, { crypto })).value;         // { kid, signer }
+ *   const bytes = await sealTelemetry(key, { audience: 'acme-fleet', scope: 'telemetry',
+ *     counter: await counters.next(), payload: reading });                   // ~100 bytes + payload
+ *   const envelope = decodeTelemetry(bytes);                                 // Result<TelemetryEnvelope>
+ *   const checked = await verifyTelemetry(entry.verifier, envelope.value, 'acme-fleet');
+ *
+ * Wire form: an untagged COSE_Sign1 `[protected, unprotected, payload, signature]`:
+ *   protected   = bstr .cbor { 1: -8 (EdDSA), ? 3: 50 / 60 (content format),
+ *                              15: { ? 6: iat, 7: cti, 9: scope } }   ; CWT Claims (RFC 9597)
+ *   unprotected = { 4: kid }                                           ; 6 bytes (identity/kid.ts)
+ *   signature   = Ed25519 over ["Signature1", protected, external_aad, payload]
+ *   external_aad = utf8(audience)
+ * cti is the sender's counter as a minimal big-endian byte string (0 is h'00');
+ * iat is whole seconds since the epoch, present only when the device has a
+ * clock; scope is the scope claim as text; a missing content format means opaque
+ * bytes. The audience (the application or fleet the device reports to) is signed
+ * but never sent: a receiver supplies its own, so a message for another fleet
+ * fails as SIGNATURE_MISMATCH without costing a byte. The kid sits unprotected,
+ * as COSE intends: changing it only points the receiver at a key whose
+ * signature check then fails.
+ *
+ * One spelling per message: deterministic CBOR, exactly these labels, no tag.
+ * A full envelope is always tagged (18) and has text header keys, so neither
+ * decoder accepts the other's messages, and their signed bytes never coincide.
+ * Limits: signed, not encrypted (encrypted telemetry uses a v1 envelope); the
+ * timestamp has one-second resolution; scope and audience are 1 to 64
+ * characters of A-Z a-z 0-9 . _ : / -.
+ */
+import { assertBytes, utf8Encode } from '../codec/bytes.js';
+import { type CborMap, type CborValue, encodeCbor } from '../codec/cbor.js';
+import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } from '../crypto/provider.js';
+import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
+import { KEY_ID_LENGTH } from '../identity/kid.js';
+import type { Awaitable } from '../platform/awaitable.js';
+import { type ContentType, contentFormatOf, contentTypeOfFormat } from './content-type.js';
+import {
+  COSE_ALG_EDDSA,
+  COSE_HEADER_ALG,
+  COSE_HEADER_CONTENT_TYPE,
+  COSE_HEADER_KID,
+  coseSign1SigStructure,
+  readCoseSign1,
+} from './cose-sign1.js';
+import { DEFAULT_MAX_ENVELOPE_BYTES } from './decode.js';
+import { assertScope, isValidScope } from './scope.js';
+
+/** COSE header label of CWT Claims (RFC 9597), and the claim keys used (RFC 8392, RFC 8693 via RFC 9200). */
+const COSE_HEADER_CWT_CLAIMS = 15;
+const CLAIM_IAT = 6;
+const CLAIM_CTI = 7;
+const CLAIM_SCOPE = 9;
+
+const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+/** 2^53 - 1 needs 7 bytes. */
+const MAX_COUNTER_BYTES = 7;
+/** The array, the protected map inside its byte string, and the claims map: depth 3. */
+const TELEMETRY_MAX_DEPTH = 3;
+
+export interface TelemetryKey {
+  /** The 6-byte key id of `signer`'s key (keyIdOf). */
+  readonly kid: Uint8Array;
+  readonly signer: Ed25519Signer;
+}
+
+/** A telemetry key whose signer answers synchronously (noble, no-BigInt backends): sealing is synchronous too. */
+export interface SyncTelemetryKey extends TelemetryKey {
+  readonly signer: Ed25519Signer & { sign(message: Uint8Array): Uint8Array };
+}
+
+export interface TelemetryMessage {
+  /** The application or fleet the reading is for; signed, not sent. */
+  readonly audience: string;
+  readonly scope: string;
+  /** The sender's counter (CounterSequence): 0 to 2^53-1, never reused. */
+  readonly counter: number;
+  /** Milliseconds since the epoch, only from a device with a clock; sent as whole seconds. */
+  readonly timestamp?: number;
+  readonly payload: Uint8Array;
+  /** What `payload` is; default opaque bytes. */
+  readonly contentType?: ContentType;
+}
+
+export interface TelemetryHeader {
+  readonly scope: string;
+  readonly counter: number;
+  /** Milliseconds since the epoch (the signed seconds × 1000); absent from a device without a clock. */
+  readonly timestamp?: number;
+  readonly contentType: ContentType;
+}
+
+/** A decoded, not yet verified, telemetry envelope. */
+export interface TelemetryEnvelope {
+  readonly kid: Uint8Array;
+  readonly header: TelemetryHeader;
+  /** The protected header exactly as received: what the signature covers. */
+  readonly protectedBytes: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * Signs a reading into telemetry-profile bytes. Synchronous for a synchronous
+ * signer (so engines without Promise can use it), a promise otherwise. Throws
+ * XlinkArgumentError for a bad key or message (the caller's own values) and
+ * RANDOM_SOURCE_FAILED if the signer's blinding randomness fails.
+ */
+export function sealTelemetry(key: SyncTelemetryKey, message: TelemetryMessage): Uint8Array;
+export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awaitable<Uint8Array>;
+export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awaitable<Uint8Array> {
+  assertBytes(key?.kid, 'kid', KEY_ID_LENGTH);
+  const protectedBytes = encodeTelemetryHeader(message);
+  const audience = audienceBytes(message.audience, 'audience');
+  assertBytes(message.payload, 'payload');
+  const payload = message.payload;
+  const kid = key.kid;
+  // Written directly rather than through encodeCoseSign1, whose checks decode the header: every part is
+  // built here, and a signing device then carries no CBOR decoder.
+  const finish = (signature: Uint8Array): Uint8Array =>
+    encodeCbor([protectedBytes, new Map([[COSE_HEADER_KID, kid]]), payload, signature]);
+  const signature = key.signer.sign(coseSign1SigStructure(protectedBytes, payload, audience));
+  return signature instanceof Uint8Array ? finish(signature) : signature.then(finish);
+}
+
+/** Strictly decodes telemetry-profile bytes; never throws for any input. Nothing is verified yet. */
+export function decodeTelemetry(
+  bytes: Uint8Array,
+  options: { readonly maxEnvelopeBytes?: number } = {},
+): Result<TelemetryEnvelope> {
+  return attemptSync(() => readTelemetry(bytes, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES));
+}
+
+/**
+ * Checks the signature under the sender's prepared key (a registry entry's
+ * `verifier`) and the receiver's own audience: VERIFICATION_FAILED:SIGNATURE_MISMATCH
+ * for an altered message, another key, or another audience.
+ */
+export function verifyTelemetry(
+  verifier: Ed25519Verifier,
+  envelope: TelemetryEnvelope,
+  audience: string,
+): Promise<Result<void>> {
+  return attempt(async () => {
+    const aad = audienceBytes(audience, 'audience');
+    const signed = coseSign1SigStructure(envelope.protectedBytes, envelope.payload, aad);
+    if (!(await verifier.verify(signed, envelope.signature))) {
+      throw xlinkError(
+        'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
+        'the telemetry signature does not verify under the key its kid names, for this audience',
+        { field: 'signature' },
+      );
+    }
+  });
+}
+
+/** Whether `bytes` look like a telemetry envelope rather than a full one: an untagged four-element array. */
+export function isTelemetryShaped(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x84;
+}
+
+// ---------------------------------------------------------------- internals
+
+function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
+  if (typeof message !== 'object' || message === null) {
+    throw xlinkError('INVALID_ARGUMENT', `"message" expected an object, got ${quote(message)}`, { field: 'message' });
+  }
+  const { scope, counter, timestamp } = message;
+  assertScope(scope);
+  if (!Number.isSafeInteger(counter) || counter < 0) {
+    throw xlinkError('INVALID_ARGUMENT', `"counter" expected an integer from 0 to 2^53-1, got ${quote(counter)}`, {
+      field: 'counter',
+    });
+  }
+  const claims = new Map<number, CborValue>([
+    [CLAIM_CTI, counterBytes(counter)],
+    [CLAIM_SCOPE, scope],
+  ]);
+  if (timestamp !== undefined) {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+      throw xlinkError(
+        'INVALID_ARGUMENT',
+        `"timestamp" expected milliseconds since the epoch, got ${quote(timestamp)}`,
+        {
+          field: 'timestamp',
+        },
+      );
+    }
+    claims.set(CLAIM_IAT, Math.floor(timestamp / 1000));
+  }
+  const header = new Map<number, CborValue>([
+    [COSE_HEADER_ALG, COSE_ALG_EDDSA],
+    [COSE_HEADER_CWT_CLAIMS, claims],
+  ]);
+  const format = contentFormatOf(message.contentType ?? 'bytes');
+  if (format !== undefined) header.set(COSE_HEADER_CONTENT_TYPE, format);
+  return encodeCbor(header);
+}
+
+function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
+  assertBytes(bytes, 'bytes');
+  if (bytes.length > maxBytes) {
+    throw xlinkError(
+      'ENVELOPE_INVALID:TOO_LARGE',
+      `envelope of ${bytes.length} bytes exceeds the limit of ${maxBytes}`,
+    );
+  }
+  const message = readCoseSign1(bytes, { maxBytes, maxDepth: TELEMETRY_MAX_DEPTH });
+  if (message.tagged) {
+    throw xlinkError(
+      'PARSE_FAILED:COSE',
+      'a telemetry envelope is an untagged COSE_Sign1; tag 18 marks a full envelope',
+      {
+        field: 'tag',
+      },
+    );
+  }
+  const kid = readKid(message.unprotectedHeader);
+  if (message.signature.length !== ED25519_SIGNATURE_LENGTH) {
+    throw xlinkError(
+      'ENVELOPE_INVALID:LENGTH',
+      `"signature" expected ${ED25519_SIGNATURE_LENGTH} bytes, got ${message.signature.length}`,
+      { field: 'signature' },
+    );
+  }
+  return {
+    kid,
+    header: readHeader(message.protectedHeader),
+    protectedBytes: message.protectedBytes,
+    payload: message.payload,
+    signature: message.signature,
+  };
+}
+
+function readHeader(map: CborMap): TelemetryHeader {
+  onlyKeys(map, [COSE_HEADER_ALG, COSE_HEADER_CONTENT_TYPE, COSE_HEADER_CWT_CLAIMS], 'protected header');
+  const alg = map.get(COSE_HEADER_ALG);
+  if (alg !== COSE_ALG_EDDSA) {
+    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not EdDSA (-8)`, {
+      field: 'alg',
+    });
+  }
+  const contentType = contentTypeOfFormat(map.get(COSE_HEADER_CONTENT_TYPE));
+  const claims = map.get(COSE_HEADER_CWT_CLAIMS);
+  if (!(claims instanceof Map)) throw malformed('the CWT claims (label 15) expected a map', 'claims');
+  onlyKeys(claims, [CLAIM_IAT, CLAIM_CTI, CLAIM_SCOPE], 'claims');
+  const scope = claims.get(CLAIM_SCOPE);
+  if (scope === undefined) throw malformed('missing the scope claim (9)', 'scope');
+  assertScope(scope);
+  const counter = readCounter(claims.get(CLAIM_CTI));
+  const iat = claims.get(CLAIM_IAT);
+  if (iat === undefined) return { scope, counter, contentType };
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0 || iat > MAX_COUNTER / 1000) {
+    throw malformed(`"iat" expected whole seconds since the epoch, got ${quote(iat)}`, 'iat');
+  }
+  return { scope, counter, timestamp: iat * 1000, contentType };
+}
+
+function readKid(map: CborMap): Uint8Array {
+  onlyKeys(map, [COSE_HEADER_KID], 'unprotected header');
+  const kid = map.get(COSE_HEADER_KID);
+  if (kid === undefined) throw malformed('missing the kid (label 4)', 'kid');
+  if (!(kid instanceof Uint8Array)) throw malformed('"kid" expected bytes', 'kid');
+  if (kid.length !== KEY_ID_LENGTH) {
+    throw xlinkError('ENVELOPE_INVALID:LENGTH', `"kid" expected ${KEY_ID_LENGTH} bytes, got ${kid.length}`, {
+      field: 'kid',
+    });
+  }
+  return kid;
+}
+
+/** The counter as a minimal big-endian byte string: one spelling per value. */
+function counterBytes(counter: number): Uint8Array {
+  const out: number[] = [];
+  for (let rest = counter; rest > 0; rest = Math.floor(rest / 256)) out.unshift(rest % 256);
+  return Uint8Array.from(out.length === 0 ? [0] : out);
+}
+
+function readCounter(cti: CborValue | undefined): number {
+  if (cti === undefined) throw malformed('missing the counter claim (cti, 7)', 'cti');
+  if (!(cti instanceof Uint8Array) || cti.length === 0 || cti.length > MAX_COUNTER_BYTES) {
+    throw malformed(`"cti" expected a counter of 1 to ${MAX_COUNTER_BYTES} bytes`, 'cti');
+  }
+  if (cti.length > 1 && cti[0] === 0) throw malformed('"cti" has a leading zero byte (not minimal)', 'cti');
+  let counter = 0;
+  for (const byte of cti) counter = counter * 256 + byte;
+  if (counter > MAX_COUNTER) throw malformed('"cti" is above 2^53-1', 'cti');
+  return counter;
+}
+
+/** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
+function audienceBytes(audience: unknown, field: string): Uint8Array {
+  if (isValidScope(audience)) return utf8Encode(audience);
+  throw xlinkError(
+    'INVALID_ARGUMENT',
+    `"${field}" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`,
+    { field },
+  );
+}
+
+function onlyKeys(map: CborMap, allowed: readonly number[], where: string): void {
+  for (const key of map.keys()) {
+    if (typeof key !== 'number' || !allowed.includes(key)) {
+      throw malformed(`unknown label ${quote(key)} in the ${where}`, String(key));
+    }
+  }
+}
+
+function malformed(message: string, field: string): Error {
+  return xlinkError('ENVELOPE_INVALID:MALFORMED', message, { field });
+}
