@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { Identity } from '../../src/identity/derive.js';
 import { identityDocumentToJson, type SignedIdentityDocument } from '../../src/identity/document.js';
 import type { Clock } from '../../src/platform/clock.js';
@@ -50,7 +51,7 @@ function freshPath(): string {
 
 function openRegistry(
   path: string,
-  options: { clock?: Clock; onRecovery?: (report: RegistryLoadReport) => void } = {},
+  options: { clock?: Clock; crypto?: CryptoProvider; onRecovery?: (report: RegistryLoadReport) => void } = {},
 ): FileTrustRegistry {
   return new FileTrustRegistry({ path, crypto, clock: options.clock ?? new ManualClock(), ...options });
 }
@@ -65,7 +66,9 @@ async function plainList(registry: FileTrustRegistry): Promise<Record<string, un
   return (await registry.list()).map(plain);
 }
 
-runTrustRegistryContract('FileTrustRegistry', ({ clock }) => openRegistry(freshPath(), { clock }));
+runTrustRegistryContract('FileTrustRegistry', (context) =>
+  openRegistry(freshPath(), { clock: context.clock, crypto: context.crypto ?? crypto }),
+);
 
 describe('FileTrustRegistry', () => {
   let alice: Identity;

@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { MemoryTrustRegistry } from '../../src/registry/index.js';
 import { codeOf, crypto, documentOf, newIdentity, runTrustRegistryContract, value } from './trust-registry-contract.js';
 
-runTrustRegistryContract('MemoryTrustRegistry', ({ clock }) => new MemoryTrustRegistry({ crypto, clock }));
+runTrustRegistryContract(
+  'MemoryTrustRegistry',
+  (context) => new MemoryTrustRegistry({ crypto: context.crypto ?? crypto, clock: context.clock }),
+);
 
 describe('MemoryTrustRegistry', () => {
   it('works with no arguments (noble crypto, system clock), as the white paper calls it', async () => {

@@ -162,6 +162,11 @@ export class FileTrustRegistry implements TrustRegistry {
     return loaded.ok ? loaded.value.core.resolve(did) : loaded;
   }
 
+  async resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
+    const loaded = await this.#loaded();
+    return loaded.ok ? loaded.value.core.resolveKid(kid) : loaded;
+  }
+
   /** Rejects with the load's XlinkError (REGISTRY_CORRUPT, REGISTRY_IO_FAILED) when the file cannot be loaded. */
   async list(): Promise<readonly TrustRegistryEntry[]> {
     const loaded = await this.#loaded();
@@ -220,6 +225,7 @@ export class FileTrustRegistry implements TrustRegistry {
         persist: (change) => this.#append(change),
       });
       const log = replay(bytes, this.path, core);
+      await core.indexKids();
       if (log.validLength === 0) {
         // New file, or a crash while its header was written.
         await io(this.path, 'initialise', async () => {
