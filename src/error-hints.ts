@@ -119,7 +119,16 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'The DID is already registered (or was revoked); use updateDocument or setScopes to change it.',
   REGISTRY_IO_FAILED:
     'The registry file could not be read or written; nothing was changed in memory. Check the path and disk.',
-  REGISTRY_CORRUPT: 'A record before the last line of the registry file is damaged; restore the file from a backup.',
+  REGISTRY_CORRUPT:
+    'The registry file is damaged or was edited (the message names the line or DID); restore it from a backup.',
+  REGISTRY_LOCKED:
+    'Another process (named in the message) writes this registry; open it with readOnly: true to follow it, or make changes through that process.',
+  REGISTRY_MISSING:
+    'The registry file is gone or empty; restore it from a backup, or call FileTrustRegistry.create to start anew knowingly.',
+  REGISTRY_EXISTS:
+    'A file is already at that path; open it with FileTrustRegistry.open, or remove it first to start anew.',
+  REGISTRY_READ_ONLY:
+    "This registry was opened read-only; make the change through the process that holds the file's lock.",
   IDENTITY_FAILED: 'The agent could not build its identity from the seed or keys given; see the cause.',
   SEND_FAILED: 'The transport could not deliver the envelope; see the cause and retry.',
   'SEND_FAILED:CLOSED': 'The transport was closed; create a new one.',
