@@ -93,9 +93,17 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   'REPLAY_DETECTED:UNVERIFIABLE':
     'A clockless counter envelope needs a persistent replay store (file or Redis); a memory store forgets on restart.',
   REPLAY_STORE_FULL:
-    'The memory replay store is at capacity and refuses rather than forget; raise maxEntries or use Redis.',
+    'The replay store is at capacity and refuses rather than forget; raise maxEntries (capacityFor(rate, window)) or use Redis.',
   REPLAY_STORE_UNAVAILABLE:
     'The replay store could not be read or written (disk, Redis); the envelope was refused, not accepted unchecked.',
+  REPLAY_STORE_CORRUPT:
+    'The replay log is damaged (not by a crash); restore it from a backup, or create a new store knowing that clockless counters can then be replayed.',
+  REPLAY_STORE_LOCKED:
+    'Another process (named in the message) has this replay log open; use one store per file, or Redis to share one between receivers.',
+  REPLAY_STORE_MISSING:
+    'The replay log is gone or empty; restore it from a backup, or call FileNonceStore.create to start anew knowingly.',
+  REPLAY_STORE_EXISTS:
+    'A file is already at that path; open it with FileNonceStore.open, or remove it first to start anew.',
   COUNTER_EXHAUSTED: 'The sender counter reached 2^53-1; this identity must stop sending in counter mode.',
   'VERIFICATION_FAILED:DID_NOT_IN_REGISTRY':
     "Register the sender's DID (with its identity document and scopes) in this receiver's trust registry.",
@@ -111,7 +119,16 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'The DID is already registered (or was revoked); use updateDocument or setScopes to change it.',
   REGISTRY_IO_FAILED:
     'The registry file could not be read or written; nothing was changed in memory. Check the path and disk.',
-  REGISTRY_CORRUPT: 'A record before the last line of the registry file is damaged; restore the file from a backup.',
+  REGISTRY_CORRUPT:
+    'The registry file is damaged or was edited (the message names the line or DID); restore it from a backup.',
+  REGISTRY_LOCKED:
+    'Another process (named in the message) writes this registry; open it with readOnly: true to follow it, or make changes through that process.',
+  REGISTRY_MISSING:
+    'The registry file is gone or empty; restore it from a backup, or call FileTrustRegistry.create to start anew knowingly.',
+  REGISTRY_EXISTS:
+    'A file is already at that path; open it with FileTrustRegistry.open, or remove it first to start anew.',
+  REGISTRY_READ_ONLY:
+    "This registry was opened read-only; make the change through the process that holds the file's lock.",
   IDENTITY_FAILED: 'The agent could not build its identity from the seed or keys given; see the cause.',
   SEND_FAILED: 'The transport could not deliver the envelope; see the cause and retry.',
   'SEND_FAILED:CLOSED': 'The transport was closed; create a new one.',

@@ -13,7 +13,7 @@ import {
 } from './registry/memory-trust-registry.js';
 import {
   FileTrustRegistry as CoreFileTrustRegistry,
-  type FileTrustRegistryOptions,
+  type FileTrustRegistryDefaults,
 } from './registry/node/file-trust-registry.js';
 
 export * from './index.js';
@@ -42,7 +42,5 @@ export class MemoryTrustRegistry extends CoreMemoryTrustRegistry {
 
 /** The file registry, with node:crypto as its default. */
 export class FileTrustRegistry extends CoreFileTrustRegistry {
-  constructor(options: Omit<FileTrustRegistryOptions, 'crypto'> & Partial<Pick<FileTrustRegistryOptions, 'crypto'>>) {
-    super({ ...options, crypto: options.crypto ?? defaultCrypto() });
-  }
+  static override readonly defaults: FileTrustRegistryDefaults = { crypto: defaultCrypto };
 }

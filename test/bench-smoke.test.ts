@@ -216,7 +216,8 @@ describe('bench/run.ts', () => {
 describe('replay benchmark suite', () => {
   it('times every store with a 5 ms budget, each row positive, and holds the memory store against <0.1 ms', async () => {
     const markdown = await replaySuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
-    const rows = tableCells(markdown).slice(2);
+    const [timing = '', ...blocks] = markdown.split('\n\n');
+    const rows = tableCells(timing).slice(2);
     const operations = rows.map((cells) => cells[0] ?? '');
     for (const store of ['Counter window alone', 'MemoryNonceStore', 'FileNonceStore']) {
       assert.ok(
@@ -226,5 +227,13 @@ describe('replay benchmark suite', () => {
     }
     for (const cells of rows) positive((cells[1] ?? '').replaceAll(',', ''));
     assert.match(markdown, /"Nonce check \(memory\) <0\.1ms".*: (holds|does not hold)\./);
+    // Memory per entry, measured; how it compares with the goals is for the full run to say.
+    const memory = tableCells(blocks.find((block) => block.startsWith('| Memory')) ?? '').slice(2);
+    assert.deepEqual(
+      memory.map((cells) => cells[0]?.split(',')[0]),
+      ['Nonce', 'Nonce', 'Nonce', 'Counter window (64 bits)'],
+    );
+    for (const cells of memory) positive(cells[2] ?? '');
+    assert.match(markdown, /Default capacity: 720,000 nonces/);
   });
 });

@@ -7,10 +7,13 @@
  *   if (!added.ok) console.error(added.error.code); // e.g. IDENTITY_DOCUMENT_INVALID:SIGNATURE
  *
  * `register` and `updateDocument` verify the document (both signatures) and
- * take the DID from it, so an entry never holds keys its DID did not sign.
- * Entries come back frozen, with their own copies of the document bytes:
- * changing one changes nothing in the registry. Every method returns a
- * Result and never throws for bad input.
+ * take the DID from it, so an entry never holds keys its DID did not sign,
+ * and refuse a key whose 6-byte key id another entry has
+ * (`REGISTRATION_FAILED:KID_COLLISION`). Entries are built once per change,
+ * frozen, with their own copies of the bytes: resolve and resolveKid return
+ * the same object until the entry changes, and changing its arrays changes
+ * nothing in the registry. Every method returns a Result and never throws
+ * for bad input.
  *
  * Limits. Nothing survives the process (see FileTrustRegistry in
  * `xlink/registry/node`). Changes are applied one at a time, in call order;
@@ -68,7 +71,7 @@ export class MemoryTrustRegistry implements TrustRegistry {
     return this.#core.resolveKid(kid);
   }
 
-  list(): Promise<readonly TrustRegistryEntry[]> {
+  async list(): Promise<readonly TrustRegistryEntry[]> {
     return this.#core.list();
   }
 

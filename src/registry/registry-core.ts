@@ -6,15 +6,22 @@
  *
  *   const core = new TrustRegistryCore({ crypto, clock, persist: async (change) => appendLine(change) });
  *   await core.register({ document, scopes: ['telemetry'] });
+ *   core.restore(change); …; await core.indexKids(); // a file read back
+ *
+ * It keeps the kid index (key id → entry) and builds each public entry once
+ * per change, with its own copies of the bytes, so resolve hands out the same
+ * frozen object until the entry changes. Documents read back from storage are
+ * verified on first resolve, not on load (10,000 ML-DSA documents would take
+ * minutes); one that does not verify is REGISTRY_CORRUPT.
  */
 import { bytesToHex } from '../codec/bytes.js';
-import { decodeCbor } from '../codec/cbor.js';
+import { readCbor } from '../codec/cbor.js';
 import type { Ed25519Verifying, Hashing, PostQuantumSignatures } from '../crypto/provider.js';
 import { attempt, isXlinkError, quote, type Result, unwrap, xlinkError } from '../errors.js';
 import { assertCrypto } from '../identity/derive.js';
 import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
-import { keyIdOf } from '../identity/kid.js';
+import { KEY_ID_LENGTH, keyIdOf } from '../identity/kid.js';
 import type { Clock } from '../platform/clock.js';
 import { assertRegisteredScopes } from './scope.js';
 import type { RegisterInput, Revocation, TrustRegistryEntry } from './trust-registry.js';
@@ -54,16 +61,19 @@ interface Slot {
   readonly did: string;
   readonly name: string | undefined;
   readonly registeredAt: number;
+  /** The registry's own copy; never handed out. */
   document: SignedIdentityDocument;
   /** The document's sequence, known without verifying it (a replayed file is not re-verified). */
   sequence: number;
   /** The verified content of `document`, once something verified it. */
   verified: IdentityDocument | undefined;
+  /** A verification of `document` under way, shared by concurrent resolves. */
+  verifying: Promise<IdentityDocument> | undefined;
   scopes: readonly string[];
   revoked: Revocation | undefined;
-  /** The kid of the DID's key, once computed (entries restored from a file get it on first need). */
+  /** The key id; undefined only between restore() and indexKids(). */
   kid: Uint8Array | undefined;
-  /** The public entry, built once per change and handed to every caller until the next change. */
+  /** The public entry for the current state; built on first use after each change. */
   entry: TrustRegistryEntry | undefined;
 }
 
@@ -74,10 +84,8 @@ export class TrustRegistryCore {
   readonly #persist: (change: RegistryChange) => Promise<void>;
   /** Insertion order is registration order. */
   readonly #slots = new Map<string, Slot>();
-  /** DID by the hex of its kid, for every slot whose kid is known. */
-  readonly #byKid = new Map<string, string>();
-  /** Slots whose kid is not computed yet (restored from a file): indexed on the first kid lookup, not per lookup. */
-  readonly #unindexed = new Set<Slot>();
+  /** Key id (as 8 latin-1 characters) → slot. */
+  readonly #byKid = new Map<string, Slot>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: TrustRegistryCoreOptions) {
@@ -106,7 +114,7 @@ export class TrustRegistryCore {
   register(input: RegisterInput): Promise<Result<TrustRegistryEntry>> {
     return attempt(async () => {
       if (typeof input !== 'object' || input === null) {
-        throw xlinkError('INVALID_ARGUMENT', `"input" expected { document, scopes, name? }, got ${typeOf(input)}`, {
+        throw xlinkError('INVALID_ARGUMENT', `"input" expected { document, scopes, name? }, got ${quote(input)}`, {
           field: 'input',
         });
       }
@@ -118,25 +126,21 @@ export class TrustRegistryCore {
       const verified = unwrap(await verifyIdentityDocument(document, { crypto: this.#crypto }));
       const kid = await keyIdOf(verified.ed25519PublicKey, { crypto: this.#crypto });
       return this.exclusive(async () => {
-        await this.#indexKids();
-        const holder = this.#byKid.get(bytesToHex(kid));
-        if (holder !== undefined && holder !== verified.did) {
-          throw xlinkError(
-            'REGISTRATION_FAILED:KID_COLLISION',
-            `${verified.did} has the kid ${bytesToHex(kid)} of ${holder}`,
-            {
-              field: 'document',
-            },
-          );
-        }
-        if (this.#slots.has(verified.did)) {
-          const revoked = this.#slots.get(verified.did)?.revoked === undefined ? '' : ' (revoked)';
+        const existing = this.#slots.get(verified.did);
+        if (existing !== undefined) {
+          const revoked = existing.revoked === undefined ? '' : ' (revoked)';
           throw xlinkError(
             'REGISTRATION_FAILED:ALREADY_REGISTERED',
-            `${verified.did} is already registered${revoked}`,
-            {
-              field: 'document',
-            },
+            `${quote(verified.did)} is already registered${revoked}`,
+            { field: 'document' },
+          );
+        }
+        const other = this.#byKid.get(kidKey(kid));
+        if (other !== undefined) {
+          throw xlinkError(
+            'REGISTRATION_FAILED:KID_COLLISION',
+            `the key id ${bytesToHex(kid)} of ${quote(verified.did)} is already that of ${quote(other.did)}`,
+            { field: 'document' },
           );
         }
         const at = this.#now();
@@ -146,7 +150,7 @@ export class TrustRegistryCore {
             : { op: 'register', did: verified.did, document, scopes, name, at };
         await this.#persist(change);
         const slot = this.#apply(change, verified);
-        this.#setKid(slot, kid);
+        this.#index(slot, kid);
         return this.#entryOf(slot);
       });
     });
@@ -188,7 +192,7 @@ export class TrustRegistryCore {
     return attempt(async () => {
       assertDid(did);
       if (typeof revocation !== 'object' || revocation === null) {
-        throw xlinkError('INVALID_ARGUMENT', `"revocation" expected { reason, at? }, got ${typeOf(revocation)}`, {
+        throw xlinkError('INVALID_ARGUMENT', `"revocation" expected { reason, at? }, got ${quote(revocation)}`, {
           field: 'revocation',
         });
       }
@@ -209,94 +213,72 @@ export class TrustRegistryCore {
   resolve(did: string): Promise<Result<TrustRegistryEntry>> {
     return attempt(async () => {
       assertDid(did);
-      return this.#entryOf(this.#existing(did));
+      return this.#resolved(this.#existing(did));
     });
   }
 
   resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
     return attempt(async () => {
-      if (!(kid instanceof Uint8Array)) {
-        throw xlinkError('INVALID_ARGUMENT', `"kid" expected Uint8Array, got ${typeOf(kid)}`, { field: 'kid' });
+      if (!(kid instanceof Uint8Array) || kid.length !== KEY_ID_LENGTH) {
+        throw xlinkError(
+          kid instanceof Uint8Array ? 'INVALID_LENGTH' : 'INVALID_ARGUMENT',
+          `"kid" expected Uint8Array of length ${KEY_ID_LENGTH}, got ${quote(kid)}`,
+          { field: 'kid' },
+        );
       }
-      await this.#indexKids();
-      const did = this.#byKid.get(bytesToHex(kid));
-      if (did === undefined) {
-        throw xlinkError('DID_NOT_IN_REGISTRY', `no entry has the kid ${bytesToHex(kid).slice(0, 32)}`, {
-          field: 'kid',
-        });
+      const slot = this.#byKid.get(kidKey(kid));
+      if (slot === undefined) {
+        throw xlinkError('DID_NOT_IN_REGISTRY', `no entry has the key id ${bytesToHex(kid)}`, { field: 'kid' });
       }
-      return this.#entryOf(this.#existing(did));
+      return this.#resolved(slot);
     });
   }
 
-  async list(): Promise<TrustRegistryEntry[]> {
-    const entries: TrustRegistryEntry[] = [];
-    for (const slot of this.#slots.values()) entries.push(await this.#entryOf(slot));
-    return entries;
+  /** Every entry, in registration order; entries read back from storage lack `identity` until resolved. */
+  list(): TrustRegistryEntry[] {
+    return Array.from(this.#slots.values(), (slot) => this.#entryOf(slot));
   }
 
-  /** The kid of every slot restored without one. */
-  async #indexKids(): Promise<void> {
-    for (const slot of this.#unindexed) {
-      const did = parseDid(slot.did);
-      if (!did.ok) throw xlinkError('REGISTRY_CORRUPT', `the stored DID ${quote(slot.did)} does not parse`);
-      this.#setKid(slot, await keyIdOf(did.value.publicKey, { crypto: this.#crypto }));
+  /**
+   * Computes the key id of every entry restored since the last call and
+   * indexes it; REGISTRY_CORRUPT when two entries share one (this registry
+   * would have refused the second).
+   */
+  async indexKids(): Promise<void> {
+    for (const slot of this.#slots.values()) {
+      if (slot.kid === undefined) this.#index(slot, await this.keyIdOfDid(slot.did));
     }
-  }
-
-  #setKid(slot: Slot, kid: Uint8Array): void {
-    slot.kid = kid;
-    this.#byKid.set(bytesToHex(kid), slot.did);
-    this.#unindexed.delete(slot);
-  }
-
-  /** The public entry of a slot: its document verified once, then the same frozen object until the slot changes. */
-  async #entryOf(slot: Slot): Promise<TrustRegistryEntry> {
-    if (slot.entry !== undefined) return slot.entry;
-    const identity = await this.#verifiedDocumentOf(slot);
-    const kid = slot.kid ?? (await keyIdOf(identity.ed25519PublicKey, { crypto: this.#crypto }));
-    this.#setKid(slot, kid);
-    const entry: TrustRegistryEntry = Object.freeze({
-      did: slot.did,
-      kid: kid.slice(),
-      ...(slot.name === undefined ? {} : { name: slot.name }),
-      document: copyDocument(slot.document),
-      identity,
-      scopes: slot.scopes,
-      registeredAt: slot.registeredAt,
-      ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
-    });
-    slot.entry = entry;
-    return entry;
   }
 
   /**
    * Applies a change read back from storage: every field and state rule is
    * checked as for a live change, but signatures are not re-verified (users
-   * of an entry verify its document). Throws REGISTRY_CORRUPT naming the rule broken.
+   * of an entry verify its document). A registration is indexed at once when
+   * its `kid` is given, else by the next indexKids(). Throws REGISTRY_CORRUPT
+   * naming the rule broken.
    */
-  restore(change: RegistryChange): void {
+  restore(change: RegistryChange, kid?: Uint8Array): void {
     const corrupt = (message: string): Error => xlinkError('REGISTRY_CORRUPT', message);
     try {
-      if (!parseDid(change.did).ok) throw corrupt(`"did" is not an Ed25519 did:key`);
+      if (!parseDid(change.did).ok) throw corrupt(`"did" ${quote(change.did)} is not an Ed25519 did:key`);
       assertTimestamp(change.at, 'at');
       const slot = this.#slots.get(change.did);
       if (change.op === 'register') {
-        if (slot !== undefined) throw corrupt(`${change.did} is registered twice`);
+        if (slot !== undefined) throw corrupt(`${quote(change.did)} is registered twice`);
         assertRegisteredScopes(change.scopes);
         if (change.name !== undefined) assertText(change.name, 'name', MAX_NAME_LENGTH);
       } else if (slot === undefined) {
-        throw corrupt(`"${change.op}" for ${change.did}, which is not registered`);
+        throw corrupt(`"${change.op}" for ${quote(change.did)}, which is not registered`);
       } else if (change.op === 'scopes') {
         assertRegisteredScopes(change.scopes);
       } else if (slot.revoked !== undefined) {
-        throw corrupt(`"${change.op}" for ${change.did}, which is already revoked`);
+        throw corrupt(`"${change.op}" for ${quote(change.did)}, which is already revoked`);
       } else if (change.op === 'revoke') {
         assertText(change.reason, 'reason', MAX_REASON_LENGTH);
       }
       if (change.op === 'register' || change.op === 'document') {
         const { did, sequence } = peekDocument(change.document);
-        if (did !== change.did) throw corrupt(`the document belongs to ${did}, not to ${change.did}`);
+        if (did !== change.did) throw corrupt(`the document belongs to ${quote(did)}, not to ${quote(change.did)}`);
         if (slot !== undefined && !(sequence > slot.sequence)) {
           throw corrupt(`document sequence ${sequence} is not larger than the previous ${slot.sequence}`);
         }
@@ -307,7 +289,15 @@ export class TrustRegistryCore {
       }
       throw error;
     }
-    this.#apply(change, undefined);
+    const slot = this.#apply(change, undefined);
+    if (kid !== undefined && change.op === 'register') this.#index(slot, kid);
+  }
+
+  /** The key id of the DID's key: what `restore` takes to index an entry at once. */
+  keyIdOfDid(did: string): Promise<Uint8Array> {
+    const parsed = parseDid(did);
+    if (!parsed.ok) throw xlinkError('REGISTRY_CORRUPT', `"did" ${quote(did)} is not an Ed25519 did:key`);
+    return keyIdOf(parsed.value.publicKey, { crypto: this.#crypto });
   }
 
   /** The current state as the fewest changes that rebuild it: a register per entry, then its revocation. */
@@ -334,31 +324,71 @@ export class TrustRegistryCore {
   #existing(did: string): Slot {
     const slot = this.#slots.get(did);
     if (slot !== undefined) return slot;
-    throw xlinkError('DID_NOT_IN_REGISTRY', `${did} is not in the trust registry`, { field: 'did' });
+    throw xlinkError('DID_NOT_IN_REGISTRY', `${quote(did)} is not in the trust registry`, { field: 'did' });
   }
 
   #live(did: string): Slot {
     const slot = this.#existing(did);
     if (slot.revoked === undefined) return slot;
-    throw xlinkError('VERIFICATION_FAILED:REVOKED', `${did} was revoked; its document cannot be replaced`, {
+    throw xlinkError('VERIFICATION_FAILED:REVOKED', `${quote(did)} was revoked; its document cannot be replaced`, {
       field: 'did',
     });
   }
 
-  /** The stored document, verified once (entries restored from a file were not). */
+  /** The stored document, verified once (entries restored from a file were not); concurrent callers share one check. */
   async #verifiedDocumentOf(slot: Slot): Promise<IdentityDocument> {
     if (slot.verified !== undefined) return slot.verified;
-    const checked = await verifyIdentityDocument(slot.document, { crypto: this.#crypto, did: slot.did });
-    if (!checked.ok) {
-      throw xlinkError(
-        'REGISTRY_CORRUPT',
-        `the stored document of ${slot.did} does not verify (${checked.error.code}: ${checked.error.message})`,
-      );
+    const { document } = slot;
+    slot.verifying ??= verifyIdentityDocument(document, { crypto: this.#crypto, did: slot.did }).then((checked) => {
+      if (!checked.ok) {
+        throw xlinkError(
+          'REGISTRY_CORRUPT',
+          `the stored document of ${quote(slot.did)} does not verify (${checked.error.code}: ${checked.error.message})`,
+        );
+      }
+      return checked.value;
+    });
+    const verifying = slot.verifying;
+    try {
+      const verified = await verifying;
+      // A document replaced meanwhile was verified by its own change; this result is of the old one.
+      if (slot.document === document && slot.verified === undefined) {
+        slot.verified = verified;
+        slot.entry = undefined;
+      }
+      return verified;
+    } finally {
+      if (slot.verifying === verifying) slot.verifying = undefined;
     }
-    slot.verified = checked.value;
-    return checked.value;
   }
 
+  /** The entry of `slot` with its document verified. */
+  async #resolved(slot: Slot): Promise<TrustRegistryEntry> {
+    if (slot.verified === undefined) await this.#verifiedDocumentOf(slot);
+    // Read after the wait: a change applied meanwhile (a revocation) is what the caller gets.
+    return this.#entryOf(slot);
+  }
+
+  #entryOf(slot: Slot): TrustRegistryEntry {
+    slot.entry ??= entryOf(slot);
+    return slot.entry;
+  }
+
+  #index(slot: Slot, kid: Uint8Array): void {
+    const key = kidKey(kid);
+    const other = this.#byKid.get(key);
+    if (other !== undefined && other !== slot) {
+      throw xlinkError(
+        'REGISTRY_CORRUPT',
+        `${quote(other.did)} and ${quote(slot.did)} have the same key id ${bytesToHex(kid)}; a registry refuses the second`,
+      );
+    }
+    slot.kid = kid;
+    slot.entry = undefined;
+    this.#byKid.set(key, slot);
+  }
+
+  /** Applies a change to its slot, whose entry is rebuilt on its next use. */
   #apply(change: RegistryChange, verified: IdentityDocument | undefined): Slot {
     if (change.op === 'register') {
       const slot: Slot = {
@@ -368,13 +398,13 @@ export class TrustRegistryCore {
         document: change.document,
         sequence: verified?.sequence ?? peekDocument(change.document).sequence,
         verified,
+        verifying: undefined,
         scopes: Object.freeze([...change.scopes]),
         revoked: undefined,
         kid: undefined,
         entry: undefined,
       };
       this.#slots.set(change.did, slot);
-      this.#unindexed.add(slot);
       return slot;
     }
     const slot = this.#existing(change.did);
@@ -401,9 +431,19 @@ export function peekDocument(document: SignedIdentityDocument): { did: string; s
     xlinkError('IDENTITY_DOCUMENT_INVALID:MALFORMED', message, { field: 'document' });
   const body = (document as { body?: unknown } | null)?.body;
   if (!(body instanceof Uint8Array)) throw malformed('"body" expected Uint8Array');
-  const decoded = decodeCbor(body, { maxBytes: 4096, maxDepth: 2, maxItems: 32 });
-  if (!decoded.ok) throw malformed(`body is not deterministic CBOR: ${decoded.error.message}`);
-  const map = decoded.value;
+  let map: unknown;
+  try {
+    map = readCbor(body, { maxBytes: 4096, maxDepth: 2, maxItems: 32 });
+  } catch (cause) {
+    throw xlinkError(
+      'IDENTITY_DOCUMENT_INVALID:MALFORMED',
+      `body is not deterministic CBOR: ${quote((cause as Error).message, 200)}`,
+      {
+        field: 'document',
+        cause,
+      },
+    );
+  }
   if (!(map instanceof Map)) throw malformed('body expected a CBOR map');
   const did: unknown = map.get('did');
   const sequence: unknown = map.get('sequence');
@@ -412,6 +452,38 @@ export function peekDocument(document: SignedIdentityDocument): { did: string; s
     throw malformed('body "sequence" expected an unsigned integer');
   }
   return { did, sequence };
+}
+
+/** The public entry of a slot: frozen, with copies of every byte array made now (typed arrays cannot be frozen). */
+function entryOf(slot: Slot): TrustRegistryEntry {
+  const { kid, verified } = slot;
+  if (kid === undefined) throw new Error(`bug: the entry of ${slot.did} was asked for before its key id was indexed`);
+  return Object.freeze({
+    did: slot.did,
+    ...(slot.name === undefined ? {} : { name: slot.name }),
+    document: copyDocument(slot.document),
+    scopes: slot.scopes,
+    registeredAt: slot.registeredAt,
+    ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
+    kid: kid.slice(),
+    ...(verified === undefined ? {} : { identity: copyIdentity(verified) }),
+  });
+}
+
+function copyIdentity(identity: IdentityDocument): IdentityDocument {
+  const { ed25519PublicKey, x25519PublicKey, mlKem768PublicKey, mlDsa65PublicKey } = identity;
+  return Object.freeze({
+    ...identity,
+    ed25519PublicKey: ed25519PublicKey.slice(),
+    x25519PublicKey: x25519PublicKey.slice(),
+    mlKem768PublicKey: mlKem768PublicKey.slice(),
+    ...(mlDsa65PublicKey === undefined ? {} : { mlDsa65PublicKey: mlDsa65PublicKey.slice() }),
+  });
+}
+
+/** Kid bytes as a Map key: 8 latin-1 characters. */
+function kidKey(kid: Uint8Array): string {
+  return String.fromCharCode(...kid);
 }
 
 function copyDocument(document: SignedIdentityDocument): SignedIdentityDocument {
@@ -445,7 +517,7 @@ function ownScopes(scopes: unknown): readonly string[] {
 
 function assertDid(did: unknown): asserts did is string {
   if (typeof did === 'string' && did.length > 0 && did.length <= MAX_DID_LENGTH) return;
-  const got = typeof did === 'string' ? `length=${did.length}` : typeOf(did);
+  const got = typeof did === 'string' ? `length=${did.length}` : quote(did);
   throw xlinkError('INVALID_ARGUMENT', `"did" expected a string of 1 to ${MAX_DID_LENGTH} characters, got ${got}`, {
     field: 'did',
   });
@@ -453,7 +525,7 @@ function assertDid(did: unknown): asserts did is string {
 
 function assertText(value: unknown, field: string, maxLength: number): asserts value is string {
   if (typeof value === 'string' && value.length <= maxLength) return;
-  const got = typeof value === 'string' ? `length=${value.length}` : typeOf(value);
+  const got = typeof value === 'string' ? `length=${value.length}` : quote(value);
   throw xlinkError('INVALID_ARGUMENT', `"${field}" expected a string of at most ${maxLength} characters, got ${got}`, {
     field,
   });
@@ -463,13 +535,9 @@ function assertTimestamp(value: unknown, field: string): asserts value is number
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return;
   throw xlinkError(
     'INVALID_ARGUMENT',
-    `"${field}" expected milliseconds since the epoch (a safe integer >= 0), got ${String(value)}`,
+    `"${field}" expected milliseconds since the epoch (a safe integer >= 0), got ${quote(value)}`,
     {
       field,
     },
   );
-}
-
-function typeOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }

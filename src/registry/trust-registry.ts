@@ -4,6 +4,7 @@
  *   const added = await registry.register({ document, scopes: ['telemetry'], name: 'sensor-17' });
  *   const entry = await registry.resolve(did);  // Result<TrustRegistryEntry>
  *   if (entry.ok && !entry.value.revoked && isScopeAllowed(entry.value.scopes, 'telemetry')) …
+ *   const same = await registry.resolveKid(kid); // by the 6-byte key id of a telemetry envelope
  *   await registry.revoke(did, { reason: 'stolen' });
  *
  * An entry holds the DID's signed identity document, never bare keys: whoever
@@ -12,6 +13,13 @@
  * a key. `register` verifies the document itself and refuses one the DID did
  * not sign. Revocation is a state of the entry, kept so that an audit can see
  * when and why; a revoked DID cannot be registered again.
+ *
+ * Entries are built once per change and shared: every resolve returns the
+ * same frozen object until the entry changes, so a gateway compares nothing
+ * per message. Its byte arrays are its own copies (typed arrays cannot be
+ * frozen): changing them changes nothing the registry holds, persists or
+ * verifies, but every later resolve in this process returns the changed
+ * bytes, so treat them as read-only.
  */
 import type { Result } from '../errors.js';
 import type { IdentityDocument, SignedIdentityDocument } from '../identity/document.js';
@@ -28,18 +36,22 @@ export interface Revocation {
 
 export interface TrustRegistryEntry {
   readonly did: string;
-  /** The 6-byte key id of the DID's Ed25519 key (identity/kid.ts), as telemetry envelopes name it. */
-  readonly kid: Uint8Array;
   readonly name?: string;
   /** The newest document accepted for this DID. */
   readonly document: SignedIdentityDocument;
-  /** The verified content of `document`: the keys a receiver may use. */
-  readonly identity: IdentityDocument;
   /** Scopes the DID may send under; matched exactly (see isScopeAllowed). */
   readonly scopes: readonly string[];
   /** Milliseconds since the Unix epoch. */
   readonly registeredAt: number;
   readonly revoked?: Revocation;
+  /** The 6-byte key id of the DID's Ed25519 key (keyIdOf, RFC 9679 thumbprint prefix): unique in the registry. */
+  readonly kid: Uint8Array;
+  /**
+   * The verified content of `document`. Always present on entries from
+   * register, updateDocument, resolve and resolveKid; an entry a persistent
+   * registry loaded lacks it in `list()` until something resolved it.
+   */
+  readonly identity?: IdentityDocument;
 }
 
 export interface RegisterInput {
@@ -51,6 +63,7 @@ export interface RegisterInput {
 export interface TrustRegistry {
   /**
    * Adds a DID. `REGISTRATION_FAILED:ALREADY_REGISTERED` if present (revoked or not),
+   * `REGISTRATION_FAILED:KID_COLLISION` if another entry's key has the same key id,
    * `IDENTITY_DOCUMENT_INVALID:*` if the document is not the DID's own, `INVALID_SCOPE` for a bad scope.
    */
   register(input: RegisterInput): Promise<Result<TrustRegistryEntry>>;
@@ -68,11 +81,11 @@ export interface TrustRegistry {
     revocation: { readonly reason: string; readonly at?: number },
   ): Promise<Result<TrustRegistryEntry>>;
   /**
-   * The entry, revoked or not; `DID_NOT_IN_REGISTRY` when absent. The same
-   * object is returned until the entry changes: treat its arrays as read-only.
+   * The entry, revoked or not, its document verified (`identity` set); `DID_NOT_IN_REGISTRY`
+   * when absent, `REGISTRY_CORRUPT` when a stored document does not verify against its DID.
    */
   resolve(did: string): Promise<Result<TrustRegistryEntry>>;
-  /** The entry whose key has this 6-byte kid; `DID_NOT_IN_REGISTRY` when none has. */
+  /** As resolve, by the entry's 6-byte key id; `DID_NOT_IN_REGISTRY` (naming the kid in hex) when no entry has it. */
   resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>>;
   /** Every entry, in registration order. A persistent registry that cannot load rejects with its XlinkError. */
   list(): Promise<readonly TrustRegistryEntry[]>;

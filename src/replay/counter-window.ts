@@ -60,28 +60,12 @@ export function createCounterWindow(size: number = DEFAULT_COUNTER_WINDOW): Coun
 
 /** What `counter` would be in `window`, without changing it. `counter` must satisfy `isCounter`. */
 export function counterStatus(window: CounterWindow, counter: number): CounterStatus {
-  if (counter > window.top) return 'new';
-  if (counter === window.top) return 'seen';
-  const index = window.top - 1 - counter;
-  if (index >= window.bits.length * 32) return 'below-window';
-  return ((window.bits[index >>> 5] as number) >>> (index & 31)) & 1 ? 'seen' : 'new';
+  return counterStatusAt(window.bits, 0, window.bits.length, window.top, counter);
 }
 
 /** Records `counter`, whose status must be `new`: slides the window up, or sets its bit. */
 export function markCounter(window: CounterWindow, counter: number): void {
-  const { bits } = window;
-  if (counter > window.top) {
-    const shift = counter - window.top;
-    if (window.top < 0 || shift > bits.length * 32) bits.fill(0);
-    else {
-      shiftUp(bits, shift);
-      // The old highest value is now `shift` below the new one.
-      setBit(bits, shift - 1);
-    }
-    window.top = counter;
-  } else {
-    setBit(bits, window.top - 1 - counter);
-  }
+  window.top = markCounterAt(window.bits, 0, window.bits.length, window.top, counter);
 }
 
 /** Check and update in one step: true (and recorded) when `counter` is new. */
@@ -91,20 +75,57 @@ export function acceptCounterInWindow(window: CounterWindow, counter: number): b
   return true;
 }
 
+/**
+ * `counterStatus` for a window kept inside a larger bitmap: `words` words from
+ * `bits[base]`, highest accepted counter `top`. Stores pool every sender's
+ * window in one array this way: a CounterWindow object per sender costs about
+ * 300 bytes of heap, its words in a shared array 8 (64-bit window).
+ */
+export function counterStatusAt(
+  bits: Uint32Array,
+  base: number,
+  words: number,
+  top: number,
+  counter: number,
+): CounterStatus {
+  if (counter > top) return 'new';
+  if (counter === top) return 'seen';
+  const index = top - 1 - counter;
+  if (index >= words * 32) return 'below-window';
+  return ((bits[base + (index >>> 5)] as number) >>> (index & 31)) & 1 ? 'seen' : 'new';
+}
+
+/** `markCounter` for a pooled window (see counterStatusAt); returns the new highest counter. */
+export function markCounterAt(bits: Uint32Array, base: number, words: number, top: number, counter: number): number {
+  if (counter > top) {
+    const shift = counter - top;
+    if (top < 0 || shift > words * 32) bits.fill(0, base, base + words);
+    else {
+      shiftUp(bits, base, words, shift);
+      // The old highest value is now `shift` below the new one.
+      setBit(bits, base, shift - 1);
+    }
+    return counter;
+  }
+  setBit(bits, base, top - 1 - counter);
+  return top;
+}
+
 /** Moves every bit `shift` places up (towards older counters); bits shifted past the end are dropped. */
-function shiftUp(bits: Uint32Array, shift: number): void {
-  const words = shift >>> 5;
+function shiftUp(bits: Uint32Array, base: number, words: number, shift: number): void {
+  const whole = shift >>> 5;
   const offset = shift & 31;
-  for (let j = bits.length - 1; j >= 0; j--) {
-    const from = j - words;
-    const low = from >= 0 ? (bits[from] as number) : 0;
-    if (offset === 0) bits[j] = low;
-    else bits[j] = (low << offset) | (from >= 1 ? (bits[from - 1] as number) >>> (32 - offset) : 0);
+  for (let j = words - 1; j >= 0; j--) {
+    const from = j - whole;
+    const low = from >= 0 ? (bits[base + from] as number) : 0;
+    if (offset === 0) bits[base + j] = low;
+    else bits[base + j] = (low << offset) | (from >= 1 ? (bits[base + from - 1] as number) >>> (32 - offset) : 0);
   }
 }
 
-function setBit(bits: Uint32Array, index: number): void {
-  bits[index >>> 5] = (bits[index >>> 5] as number) | (1 << (index & 31));
+function setBit(bits: Uint32Array, base: number, index: number): void {
+  const word = base + (index >>> 5);
+  bits[word] = (bits[word] as number) | (1 << (index & 31));
 }
 
 /**
@@ -113,9 +134,14 @@ function setBit(bits: Uint32Array, index: number): void {
  * writes the same text.
  */
 export function serializeCounterWindow(window: CounterWindow): string {
+  return serializeCounterWindowAt(window.bits, 0, window.bits.length, window.top);
+}
+
+/** `serializeCounterWindow` for a pooled window (see counterStatusAt). */
+export function serializeCounterWindowAt(bits: Uint32Array, base: number, words: number, top: number): string {
   let hex = '';
-  for (const word of window.bits) hex += word.toString(16).padStart(8, '0');
-  return `${window.top}:${hex}`;
+  for (let j = 0; j < words; j++) hex += (bits[base + j] as number).toString(16).padStart(8, '0');
+  return `${top}:${hex}`;
 }
 
 const STATE_PATTERN = /^(-1|0|[1-9][0-9]{0,15}):((?:[0-9a-f]{8})*)$/;

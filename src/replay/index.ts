@@ -28,4 +28,11 @@ export { MemoryNonceStore } from './memory-nonce-store.js';
 export type { NonceStore } from './nonce-store.js';
 export type { RedisClient, RedisNonceStoreOptions } from './redis-nonce-store.js';
 export { DEFAULT_KEY_PREFIX, DEFAULT_MAX_SKEW_MS, RedisNonceStore } from './redis-nonce-store.js';
-export { DEFAULT_MAX_ENTRIES, DEFAULT_MAX_SENDERS, DEFAULT_REPLAY_WINDOW_MS } from './replay-tables.js';
+export type { ReplayOptions } from './replay-state.js';
+export {
+  capacityFor,
+  DEFAULT_CHECKS_PER_SECOND,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_SENDERS,
+  DEFAULT_REPLAY_WINDOW_MS,
+} from './replay-state.js';

@@ -13,11 +13,16 @@
  * script (atomic on the server). Keys end with fixed-length hex or are in
  * their own namespace, so no sender string can collide with another's key.
  *
- * Nonce TTL: at least 2 × windowMs + maxSkewMs. A receiver accepts an envelope
- * dated up to windowMs ahead of its clock and keeps accepting it until windowMs
- * after its date, so the nonce must outlive its SET by up to 2 × windowMs;
- * maxSkewMs covers receivers whose clocks run apart (each judges the window by
- * its own clock) and the Redis server's clock, which runs the TTL.
+ * Nonce TTL: at least 2 × windowMs + maxSkewMs. The store refuses a timestamp
+ * further than windowMs from its own clock (`TIMESTAMP_EXPIRED`,
+ * `TIMESTAMP_EXPIRED:FUTURE`), as the memory and file stores do, so an
+ * envelope dated up to windowMs ahead stays acceptable until windowMs after
+ * its date: the nonce must outlive its SET by up to 2 × windowMs. maxSkewMs
+ * covers receivers whose clocks run apart and the Redis server's clock, which
+ * runs the TTL. Without that check a store configured with a shorter window
+ * than its receiver would forget a nonce the receiver still accepts. The
+ * clock is read through `nonDecreasing`, so a clock stepping back cannot
+ * reopen a window the store already closed.
  *
  * Limits: the store does not own the client; `close` only stops this store.
  * Redis errors fail closed (`REPLAY_STORE_UNAVAILABLE`, the cause in the
@@ -28,16 +33,20 @@
  */
 import { bytesToHex } from '../codec/bytes.js';
 import type { ErrorDetail, Result } from '../errors.js';
-import { err, errorDetail, ok, xlinkError } from '../errors.js';
+import { err, errorDetail, ok, quote, xlinkError } from '../errors.js';
+import { type Clock, nonDecreasing, systemClock } from '../platform/clock.js';
 import { createCounterWindow, DEFAULT_COUNTER_WINDOW } from './counter-window.js';
 import type { NonceStore } from './nonce-store.js';
 import {
+  checkedClock,
   closedError,
   counterArgumentError,
   DEFAULT_REPLAY_WINDOW_MS,
   nonceArgumentError,
+  nonceRefusal,
   positiveInteger,
-} from './replay-tables.js';
+  timestampOutsideWindow,
+} from './replay-state.js';
 
 /**
  * The few ioredis methods this store calls, so `src/` needs no Redis package:
@@ -61,6 +70,8 @@ export interface RedisNonceStoreOptions {
   readonly ttlSeconds?: number;
   /** Counter window in bits, a multiple of 32 up to 1024; default 64. */
   readonly counterWindow?: number;
+  /** Judges timestamps against windowMs, read through `nonDecreasing`; default the system clock. */
+  readonly clock?: Clock;
 }
 
 export const DEFAULT_KEY_PREFIX = 'xlink:replay:';
@@ -133,6 +144,7 @@ export class RedisNonceStore implements NonceStore {
   readonly nonceTtlMs: number;
   readonly counterWindow: number;
   private readonly client: RedisClient;
+  private readonly clock: Clock;
   private scriptSha: Promise<string> | undefined;
   private closed = false;
 
@@ -150,7 +162,7 @@ export class RedisNonceStore implements NonceStore {
     this.windowMs = positiveInteger(options.windowMs, 'windowMs', DEFAULT_REPLAY_WINDOW_MS);
     const skew = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
     if (!Number.isSafeInteger(skew) || skew < 0) {
-      throw xlinkError('INVALID_ARGUMENT', `"maxSkewMs" expected a safe integer >= 0, got ${String(skew)}`, {
+      throw xlinkError('INVALID_ARGUMENT', `"maxSkewMs" expected a safe integer >= 0, got ${quote(skew)}`, {
         field: 'maxSkewMs',
       });
     }
@@ -169,10 +181,14 @@ export class RedisNonceStore implements NonceStore {
     }
     this.counterWindow = options.counterWindow ?? DEFAULT_COUNTER_WINDOW;
     createCounterWindow(this.counterWindow); // throws INVALID_ARGUMENT for a bad size
+    this.clock = nonDecreasing(checkedClock(options.clock ?? systemClock));
   }
 
   async reserveNonce(sender: string, nonce: Uint8Array, timestampMs: number): Promise<Result<void>> {
-    const refused = closedError(this.closed, 'RedisNonceStore') ?? nonceArgumentError(sender, nonce, timestampMs);
+    const refused =
+      closedError(this.closed, 'RedisNonceStore') ??
+      nonceArgumentError(sender, nonce, timestampMs) ??
+      timestampOutsideWindow(timestampMs, this.clock.now(), this.windowMs);
     if (refused !== undefined) return err(refused);
     const hex = bytesToHex(nonce);
     let reply: 'OK' | null;
@@ -182,7 +198,7 @@ export class RedisNonceStore implements NonceStore {
       return err(unavailable('SET', cause));
     }
     if (reply === 'OK') return ok(undefined);
-    return err(errorDetail('REPLAY_DETECTED', `nonce ${hex} was already used by ${sender}`));
+    return err(nonceRefusal('seen', sender, nonce, 0));
   }
 
   async acceptCounter(sender: string, counter: number, timestampMs: number | undefined): Promise<Result<void>> {
@@ -196,13 +212,15 @@ export class RedisNonceStore implements NonceStore {
     }
     if (reply === 1) return ok(undefined);
     if (reply === 0) {
-      return err(errorDetail('REPLAY_DETECTED:COUNTER', `counter ${counter} from ${sender} was already accepted`));
+      return err(
+        errorDetail('REPLAY_DETECTED:COUNTER', `counter ${counter} from ${quote(sender)} was already accepted`),
+      );
     }
     if (reply === -1) {
       return err(
         errorDetail(
           'REPLAY_DETECTED:COUNTER',
-          `counter ${counter} from ${sender} is below the window (${this.counterWindow} counters under the highest accepted)`,
+          `counter ${counter} from ${quote(sender)} is below the window (${this.counterWindow} counters under the highest accepted)`,
         ),
       );
     }
@@ -242,5 +260,5 @@ export class RedisNonceStore implements NonceStore {
 
 function unavailable(command: string, cause: unknown): ErrorDetail {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return errorDetail('REPLAY_STORE_UNAVAILABLE', `Redis ${command} failed: ${reason}`);
+  return errorDetail('REPLAY_STORE_UNAVAILABLE', `Redis ${command} failed: ${quote(reason, 200)}`);
 }

@@ -343,6 +343,7 @@ async function recipientOf(world: World, name: Name): Promise<SealRecipient> {
   const did = (await identityOf(name)).did;
   const entry = await world.registry.resolve(did);
   assert.ok(entry.ok, entry.ok ? '' : entry.error.message);
+  assert.ok(entry.value.identity, 'a resolved entry carries its verified document');
   return entry.value.identity;
 }
 

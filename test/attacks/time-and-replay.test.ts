@@ -120,7 +120,7 @@ test('replay after a restart with a fresh MemoryNonceStore → REPLAY_DETECTED:B
 test('replay after a restart with the FileNonceStore reopened on the same file → REPLAY_DETECTED', async () => {
   const path = await temporaryPath();
   const world = await createWorld();
-  const first = await FileNonceStore.open({ path, windowMs: WINDOW_MS, clock: world.clock });
+  const first = await FileNonceStore.create({ path, windowMs: WINDOW_MS, clock: world.clock });
   const bob = await startAgent(world, 'bob', { nonceStore: first });
   const json = await sendJson(world);
   const unseen = await sendJson(world);

@@ -5,7 +5,10 @@ import * as onNode from '../../src/index.node.js';
 import { MemoryTrustRegistry } from '../../src/registry/index.js';
 import { codeOf, crypto, documentOf, newIdentity, runTrustRegistryContract, value } from './trust-registry-contract.js';
 
-runTrustRegistryContract('MemoryTrustRegistry', ({ clock }) => new MemoryTrustRegistry({ crypto, clock }));
+runTrustRegistryContract(
+  'MemoryTrustRegistry',
+  (context) => new MemoryTrustRegistry({ crypto: context.crypto ?? crypto, clock: context.clock }),
+);
 
 describe('MemoryTrustRegistry', () => {
   it('needs a backend: the class of xlink/registry picks none', () => {

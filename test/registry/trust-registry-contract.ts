@@ -3,9 +3,10 @@
 // with a factory, and the same cases run against it.
 import assert from 'node:assert/strict';
 import { afterEach, before, beforeEach, describe, it } from 'node:test';
-import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
+import { bytesToHex, concatBytes, utf8Encode } from '../../src/codec/bytes.js';
 import { type CborValue, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { ErrorCode, Result } from '../../src/errors.js';
 import { generateIdentity, type Identity } from '../../src/identity/derive.js';
 import {
@@ -14,6 +15,7 @@ import {
   IDENTITY_DOCUMENT_DOMAIN,
   type SignedIdentityDocument,
 } from '../../src/identity/document.js';
+import { keyIdOf } from '../../src/identity/kid.js';
 import type { Clock } from '../../src/platform/clock.js';
 import type { TrustRegistry, TrustRegistryEntry } from '../../src/registry/trust-registry.js';
 import { ed25519Sign } from '../helpers/one-shot.js';
@@ -77,7 +79,31 @@ function withBodyField(body: Uint8Array, key: string, replacement: CborValue): U
   return encodeCbor(map.set(key, replacement));
 }
 
-export type RegistryFactory = (context: { clock: Clock }) => TrustRegistry | Promise<TrustRegistry>;
+export interface RegistryContext {
+  readonly clock: Clock;
+  /** Verifies and hashes for the registry; the factory defaults it to `crypto` above. */
+  readonly crypto?: CryptoProvider;
+}
+
+export type RegistryFactory = (context: RegistryContext) => TrustRegistry | Promise<TrustRegistry>;
+
+/** The RFC 9679 thumbprint input of an Ed25519 key starts with these bytes: {1: 1, -1: 6, -2: h'…32 bytes'}. */
+const THUMBPRINT_PREFIX = Uint8Array.of(0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20);
+
+/**
+ * `crypto` whose SHA-256 of every key thumbprint is the same: every key then
+ * has one kid, which forces the collision a real fleet meets once in ~10^5
+ * registries of ten million, through the public API alone.
+ */
+export function collidingCrypto(): CryptoProvider {
+  return {
+    ...crypto,
+    async sha256(data) {
+      const thumbprint = data.length === 40 && THUMBPRINT_PREFIX.every((byte, index) => data[index] === byte);
+      return thumbprint ? new Uint8Array(32).fill(7) : crypto.sha256(data);
+    },
+  };
+}
 
 export function runTrustRegistryContract(name: string, makeRegistry: RegistryFactory): void {
   describe(`${name}: TrustRegistry contract`, () => {
@@ -333,21 +359,78 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
       assert.throws(() => {
         (added as { name: string }).name = 'changed';
       }, TypeError);
-      added.document.body[10] = (added.document.body[10] as number) ^ 1;
-      added.document.signature[0] = (added.document.signature[0] as number) ^ 1;
-      const listed = (await registry.list())[0] as TrustRegistryEntry;
-      listed.document.body[11] = (listed.document.body[11] as number) ^ 1;
-
-      value(await registry.revoke(alice.did, { reason: 'r' }));
+      // Every array a caller can reach, changed in place.
       const resolved = value(await registry.resolve(alice.did));
+      const kid = resolved.kid.slice();
+      for (const entry of [added, resolved, ...(await registry.list())]) {
+        entry.document.body[10] = (entry.document.body[10] as number) ^ 1;
+        entry.document.signature[0] = (entry.document.signature[0] as number) ^ 1;
+        entry.kid[0] = (entry.kid[0] as number) ^ 1;
+        const key = entry.identity?.ed25519PublicKey;
+        if (key !== undefined) key[0] = (key[0] as number) ^ 1;
+      }
+
+      // The registry's own copies are untouched: what it verifies, indexes and rebuilds entries from.
+      value(await registry.updateDocument(await documentOf(alice, 2)));
+      value(await registry.revoke(alice.did, { reason: 'r' }));
+      const after = value(await registry.resolveKid(kid));
+      assert.equal(after.did, alice.did);
+      assert.deepEqual(after.kid, kid);
+      assert.deepEqual(after.identity?.ed25519PublicKey, alice.ed25519.publicKey);
+      assert.deepEqual(after.document.body, (await documentOf(alice, 2)).body);
       assert.throws(() => {
-        (resolved.revoked as { reason: string }).reason = 'changed';
+        (after.revoked as { reason: string }).reason = 'changed';
       }, TypeError);
-      assert.deepEqual(resolved.document.body, aliceDoc.body);
-      assert.deepEqual(resolved.document.signature, aliceDoc.signature);
-      assert.deepEqual(resolved.scopes, ['telemetry']);
-      assert.equal(resolved.name, 'n');
-      assert.equal(value(await registry.resolve(alice.did)).revoked?.reason, 'r');
+      assert.deepEqual(after.scopes, ['telemetry']);
+      assert.equal(after.name, 'n');
+      value(await registry.setScopes(alice.did, ['x']));
+      assert.deepEqual(value(await registry.resolve(alice.did)).document.body, (await documentOf(alice, 2)).body);
+    });
+
+    it('returns one entry object per state, its document verified, until the entry changes', async () => {
+      value(await registry.register({ document: aliceDoc, scopes: ['a'] }));
+      const first = value(await registry.resolve(alice.did));
+      assert.equal(value(await registry.resolve(alice.did)), first, 'the same object, not a copy');
+      assert.equal(value(await registry.resolveKid(first.kid)), first, 'by kid too');
+      assert.equal(first.identity?.did, alice.did);
+      assert.deepEqual(first.identity?.x25519PublicKey, alice.x25519.publicKey);
+      assert.equal(first.identity?.sequence, 1);
+      value(await registry.setScopes(alice.did, ['b']));
+      const second = value(await registry.resolve(alice.did));
+      assert.notEqual(second, first, 'a change makes a new entry');
+      assert.deepEqual(first.scopes, ['a'], 'the old entry is left as it was');
+      assert.equal(value(await registry.resolve(alice.did)), second);
+    });
+
+    it('indexes every entry by the key id of its DID, and resolves it by that kid', async () => {
+      value(await registry.register({ document: aliceDoc, scopes: ['a'] }));
+      value(await registry.register({ document: bobDoc, scopes: ['b'] }));
+      for (const identity of [alice, bob]) {
+        const kid = await keyIdOf(identity.ed25519.publicKey, { crypto });
+        const byDid = value(await registry.resolve(identity.did));
+        assert.deepEqual(byDid.kid, kid);
+        assert.equal(value(await registry.resolveKid(kid)).did, identity.did);
+      }
+      value(await registry.revoke(bob.did, { reason: 'r' }));
+      const revoked = value(await registry.resolveKid(await keyIdOf(bob.ed25519.publicKey, { crypto })));
+      assert.equal(revoked.revoked?.reason, 'r', 'a revoked entry resolves by kid as by DID');
+      const unknown = await keyIdOf(carol.ed25519.publicKey, { crypto });
+      const missing = await registry.resolveKid(unknown);
+      assert.equal(codeOf(missing), 'DID_NOT_IN_REGISTRY');
+      assert.ok(!missing.ok && missing.error.message.includes(bytesToHex(unknown)), 'the message names the kid');
+      assert.equal(codeOf(await registry.resolveKid(new Uint8Array(7))), 'INVALID_LENGTH');
+      assert.equal(codeOf(await registry.resolveKid('00' as never)), 'INVALID_ARGUMENT');
+    });
+
+    it('quotes what a caller passed, truncated, in its messages', async () => {
+      const long = `did:key:z${'x'.repeat(200)}`;
+      const missing = await registry.resolve(long);
+      assert.equal(codeOf(missing), 'DID_NOT_IN_REGISTRY');
+      assert.ok(
+        !missing.ok && missing.error.message.includes('(209 characters)'),
+        !missing.ok ? missing.error.message : '',
+      );
+      assert.ok(!missing.ok && !missing.error.message.includes('x'.repeat(100)));
     });
 
     it('lists entries in registration order, whatever changed since', async () => {
@@ -361,6 +444,25 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
         (await registry.list()).map((entry) => entry.did),
         [carol.did, alice.did, bob.did],
       );
+    });
+
+    it('refuses a key whose kid another entry has: REGISTRATION_FAILED:KID_COLLISION', async () => {
+      const colliding = await makeRegistry({ clock, crypto: collidingCrypto() });
+      try {
+        value(await colliding.register({ document: aliceDoc, scopes: ['a'] }));
+        const refused = await colliding.register({ document: bobDoc, scopes: ['b'] });
+        assert.equal(codeOf(refused), 'REGISTRATION_FAILED:KID_COLLISION');
+        assert.ok(!refused.ok && refused.error.message.includes(alice.did), 'the message names the holder');
+        assert.equal(codeOf(await colliding.resolve(bob.did)), 'DID_NOT_IN_REGISTRY');
+        const kid = value(await colliding.resolve(alice.did)).kid;
+        assert.equal(value(await colliding.resolveKid(kid)).did, alice.did, 'the first key keeps its kid');
+        assert.deepEqual(
+          (await colliding.list()).map((entry) => entry.did),
+          [alice.did],
+        );
+      } finally {
+        await colliding.close();
+      }
     });
   });
 }

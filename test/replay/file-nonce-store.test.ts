@@ -10,11 +10,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { bytesToHex } from '../../src/codec/bytes.js';
-import { isXlinkError } from '../../src/errors.js';
+import { type ErrorCode, isXlinkError } from '../../src/errors.js';
+import { logLine } from '../../src/platform/node/append-log.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { FileNonceStore, type FileNonceStoreOptions } from '../../src/replay/node/file-nonce-store.js';
 import { assertCode, assertOk, randomNonce, runNonceStoreContract } from './nonce-store-contract.js';
 
@@ -28,38 +30,41 @@ function freshPath(): string {
   return join(dir, `log-${++files}`);
 }
 
-function virtualClock(start = START): { now: () => number; advance: (ms: number) => void } {
-  let time = start;
-  return {
-    now: () => time,
-    advance: (ms) => {
-      time += ms;
-    },
-  };
-}
-
 runNonceStoreContract(
   'FileNonceStore',
   async (options) => {
-    const clock = virtualClock();
-    const store = await FileNonceStore.open({ ...options, path: freshPath(), clock });
-    return { store, now: clock.now, advance: clock.advance };
+    const clock = new VirtualClock(START);
+    const store = await FileNonceStore.create({ ...options, path: freshPath(), clock });
+    return { store, clock };
   },
-  { injectedClock: true, clocklessCounters: true },
+  { expiresOnInjectedClock: true, clocklessCounters: true, bounded: true },
 );
 
-/** Opens `path` with a virtual clock, closes it after `body`. */
+/** Opens `path` (creating it first when `create`) on a virtual clock, closes it after `body`. */
 async function withStore(
   path: string,
   body: (store: FileNonceStore) => Promise<void>,
-  options: Partial<FileNonceStoreOptions> = {},
+  options: Partial<FileNonceStoreOptions> & { create?: boolean } = {},
 ): Promise<void> {
-  const store = await FileNonceStore.open({ clock: virtualClock(), ...options, path });
+  const { create, ...rest } = options;
+  const opened = { clock: new VirtualClock(START), ...rest, path };
+  const store = await (create === true || (create === undefined && !existsSync(path))
+    ? FileNonceStore.create(opened)
+    : FileNonceStore.open(opened));
   try {
     await body(store);
   } finally {
     await store.close();
   }
+}
+
+async function rejectsWith(opening: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
+  await assert.rejects(opening, (error) => {
+    assert.ok(isXlinkError(error), String(error));
+    assert.equal(error.code, code, error.message);
+    if (message !== undefined) assert.match(error.message, message);
+    return true;
+  });
 }
 
 /** The prototype of node's FileHandle, to wrap one method for a test and restore it after. */
@@ -116,7 +121,7 @@ describe('FileNonceStore: restarts', () => {
       async (store) => {
         assert.equal(store.size, 1, 'only the nonce dated 20 s later is still in its window');
       },
-      { clock: virtualClock(START + 30_001) },
+      { clock: new VirtualClock(START + 30_001) },
     );
   });
 
@@ -140,25 +145,46 @@ describe('FileNonceStore: restarts', () => {
   });
 });
 
-describe('FileNonceStore: crashes and damage', () => {
-  it('ignores a torn last record and cuts it off before appending', async () => {
+describe('FileNonceStore: creation, crashes and damage', () => {
+  it('creates only a new file, and opens only one it created', async () => {
+    const path = freshPath();
+    await rejectsWith(FileNonceStore.open({ path }), 'REPLAY_STORE_MISSING', /does not exist/);
+    assert.equal(existsSync(path), false, 'open created nothing');
+    await withStore(path, async (store) => assertOk(await store.acceptCounter(SENDER, 1, undefined)), { create: true });
+    assert.equal(readFileSync(path, 'utf8').split('\n')[0], logLine('xlink-replay-log 2').trim());
+    await rejectsWith(FileNonceStore.create({ path }), 'REPLAY_STORE_EXISTS');
+    await withStore(path, async (store) =>
+      assertCode(await store.acceptCounter(SENDER, 1, undefined), 'REPLAY_DETECTED:COUNTER'),
+    );
+    const empty = freshPath();
+    writeFileSync(empty, '');
+    await rejectsWith(FileNonceStore.create({ path: empty }), 'REPLAY_STORE_EXISTS', /exists already/);
+    await rejectsWith(FileNonceStore.open({ path: empty }), 'REPLAY_STORE_MISSING', /is empty/);
+    await assert.rejects(
+      FileNonceStore.create({ path: join(dir, 'no-such-dir', 'log') }),
+      (error) => isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE' && error.cause !== undefined,
+    );
+  });
+
+  it('drops an unterminated last record, cuts it off before appending, and reports it', async () => {
     const path = freshPath();
     const early = [randomNonce(), randomNonce()];
     await withStore(path, async (store) => {
       for (const nonce of early) assertOk(await store.reserveNonce(SENDER, nonce, START));
     });
     const intact = statSync(path).size;
-    // What a crash during a group commit can leave: a garbled line, then half a record.
-    appendFileSync(path, `0badc0de ${'x'.repeat(300)}\n3a1f09be ["n",17000`);
+    // What a crash during a group commit can leave: part of the next record.
+    appendFileSync(path, logLine(JSON.stringify(['n', START, bytesToHex(randomNonce()), SENDER])).slice(0, 30));
     const later = randomNonce();
     await withStore(path, async (store) => {
+      assert.deepEqual(store.loaded, { records: 2, tornTail: { line: 4, bytes: 30 } });
       assert.equal(statSync(path).size, intact, 'the torn bytes were cut off on open');
       for (const nonce of early) assertCode(await store.reserveNonce(SENDER, nonce, START), 'REPLAY_DETECTED');
       assertOk(await store.reserveNonce(SENDER, later, START));
     });
     await withStore(path, async (store) => {
+      assert.deepEqual(store.loaded, { records: 3, tornTail: null });
       assertCode(await store.reserveNonce(SENDER, later, START), 'REPLAY_DETECTED', 'record written after the cut');
-      for (const nonce of early) assertCode(await store.reserveNonce(SENDER, nonce, START), 'REPLAY_DETECTED');
     });
   });
 
@@ -178,38 +204,36 @@ describe('FileNonceStore: crashes and damage', () => {
     });
   });
 
-  it('refuses to open a log with a damaged record followed by good ones', async () => {
+  it('refuses a damaged complete record, wherever it is, the last line included', async () => {
     const path = freshPath();
-    const nonce = randomNonce();
+    const nonces = [randomNonce(), randomNonce(), randomNonce()];
     await withStore(path, async (store) => {
-      assertOk(await store.reserveNonce(SENDER, nonce, START));
-      assertOk(await store.reserveNonce(SENDER, randomNonce(), START));
+      for (const nonce of nonces) assertOk(await store.reserveNonce(SENDER, nonce, START));
     });
     const text = readFileSync(path, 'utf8');
-    writeFileSync(path, text.replace(bytesToHex(nonce), bytesToHex(randomNonce())));
-    await assert.rejects(FileNonceStore.open({ path, clock: virtualClock() }), (error) => {
-      assert.ok(isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE');
-      assert.match(error.message, /damaged record at byte 19 followed by good ones/);
-      return true;
-    });
+    for (const [index, nonce] of nonces.entries()) {
+      const damaged = freshPath();
+      writeFileSync(damaged, text.replace(bytesToHex(nonce), bytesToHex(randomNonce())));
+      await rejectsWith(
+        FileNonceStore.open({ path: damaged }),
+        'REPLAY_STORE_CORRUPT',
+        new RegExp(`line ${index + 2} is damaged`),
+      );
+      assert.equal(existsSync(`${damaged}.lock`), false, 'a refused open leaves no lock behind');
+    }
+    // A well-formed record of the wrong shape, with a checksum that matches it.
+    const odd = freshPath();
+    writeFileSync(odd, text + logLine('["x",1]'));
+    await rejectsWith(FileNonceStore.open({ path: odd }), 'REPLAY_STORE_CORRUPT', /line 5: not a replay record/);
   });
 
-  it('refuses a file that is not a replay log, and creates a missing or empty one', async () => {
-    const foreign = freshPath();
-    writeFileSync(foreign, 'hello\n');
-    await assert.rejects(
-      FileNonceStore.open({ path: foreign }),
-      (error) => isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE',
-    );
-    assert.equal(readFileSync(foreign, 'utf8'), 'hello\n', 'a foreign file is left alone');
-    const empty = freshPath();
-    writeFileSync(empty, '');
-    await withStore(empty, async (store) => assertOk(await store.reserveNonce(SENDER, randomNonce(), START)));
-    assert.match(readFileSync(empty, 'utf8'), /^xlink-replay-log 1\n[0-9a-f]{8} \["n",/);
-    await assert.rejects(
-      FileNonceStore.open({ path: join(dir, 'no-such-dir', 'log') }),
-      (error) => isXlinkError(error) && error.code === 'REPLAY_STORE_UNAVAILABLE' && error.cause !== undefined,
-    );
+  it('refuses a file that is not a replay log of this version, and leaves it alone', async () => {
+    for (const text of ['hello\n', 'xlink-replay-log 1\n', `${logLine('xlink-replay-log 1')}`, 'no newline at all']) {
+      const foreign = freshPath();
+      writeFileSync(foreign, text);
+      await rejectsWith(FileNonceStore.open({ path: foreign }), 'REPLAY_STORE_CORRUPT');
+      assert.equal(readFileSync(foreign, 'utf8'), text);
+    }
   });
 
   it('on a failed sync reports REPLAY_STORE_UNAVAILABLE and does not accept the nonce', async () => {
@@ -245,7 +269,7 @@ describe('FileNonceStore: crashes and damage', () => {
     });
   });
 
-  it('cuts off the bytes of a failed write before the next append', async () => {
+  it('cuts off the bytes of a failed write at once, so the next append follows the last good record', async () => {
     const path = freshPath();
     await withStore(path, async (store) => {
       assertOk(await store.reserveNonce(SENDER, randomNonce(), START));
@@ -258,7 +282,7 @@ describe('FileNonceStore: crashes and damage', () => {
           },
         async () => assertCode(await store.reserveNonce(SENDER, randomNonce(), START), 'REPLAY_STORE_UNAVAILABLE'),
       );
-      assert.ok(statSync(path).size > before, 'the failed record reached the file');
+      assert.equal(statSync(path).size, before, 'the refused record is gone from the file');
       const next = randomNonce();
       assertOk(await store.reserveNonce(SENDER, next, START));
       const lines = readFileSync(path, 'utf8').split('\n');
@@ -269,10 +293,10 @@ describe('FileNonceStore: crashes and damage', () => {
 });
 
 describe('FileNonceStore: group commit and compaction', () => {
-  it('syncs 64 concurrent reserves in two writes, not 64', async () => {
+  it('syncs 64 concurrent reserves in one write, and 64 arriving during it in one more, not 128', async () => {
     const path = freshPath();
     let syncs = 0;
-    const nonces = Array.from({ length: 64 }, () => randomNonce());
+    const nonces = Array.from({ length: 128 }, () => randomNonce());
     await withStore(path, async (store) => {
       await withPatched(
         'datasync',
@@ -282,12 +306,13 @@ describe('FileNonceStore: group commit and compaction', () => {
             return original.call(this);
           },
         async () => {
-          const results = await Promise.all(nonces.map((nonce) => store.reserveNonce(SENDER, nonce, START)));
-          for (const result of results) assertOk(result);
+          const first = nonces.slice(0, 64).map((nonce) => store.reserveNonce(SENDER, nonce, START));
+          await new Promise((resolve) => setImmediate(resolve)); // the first write is on its way
+          const second = nonces.slice(64).map((nonce) => store.reserveNonce(SENDER, nonce, START));
+          for (const result of await Promise.all([...first, ...second])) assertOk(result);
         },
       );
     });
-    // The first call starts a write alone; the 63 arriving during its sync share the next one.
     assert.equal(syncs, 2);
     await withStore(path, async (store) => {
       for (const nonce of nonces) assertCode(await store.reserveNonce(SENDER, nonce, START), 'REPLAY_DETECTED');
@@ -296,7 +321,7 @@ describe('FileNonceStore: group commit and compaction', () => {
 
   it('rewrites the log without expired nonces once it holds over twice the live entries', async () => {
     const path = freshPath();
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const expired = Array.from({ length: 1000 }, () => randomNonce());
     const live = Array.from({ length: 200 }, () => randomNonce());
     await withStore(
@@ -304,7 +329,7 @@ describe('FileNonceStore: group commit and compaction', () => {
       async (store) => {
         await Promise.all(expired.map((nonce) => store.reserveNonce(SENDER, nonce, clock.now())));
         assertOk(await store.acceptCounter(SENDER, 42, undefined));
-        // 1001 records: not yet over the first threshold (twice the live entries at open, 0, plus 1024).
+        // 1001 records: not yet over the first threshold (twice the live entries at creation, 0, plus 1024).
         assert.equal(readFileSync(path, 'utf8').split('\n').length, 1003);
         clock.advance(1001);
         for (let i = 0; i < live.length; i += 50) {
@@ -314,7 +339,8 @@ describe('FileNonceStore: group commit and compaction', () => {
         const text = readFileSync(path, 'utf8');
         for (const nonce of expired) assert.ok(!text.includes(bytesToHex(nonce)), 'expired nonces are gone');
         assert.ok(text.split('\n').length < 500, `the log was rewritten (${text.split('\n').length} lines)`);
-        assert.equal(existsSync(`${path}.compact`), false, 'no temporary file left');
+        assert.equal(text.split('\n')[1], logLine(JSON.stringify(['t', clock.now()])).trim(), 'the clock, first');
+        assert.equal(existsSync(`${path}.tmp`), false, 'no temporary file left');
         assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'appends continue on the new file');
       },
       { clock, windowMs: 1000 },
@@ -337,12 +363,85 @@ describe('FileNonceStore: options', () => {
       { path: '' },
       { path: freshPath(), windowMs: 0 },
       { path: freshPath(), counterWindow: 33 },
+      { path: freshPath(), clock: {} },
     ]) {
-      await assert.rejects(
-        FileNonceStore.open(options as FileNonceStoreOptions),
-        (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT',
-        JSON.stringify(options),
-      );
+      for (const opening of [FileNonceStore.create, FileNonceStore.open]) {
+        await assert.rejects(
+          opening(options as FileNonceStoreOptions),
+          (error) => isXlinkError(error) && error.code === 'INVALID_ARGUMENT',
+          JSON.stringify(options),
+        );
+      }
     }
+  });
+});
+
+describe('FileNonceStore: one writer', () => {
+  it('refuses a second open of the same file, naming the holder, until the first is closed', async () => {
+    const path = freshPath();
+    const first = await FileNonceStore.create({ path, clock: new VirtualClock(START) });
+    try {
+      const pattern = new RegExp(
+        `pid ${process.pid} on "${hostname()}" since .*\\(this process: it is open already\\)`,
+      );
+      await rejectsWith(FileNonceStore.open({ path }), 'REPLAY_STORE_LOCKED', pattern);
+      await rejectsWith(FileNonceStore.create({ path }), 'REPLAY_STORE_LOCKED');
+      assertOk(await first.reserveNonce(SENDER, randomNonce(), START), 'the holder goes on');
+    } finally {
+      await first.close();
+    }
+    assert.equal(existsSync(`${path}.lock`), false, 'close releases the lock');
+    await withStore(path, async (store) => assert.equal(store.loaded.records, 1));
+  });
+
+  it('takes over the lock of a process that died on this host, and never that of one alive', async () => {
+    const path = freshPath();
+    await withStore(path, async () => {});
+    const lockOf = (pid: number, host = hostname()): string =>
+      `${JSON.stringify({ pid, hostname: host, since: '2026-01-01T00:00:00.000Z', token: 'x' })}\n`;
+    // A pid above the kernel's limit (pid_max is at most 2^22) belongs to no process.
+    writeFileSync(`${path}.lock`, lockOf(2 ** 22 + 1));
+    await withStore(path, async (store) => assert.equal(store.loaded.records, 0));
+    writeFileSync(`${path}.lock`, lockOf(process.ppid));
+    await rejectsWith(FileNonceStore.open({ path }), 'REPLAY_STORE_LOCKED', new RegExp(`pid ${process.ppid} `));
+    writeFileSync(`${path}.lock`, lockOf(2 ** 22 + 1, 'another-host'));
+    await rejectsWith(FileNonceStore.open({ path }), 'REPLAY_STORE_LOCKED', /"another-host"/);
+    writeFileSync(`${path}.lock`, 'garbage');
+    await rejectsWith(FileNonceStore.open({ path }), 'REPLAY_STORE_LOCKED', /cannot read \("garbage"\)/);
+    rmSync(`${path}.lock`);
+  });
+});
+
+describe('FileNonceStore: a clock that steps back', () => {
+  it('persists its highest clock reading when compacting, so a restart on a clock set back still refuses', async () => {
+    const path = freshPath();
+    const clock = new VirtualClock(START);
+    const nonce = randomNonce();
+    const ts = START;
+    await withStore(
+      path,
+      async (store) => {
+        assertOk(await store.reserveNonce(SENDER, nonce, ts));
+        clock.advance(1001); // ts + window passed: the nonce is expired
+        // Enough traffic to compact, which drops the expired nonce from the file.
+        for (let i = 0; i < 1100; i += 100) {
+          const batch = Array.from({ length: 100 }, () => store.reserveNonce(SENDER, randomNonce(), clock.now()));
+          for (const result of await Promise.all(batch)) assertOk(result);
+        }
+      },
+      { clock, windowMs: 1000 },
+    );
+    assert.ok(!readFileSync(path, 'utf8').includes(bytesToHex(nonce)), 'compaction dropped the expired nonce');
+    // The host restarts with its clock set back, where ts is inside the window again.
+    const behind = new VirtualClock(START + 500);
+    await withStore(
+      path,
+      async (store) => {
+        assertCode(await store.reserveNonce(SENDER, nonce, ts), 'TIMESTAMP_EXPIRED', 'the replay after the restart');
+        behind.advance(1000);
+        assertOk(await store.reserveNonce(SENDER, randomNonce(), behind.now()), 'once the wall clock caught up');
+      },
+      { clock: behind, windowMs: 1000 },
+    );
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isXlinkError } from '../../src/errors.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';
+import { capacityFor, DEFAULT_CHECKS_PER_SECOND, DEFAULT_MAX_ENTRIES } from '../../src/replay/replay-state.js';
 import { assertCode, assertOk, randomNonce, runNonceStoreContract } from './nonce-store-contract.js';
 
 const START = 1_700_000_000_000;
@@ -20,10 +22,10 @@ function virtualClock(start = START): { now: () => number; advance: (ms: number)
 runNonceStoreContract(
   'MemoryNonceStore',
   async (options) => {
-    const clock = virtualClock();
-    return { store: new MemoryNonceStore({ ...options, clock }), now: clock.now, advance: clock.advance };
+    const clock = new VirtualClock(START);
+    return { store: new MemoryNonceStore({ ...options, clock }), clock };
   },
-  { injectedClock: true, clocklessCounters: false },
+  { expiresOnInjectedClock: true, clocklessCounters: false, bounded: true },
 );
 
 describe('MemoryNonceStore: restarts', () => {
@@ -60,20 +62,6 @@ describe('MemoryNonceStore: restarts', () => {
 });
 
 describe('MemoryNonceStore: bounded memory', () => {
-  it('when full of unexpired nonces refuses with REPLAY_STORE_FULL and forgets none', async () => {
-    const clock = virtualClock();
-    const store = new MemoryNonceStore({ clock, maxEntries: 3, windowMs: 1000 });
-    const held = [randomNonce(), randomNonce(), randomNonce()];
-    for (const nonce of held) assertOk(await store.reserveNonce(SENDER, nonce, clock.now()));
-    clock.advance(1000); // all three still live (expiry is ts + window, inclusive)
-    assertCode(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'REPLAY_STORE_FULL');
-    for (const nonce of held) assertCode(await store.reserveNonce(SENDER, nonce, START), 'REPLAY_DETECTED');
-    clock.advance(1);
-    assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'room once they expired');
-    // The call purged two expired entries on its way in; the third goes on a later call.
-    assert.equal(store.size, 2);
-  });
-
   it('sweeps expired entries that arrived out of order when full', async () => {
     const clock = virtualClock();
     const store = new MemoryNonceStore({ clock, maxEntries: 3, windowMs: 1000 });
@@ -96,6 +84,19 @@ describe('MemoryNonceStore: bounded memory', () => {
     assert.equal(store.size, 500);
   });
 
+  it('holds by default what 12,000 fresh envelopes a second fill in two windows, and refuses beyond', async () => {
+    assert.equal(DEFAULT_MAX_ENTRIES, 720_000);
+    assert.equal(capacityFor({ checksPerSecond: 12_000, windowMs: 30_000 }), 720_000);
+    // Derived from the store's own window: 1 s holds 24,000.
+    const clock = virtualClock();
+    const store = new MemoryNonceStore({ clock, windowMs: 1000 });
+    const expected = capacityFor({ checksPerSecond: DEFAULT_CHECKS_PER_SECOND, windowMs: 1000 });
+    assert.equal(expected, 24_000);
+    for (let i = 0; i < expected; i++) assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), `${i}`);
+    assertCode(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'REPLAY_STORE_FULL');
+    assert.throws(() => capacityFor({ checksPerSecond: 0 }), { code: 'INVALID_ARGUMENT' });
+  });
+
   it('purging the expired first use of a nonce does not forget its second use', async () => {
     const clock = virtualClock();
     const store = new MemoryNonceStore({ clock, windowMs: 1000 });
@@ -109,16 +110,6 @@ describe('MemoryNonceStore: bounded memory', () => {
     clock.advance(1000); // the first two entries have expired; the second use of `reused` has not
     assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()), 'this call purges the two');
     assertCode(await store.reserveNonce(SENDER, reused, second), 'REPLAY_DETECTED', 'second use still remembered');
-  });
-
-  it('holds counter windows for at most maxSenders senders and drops none', async () => {
-    const clock = virtualClock();
-    const store = new MemoryNonceStore({ clock, maxSenders: 2 });
-    assertOk(await store.acceptCounter('a', 1, clock.now()));
-    assertOk(await store.acceptCounter('b', 1, clock.now()));
-    assertCode(await store.acceptCounter('c', 1, clock.now()), 'REPLAY_STORE_FULL');
-    assertCode(await store.acceptCounter('a', 1, clock.now()), 'REPLAY_DETECTED:COUNTER', 'a is remembered');
-    assertOk(await store.acceptCounter('b', 2, clock.now()), 'known senders go on');
   });
 });
 

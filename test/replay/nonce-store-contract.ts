@@ -5,19 +5,21 @@ import assert from 'node:assert/strict';
 import { getRandomValues } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ErrorCode, Result } from '../../src/errors.js';
+import type { VirtualClock } from '../../src/platform/virtual-clock.js';
 import type { NonceStore } from '../../src/replay/nonce-store.js';
 
 export interface ContractOptions {
   readonly windowMs: number;
   readonly counterWindow: number;
+  /** Set only for stores whose features say `bounded`. */
+  readonly maxEntries?: number;
+  readonly maxSenders?: number;
 }
 
 export interface ContractStore {
   readonly store: NonceStore;
-  /** The time to date envelopes with: the store's clock, or the wall clock for stores that read none. */
-  now(): number;
-  /** Moves the store's clock forward; required when the features say `injectedClock`. */
-  readonly advance?: (ms: number) => void;
+  /** The store's injected clock, which the contract moves (forward, and back as NTP does). */
+  readonly clock: VirtualClock;
   /** Releases what the fixture made besides the store (files, keys); the contract closes the store itself. */
   readonly cleanup?: () => Promise<void>;
 }
@@ -25,10 +27,12 @@ export interface ContractStore {
 export type StoreFactory = (options: ContractOptions) => Promise<ContractStore>;
 
 export interface StoreFeatures {
-  /** The store reads an injected clock, so expiry runs on virtual time (Redis expires keys on its own clock). */
-  readonly injectedClock: boolean;
+  /** Nonces expire on the injected clock (Redis expires keys on its server's clock, checking windows on ours). */
+  readonly expiresOnInjectedClock: boolean;
   /** A counter without a timestamp is accepted (persistent stores) rather than UNVERIFIABLE (memory). */
   readonly clocklessCounters: boolean;
+  /** The store holds at most maxEntries nonces and maxSenders counter windows (memory, file). */
+  readonly bounded: boolean;
 }
 
 const WINDOW_MS = 30_000;
@@ -52,12 +56,12 @@ export function assertCode(result: Result<void>, code: ErrorCode, what = 'call')
 export function runNonceStoreContract(name: string, make: StoreFactory, features: StoreFeatures): void {
   /** Runs `body` against a fresh store and always closes it. */
   async function withStore(
-    body: (fixture: ContractStore) => Promise<void>,
+    body: (fixture: ContractStore & { now(): number }) => Promise<void>,
     options: Partial<ContractOptions> = {},
   ): Promise<void> {
     const fixture = await make({ windowMs: WINDOW_MS, counterWindow: 64, ...options });
     try {
-      await body(fixture);
+      await body({ ...fixture, now: () => fixture.clock.now() });
     } finally {
       await fixture.store.close();
       await fixture.cleanup?.();
@@ -136,53 +140,106 @@ export function runNonceStoreContract(name: string, make: StoreFactory, features
         }));
     });
 
-    function advanceOf(fixture: ContractStore): (ms: number) => void {
-      assert.ok(fixture.advance, `${name} declares an injected clock but its fixture has no advance()`);
-      return fixture.advance;
-    }
+    describe('timestamps (on the injected clock)', () => {
+      it('refuses timestamps further than the window from its clock, in either direction', () =>
+        withStore(async ({ store, now, clock }) => {
+          clock.advance(WINDOW_MS + 1);
+          assertCode(await store.reserveNonce(ALICE, randomNonce(), now() - WINDOW_MS - 1), 'TIMESTAMP_EXPIRED');
+          assertCode(await store.reserveNonce(ALICE, randomNonce(), now() + WINDOW_MS + 1), 'TIMESTAMP_EXPIRED:FUTURE');
+          assertOk(await store.reserveNonce(ALICE, randomNonce(), now() - WINDOW_MS), 'oldest accepted');
+          assertOk(await store.reserveNonce(ALICE, randomNonce(), now() + WINDOW_MS), 'newest accepted');
+        }));
 
-    // Registered only for stores with an injected clock; the Redis suite checks its key TTLs instead.
-    if (features.injectedClock) {
+      it('keeps refusing a replay after its clock steps back (NTP correcting a clock that ran 20 s fast)', () =>
+        withStore(async ({ store, clock }) => {
+          const nonce = randomNonce();
+          clock.advance(20_000); // our clock runs 20 s fast (and a memory store started 20 s before ts)
+          const ts = clock.now() - 20_000; // the sender's correct time
+          assertOk(await store.reserveNonce(ALICE, nonce, ts), 'first delivery');
+          assertCode(await store.reserveNonce(ALICE, nonce, ts), 'REPLAY_DETECTED', 'replay at once');
+          clock.advance(WINDOW_MS - 20_000 + 1); // past ts + window by the fast clock: forgotten, and stale
+          assertCode(await store.reserveNonce(ALICE, nonce, ts), 'TIMESTAMP_EXPIRED', 'replay once stale');
+          clock.set(clock.now() - 20_000); // the step back: by the wall clock ts is inside the window again
+          assertCode(await store.reserveNonce(ALICE, nonce, ts), 'TIMESTAMP_EXPIRED', 'replay after the step back');
+          assertCode(await store.reserveNonce(ALICE, randomNonce(), ts), 'TIMESTAMP_EXPIRED', 'fail closed meanwhile');
+          clock.advance(20_000);
+          assertOk(await store.reserveNonce(ALICE, randomNonce(), clock.now()), 'new envelopes once time caught up');
+        }));
+    });
+
+    // Registered only for stores that expire on the injected clock; the Redis suite checks its key TTLs instead.
+    if (features.expiresOnInjectedClock) {
       describe('nonce expiry (on the injected clock)', () => {
         it('remembers a nonce until its timestamp plus the window, then refuses the envelope as stale', () =>
-          withStore(async (fixture) => {
-            const { store, now } = fixture;
-            const advance = advanceOf(fixture);
+          withStore(async ({ store, now, clock }) => {
             const nonce = randomNonce();
             const ts = now();
             assertOk(await store.reserveNonce(ALICE, nonce, ts));
-            advance(WINDOW_MS); // now = ts + window: a receiver still accepts the envelope
+            clock.advance(WINDOW_MS); // now = ts + window: a receiver still accepts the envelope
             assertCode(await store.reserveNonce(ALICE, nonce, ts), 'REPLAY_DETECTED', 'at the edge of the window');
-            advance(1);
+            clock.advance(1);
             assertCode(await store.reserveNonce(ALICE, nonce, ts), 'TIMESTAMP_EXPIRED', 'past the window');
             // The same nonce in a new envelope is new: uniqueness is only needed within the window.
             assertOk(await store.reserveNonce(ALICE, nonce, now()), 'same nonce, new timestamp');
           }));
 
         it('remembers a future-dated nonce until its own timestamp plus the window', () =>
-          withStore(async (fixture) => {
-            const { store, now } = fixture;
-            const advance = advanceOf(fixture);
+          withStore(async ({ store, now, clock }) => {
             const nonce = randomNonce();
             const ts = now() + WINDOW_MS; // the latest a receiver accepts
             assertOk(await store.reserveNonce(ALICE, nonce, ts));
-            advance(2 * WINDOW_MS);
+            clock.advance(2 * WINDOW_MS);
             assertCode(await store.reserveNonce(ALICE, nonce, ts), 'REPLAY_DETECTED', 'two windows later');
           }));
 
-        it('refuses timestamps further than the window from its clock, in either direction', () =>
-          withStore(async (fixture) => {
-            const { store, now } = fixture;
-            const advance = advanceOf(fixture);
-            advance(WINDOW_MS + 1);
-            assertCode(await store.reserveNonce(ALICE, randomNonce(), now() - WINDOW_MS - 1), 'TIMESTAMP_EXPIRED');
-            assertCode(
-              await store.reserveNonce(ALICE, randomNonce(), now() + WINDOW_MS + 1),
-              'TIMESTAMP_EXPIRED:FUTURE',
-            );
-            assertOk(await store.reserveNonce(ALICE, randomNonce(), now() - WINDOW_MS), 'oldest accepted');
-            assertOk(await store.reserveNonce(ALICE, randomNonce(), now() + WINDOW_MS), 'newest accepted');
-          }));
+        it('forgets expired nonces as it goes: 3 windows of traffic through a store that holds one', () =>
+          withStore(
+            async ({ store, now, clock }) => {
+              const held: Uint8Array[] = [];
+              for (let i = 0; i < 300; i++) {
+                const nonce = randomNonce();
+                assertOk(await store.reserveNonce(i % 2 ? ALICE : BOB, nonce, now()), `nonce ${i}`);
+                held.push(nonce);
+                clock.advance(WINDOW_MS / 100); // 100 fresh nonces per window: the store is always nearly full
+              }
+              for (const [i, nonce] of held.entries()) {
+                if (i < 201) continue; // expired
+                assertCode(
+                  await store.reserveNonce(i % 2 ? ALICE : BOB, nonce, now()),
+                  'REPLAY_DETECTED',
+                  `nonce ${i}`,
+                );
+              }
+            },
+            { maxEntries: 101 },
+          ));
+      });
+    }
+
+    if (features.bounded) {
+      describe('capacity', () => {
+        it('when full of unexpired nonces refuses with REPLAY_STORE_FULL and forgets none', () =>
+          withStore(
+            async ({ store, now }) => {
+              const held = [randomNonce(), randomNonce(), randomNonce()];
+              for (const nonce of held) assertOk(await store.reserveNonce(ALICE, nonce, now()));
+              assertCode(await store.reserveNonce(BOB, randomNonce(), now()), 'REPLAY_STORE_FULL');
+              for (const nonce of held) assertCode(await store.reserveNonce(ALICE, nonce, now()), 'REPLAY_DETECTED');
+            },
+            { maxEntries: 3 },
+          ));
+
+        it('holds counter windows for at most maxSenders senders and drops none', () =>
+          withStore(
+            async ({ store, now }) => {
+              assertOk(await store.acceptCounter(ALICE, 1, now()));
+              assertOk(await store.acceptCounter(BOB, 1, now()));
+              assertCode(await store.acceptCounter('carol', 1, now()), 'REPLAY_STORE_FULL');
+              assertCode(await store.acceptCounter(ALICE, 1, now()), 'REPLAY_DETECTED:COUNTER', 'alice is remembered');
+              assertOk(await store.acceptCounter(BOB, 2, now()), 'known senders go on');
+            },
+            { maxSenders: 2 },
+          ));
       });
     }
 
@@ -289,8 +346,9 @@ export function runNonceStoreContract(name: string, make: StoreFactory, features
       const fixture = await make({ windowMs: WINDOW_MS, counterWindow: 64 });
       try {
         await fixture.store.close();
-        assertCode(await fixture.store.reserveNonce(ALICE, randomNonce(), fixture.now()), 'REPLAY_STORE_UNAVAILABLE');
-        assertCode(await fixture.store.acceptCounter(ALICE, 1, fixture.now()), 'REPLAY_STORE_UNAVAILABLE');
+        const now = fixture.clock.now();
+        assertCode(await fixture.store.reserveNonce(ALICE, randomNonce(), now), 'REPLAY_STORE_UNAVAILABLE');
+        assertCode(await fixture.store.acceptCounter(ALICE, 1, now), 'REPLAY_STORE_UNAVAILABLE');
         await fixture.store.close(); // closing twice is harmless
       } finally {
         await fixture.cleanup?.();

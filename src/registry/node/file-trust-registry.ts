@@ -1,65 +1,71 @@
 /**
- * A trust registry kept in an append-only JSONL file (Node).
+ * A trust registry kept in an append-only log file (Node), written by one
+ * process and followed by any number of readers.
  *
- *   const registry = new FileTrustRegistry({ path: '/opt/app/trust.jsonl', onRecovery: (r) => log.warn(r) });
- *   const loaded = await registry.load(); // optional: every method loads on first use
- *   if (loaded.ok && loaded.value.tornTail) …;  // a write was cut short by a crash; it was dropped
+ *   const registry = await FileTrustRegistry.create({ path: '/opt/app/trust.log' }); // once, when provisioning
+ *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log' });   // the writer, every start after
+ *   if (registry.loaded.tornTail) …;         // a write a crash cut short was dropped
  *   await registry.register({ document, scopes: ['telemetry'] });
  *   await registry.compact();                // rewrite the log as one record per entry (two if revoked)
+ *   const follower = await FileTrustRegistry.open({ path, readOnly: true }); // a gateway process
  *
- * Format. Line 1 is the header {"format":"xlink-trust-registry","version":1};
- * then one record per change, each a JSON object ending in "\n":
+ * Format: an AppendLog (src/platform/node/append-log.ts): each line a CRC-32
+ * and a JSON record; the header {"format":"xlink-trust-registry","version":2};
+ * then one record per change:
  *   {"op":"register","did":…,"document":{body,signature,mlDsaSignature?},"scopes":[…],"name"?:…,"at":…}
  *   {"op":"document","did":…,"document":{…},"at":…}
  *   {"op":"scopes","did":…,"scopes":[…],"at":…}
  *   {"op":"revoke","did":…,"at":…,"reason":…}
  * Documents are in identityDocumentToJson form; `at` is ms since the epoch.
  *
- * Durability. A change is validated in memory, appended (O_APPEND) and
- * fsynced, and only then applied and acknowledged; a failed write returns
- * REGISTRY_IO_FAILED, changes nothing in memory, and its partial bytes are cut
- * off before the next append. On load, a last line without its "\n" (or one
- * that is not JSON) is a write a crash interrupted: it was never acknowledged,
- * so it is dropped, truncated away and reported (load() and `onRecovery`).
- * Damage anywhere else fails the load with REGISTRY_CORRUPT naming the line:
- * the registry decides who is trusted, so it fails closed. Replay checks every
- * record's shape and the state rules, but does not re-verify signatures
- * (10,000 ML-DSA documents would take minutes); whoever uses an entry
- * verifies its document.
+ * The writer. `create` starts a file (`REGISTRY_EXISTS` if one is there),
+ * `open` opens one `create` made (`REGISTRY_MISSING` if it is gone or empty:
+ * a registry that silently restarted empty would have forgotten every
+ * revocation). Either holds `<path>.lock`: a second writer, here or in
+ * another process, is refused with `REGISTRY_LOCKED` naming the holder. A
+ * change is validated, appended and fdatasync'ed, and only then applied and
+ * acknowledged; a failed write returns REGISTRY_IO_FAILED and changes nothing.
+ * An unterminated last line is a write a crash interrupted: dropped,
+ * truncated away and reported in `loaded`. A damaged complete line, the last
+ * included, refuses the file with REGISTRY_CORRUPT, as does a record that
+ * breaks a rule: the registry decides who is trusted, so it fails closed.
+ * Signatures are not re-verified on open (10,000 ML-DSA documents would take
+ * minutes) but on an entry's first resolve (REGISTRY_CORRUPT if it fails).
  *
- * Limits. One process per file: there is no lock, and a second writer would
- * interleave records. Compaction is explicit (`compact()`); the log grows by one
- * record per change, so call it when load().records is several times
- * list().length. All state is held in memory.
+ * Readers. `readOnly: true` takes no lock, refuses every change
+ * (`REGISTRY_READ_ONLY`) and follows the file: fs.watch on its directory, and
+ * a poll every `pollIntervalMs` (default 1000) on the injected timer as a
+ * backstop. It applies appended records as they come, and reads the whole
+ * file again after the writer compacted or re-created it (a new inode). While
+ * it reads, resolve, resolveKid and list wait for it, and a batch is applied
+ * in one step, so nothing is served from a state half-way through a change.
+ * Staleness bound: a change the writer acknowledged is served by a reader
+ * within one poll interval (in practice within milliseconds of the watch
+ * event), never longer; until then the reader answers as before the change,
+ * a revocation included. If the file becomes unreadable, missing or damaged,
+ * the reader refuses every lookup with that error until a later read succeeds.
+ *
+ * Limits: all state is held in memory (the reader too); compaction is
+ * explicit (`compact()`), so call it when `loaded.records` is several times
+ * list().length; one writer per file.
  */
-import { constants, type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import {
-  attempt,
-  err,
-  isXlinkError,
-  ok,
-  type Result,
-  toXlinkError,
-  type XlinkError,
-  xlinkError,
-} from '../../errors.js';
+import { attempt, err, isXlinkError, quote, type Result, type XlinkError, xlinkError } from '../../errors.js';
 import { assertCrypto } from '../../identity/derive.js';
 import type { SignedIdentityDocument } from '../../identity/document.js';
 import { identityDocumentFromJson, identityDocumentToJson } from '../../identity/document.js';
 import { type Clock, systemClock } from '../../platform/clock.js';
+import {
+  AppendLog,
+  type AppendLogOptions,
+  type AppendLogReport,
+  type LogFailureKind,
+  type LogPosition,
+  readLog,
+} from '../../platform/node/append-log.js';
+import { type FileFollower, followFile } from '../../platform/node/follow-file.js';
+import { systemTimer, type Timer } from '../../platform/timer.js';
 import { type RegistryChange, type RegistryCrypto, TrustRegistryCore } from '../registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from '../trust-registry.js';
-
-export interface RegistryLoadReport {
-  /** Change records replayed (the header not counted). */
-  readonly records: number;
-  /**
-   * The interrupted write that was dropped, or null: its 1-based line number
-   * (the header is line 1) and its length in bytes, its "\n" included if it had one.
-   */
-  readonly tornTail: { readonly line: number; readonly bytes: number } | null;
-}
 
 export interface RegistryCompactionReport {
   /** Records in the rewritten file. */
@@ -69,22 +75,22 @@ export interface RegistryCompactionReport {
 }
 
 export interface FileTrustRegistryOptions {
-  /** The JSONL file; created (with its header) if missing. Its directory must exist. */
+  /** The log file. Its directory must exist. */
   readonly path: string;
-  /** Verifies documents and computes key ids. */
-  readonly crypto: RegistryCrypto;
+  /** Verifies documents on register, update and first resolve, and computes key ids; required unless the class has `defaults`. */
+  readonly crypto?: RegistryCrypto;
+  /** Dates registrations, changes and default revocations; defaults to the system clock. */
   readonly clock?: Clock;
-  /**
-   * Called during the load when a torn last line was dropped (after it was
-   * truncated away). An exception it throws rejects the call that triggered
-   * the load; the next call loads again, finding nothing left to recover.
-   */
-  readonly onRecovery?: (report: RegistryLoadReport) => void;
+  /** Follow a file another process writes, without its lock; every change is refused. Only for `open`. */
+  readonly readOnly?: boolean;
+  /** How often a read-only registry looks at the file even without a watch event, ms; default 1000. */
+  readonly pollIntervalMs?: number;
+  /** Runs that poll; defaults to the system timer. */
+  readonly timer?: Timer;
 }
 
-const HEADER = { format: 'xlink-trust-registry', version: 1 } as const;
-const HEADER_LINE = `${JSON.stringify(HEADER)}\n`;
-const NEWLINE = 0x0a;
+const HEADER = JSON.stringify({ format: 'xlink-trust-registry', version: 2 });
+const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /** Keys of each record kind; all required except "name". */
 const RECORD_KEYS: Readonly<Record<RegistryChange['op'], readonly string[]>> = {
@@ -94,288 +100,355 @@ const RECORD_KEYS: Readonly<Record<RegistryChange['op'], readonly string[]>> = {
   revoke: ['op', 'did', 'at', 'reason'],
 };
 
-interface Loaded {
-  readonly core: TrustRegistryCore;
-  readonly report: RegistryLoadReport;
+/** What a read-only registry keeps to follow the file. */
+interface Following {
+  readonly follower: FileFollower;
+  position: LogPosition;
+  /** The read in progress; lookups wait for it. */
+  reading: Promise<void> | undefined;
+  /** A change was signalled during the read in progress: read once more after it. */
+  again: boolean;
+  /** Why the last read failed; every lookup refuses with it until a read succeeds. */
+  failure: XlinkError | undefined;
 }
 
-/** A TrustRegistry persisted to a JSONL file; see the module comment. */
+/** What an entry point fills in for options its caller leaves out. */
+export interface FileTrustRegistryDefaults {
+  readonly crypto?: () => RegistryCrypto;
+}
+
+/** A TrustRegistry persisted to an append-only log; see the module comment. */
 export class FileTrustRegistry implements TrustRegistry {
+  /** Options an entry point fills in; none here, so `crypto` must be passed. */
+  static readonly defaults: FileTrustRegistryDefaults = {};
+
   readonly path: string;
+  readonly readOnly: boolean;
+  /** What opening found: records read, and the torn last record dropped (null when none; readers never drop one). */
+  readonly loaded: AppendLogReport;
   readonly #crypto: RegistryCrypto;
   readonly #clock: Clock;
-  readonly #onRecovery: ((report: RegistryLoadReport) => void) | undefined;
-  #loading: Promise<Result<Loaded>> | undefined;
-  /** Open for appending once loaded; undefined after a compaction until the next append reopens the file. */
-  #handle: FileHandle | undefined;
-  /** Bytes of complete records in the file: where the next record starts. */
-  #size = 0;
-  #records = 0;
-  /** A failed append may have left bytes past #size; they are cut before the next append. */
-  #dirty = false;
+  readonly #log: AppendLog | undefined;
+  readonly #following: Following | undefined;
+  #core: TrustRegistryCore;
   #closed = false;
 
-  constructor(options: FileTrustRegistryOptions) {
-    if (typeof options?.path !== 'string' || options.path.length === 0) {
-      throw xlinkError('INVALID_ARGUMENT', '"path" expected a non-empty string', { field: 'path' });
-    }
+  protected constructor(
+    options: FileTrustRegistryOptions & { crypto: RegistryCrypto; clock: Clock },
+    core: TrustRegistryCore,
+    loaded: AppendLogReport,
+    log: AppendLog | undefined,
+    following: ((registry: FileTrustRegistry) => Following) | undefined,
+  ) {
     this.path = options.path;
+    this.readOnly = log === undefined;
+    this.loaded = loaded;
     this.#crypto = options.crypto;
-    assertCrypto(this.#crypto, 'ed25519Verifier');
-    this.#clock = options.clock ?? systemClock;
-    this.#onRecovery = options.onRecovery;
+    this.#clock = options.clock;
+    this.#core = core;
+    this.#log = log;
+    this.#following = following?.(this);
   }
 
-  /** Reads and replays the file, once; every method awaits the same load. A failed load is retried by the next call. */
-  async load(): Promise<Result<RegistryLoadReport>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? ok(loaded.value.report) : loaded;
+  /** Starts a new, empty registry at `options.path`; refuses a file that exists (`REGISTRY_EXISTS`). */
+  static async create(options: FileTrustRegistryOptions): Promise<FileTrustRegistry> {
+    const { crypto, clock } = checkedOptions(options, this.defaults);
+    if (options.readOnly === true) {
+      throw xlinkError('INVALID_ARGUMENT', '"readOnly" cannot be given to create(): a new registry is written', {
+        field: 'readOnly',
+      });
+    }
+    let log: AppendLog | undefined;
+    const core = newCore(crypto, clock, (change) => (log as AppendLog).append(JSON.stringify(recordOf(change))));
+    log = await AppendLog.create(logOptions(options.path));
+    return new FileTrustRegistry(
+      { ...options, crypto, clock },
+      core,
+      Object.freeze({ records: 0, tornTail: null }),
+      log,
+      undefined,
+    );
   }
 
-  async register(input: RegisterInput): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.register(input) : loaded;
+  /**
+   * Opens the registry `create` made: as its writer, or with `readOnly: true`
+   * as a follower. Throws REGISTRY_MISSING, REGISTRY_CORRUPT, REGISTRY_LOCKED
+   * (writers only) or REGISTRY_IO_FAILED when it cannot.
+   */
+  static async open(options: FileTrustRegistryOptions): Promise<FileTrustRegistry> {
+    const { crypto, clock } = checkedOptions(options, this.defaults);
+    if (options.readOnly === true) return FileTrustRegistry.#follow(options, crypto, clock);
+    let log: AppendLog | undefined;
+    const core = newCore(crypto, clock, (change) => (log as AppendLog).append(JSON.stringify(recordOf(change))));
+    const opened = await AppendLog.open(logOptions(options.path), (payload) => core.restore(changeOf(payload)));
+    log = opened.log;
+    try {
+      await indexed(core, options.path);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+    return new FileTrustRegistry({ ...options, crypto, clock }, core, opened.report, log, undefined);
   }
 
-  async updateDocument(document: SignedIdentityDocument): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.updateDocument(document) : loaded;
+  static async #follow(
+    options: FileTrustRegistryOptions,
+    crypto: RegistryCrypto,
+    clock: Clock,
+  ): Promise<FileTrustRegistry> {
+    const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!Number.isSafeInteger(interval) || interval <= 0) {
+      throw xlinkError(
+        'INVALID_ARGUMENT',
+        `"pollIntervalMs" expected a positive safe integer, got ${quote(interval)}`,
+        {
+          field: 'pollIntervalMs',
+        },
+      );
+    }
+    const timer = options.timer ?? systemTimer;
+    const read = await readLog(logOptions(options.path));
+    const core = await rebuilt(crypto, clock, read.payloads, options.path);
+    const loaded = Object.freeze({ records: read.payloads.length, tornTail: null });
+    return new FileTrustRegistry({ ...options, crypto, clock }, core, loaded, undefined, (registry) => ({
+      follower: followFile(options.path, { timer, intervalMs: interval, onChange: () => void registry.#refresh() }),
+      position: read.position,
+      reading: undefined,
+      again: false,
+      failure: undefined,
+    }));
   }
 
-  async setScopes(did: string, scopes: readonly string[]): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.setScopes(did, scopes) : loaded;
+  register(input: RegisterInput): Promise<Result<TrustRegistryEntry>> {
+    return this.#change(() => this.#core.register(input));
   }
 
-  async revoke(
+  updateDocument(document: SignedIdentityDocument): Promise<Result<TrustRegistryEntry>> {
+    return this.#change(() => this.#core.updateDocument(document));
+  }
+
+  setScopes(did: string, scopes: readonly string[]): Promise<Result<TrustRegistryEntry>> {
+    return this.#change(() => this.#core.setScopes(did, scopes));
+  }
+
+  revoke(
     did: string,
     revocation: { readonly reason: string; readonly at?: number },
   ): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.revoke(did, revocation) : loaded;
+    return this.#change(() => this.#core.revoke(did, revocation));
   }
 
   async resolve(did: string): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.resolve(did) : loaded;
+    const refused = await this.#current();
+    return refused === undefined ? this.#core.resolve(did) : err(refused.detail);
   }
 
   async resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
-    const loaded = await this.#loaded();
-    return loaded.ok ? loaded.value.core.resolveKid(kid) : loaded;
+    const refused = await this.#current();
+    return refused === undefined ? this.#core.resolveKid(kid) : err(refused.detail);
   }
 
-  /** Rejects with the load's XlinkError (REGISTRY_CORRUPT, REGISTRY_IO_FAILED) when the file cannot be loaded. */
+  /** Rejects with the XlinkError that keeps the registry from answering (closed, or a follower's failed read). */
   async list(): Promise<readonly TrustRegistryEntry[]> {
-    const loaded = await this.#loaded();
-    if (!loaded.ok) throw toXlinkError(loaded.error);
-    return loaded.value.core.list();
+    const refused = await this.#current();
+    if (refused !== undefined) throw refused;
+    return this.#core.list();
   }
 
   /**
    * Rewrites the file as the current state (header, then per entry a register
-   * record and its revocation): written to `path + ".tmp"`, fsynced, renamed
-   * over `path`, directory fsynced. Changes wait while it runs. On failure the
-   * old file stays in place and REGISTRY_IO_FAILED is returned.
+   * record and its revocation), through a temporary file, fsync, rename and
+   * directory fsync. Changes wait while it runs. On failure the old file stays
+   * in place and REGISTRY_IO_FAILED is returned.
    */
   async compact(): Promise<Result<RegistryCompactionReport>> {
-    const loaded = await this.#loaded();
-    if (!loaded.ok) return loaded;
-    const { core } = loaded.value;
-    return attempt(() => core.exclusive(() => this.#rewrite(core)));
+    const log = this.#log;
+    const refused = this.#writable();
+    if (refused !== undefined || log === undefined) return err((refused ?? this.#readOnlyError()).detail);
+    const core = this.#core;
+    return attempt(() =>
+      core.exclusive(async () => {
+        const before = log.records;
+        const changes = core.changes();
+        await log.rewrite(() => changes.map((change) => JSON.stringify(recordOf(change))));
+        return { records: changes.length, removed: before - changes.length };
+      }),
+    );
   }
 
-  /** Waits for queued changes, then closes the file. Every later call fails with REGISTRY_IO_FAILED. */
+  /** Waits for queued changes, then closes the file (and stops following it). Every later call fails with REGISTRY_IO_FAILED. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const loaded = await this.#loading?.catch(() => undefined);
-    if (loaded?.ok) await loaded.value.core.exclusive(async () => {});
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
+    this.#following?.follower.close();
+    await this.#following?.reading;
+    await this.#core.exclusive(async () => {});
+    await this.#log?.close();
   }
 
-  #loaded(): Promise<Result<Loaded>> {
-    if (this.#closed) return Promise.resolve(err(closedError(this.path).detail));
-    if (this.#loading === undefined) {
-      const loading = attempt(() => this.#load());
-      const forget = (): void => {
-        if (this.#loading === loading) this.#loading = undefined;
-      };
-      loading.then((result) => {
-        if (!result.ok) forget();
-      }, forget);
-      this.#loading = loading;
-    }
-    return this.#loading;
+  async #change(run: () => Promise<Result<TrustRegistryEntry>>): Promise<Result<TrustRegistryEntry>> {
+    const refused = this.#writable() ?? (this.#log === undefined ? this.#readOnlyError() : undefined);
+    return refused === undefined ? run() : err(refused.detail);
   }
 
-  async #load(): Promise<Loaded> {
-    const handle = await io(this.path, 'open', () =>
-      open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT),
+  #writable(): XlinkError | undefined {
+    if (this.#closed) return closedError(this.path);
+    return this.#log?.failure;
+  }
+
+  #readOnlyError(): XlinkError {
+    return xlinkError(
+      'REGISTRY_READ_ONLY',
+      `the registry ${this.path} was opened read-only; change it through the process that holds ${this.path}.lock`,
     );
+  }
+
+  /** Undefined when lookups may go ahead, after any read of a follower in progress; else why not. */
+  async #current(): Promise<XlinkError | undefined> {
+    if (this.#closed) return closedError(this.path);
+    const following = this.#following;
+    if (following === undefined) return undefined;
+    if (following.reading !== undefined) await following.reading;
+    return following.failure;
+  }
+
+  /** Reads what the writer added (or the whole file after it was replaced); one read at a time. */
+  #refresh(): Promise<void> {
+    const following = this.#following as Following;
+    if (following.reading !== undefined) {
+      following.again = true;
+      return following.reading;
+    }
+    following.reading = (async () => {
+      do {
+        following.again = false;
+        await this.#read(following);
+      } while (following.again && !this.#closed);
+    })().finally(() => {
+      following.reading = undefined;
+    });
+    return following.reading;
+  }
+
+  async #read(following: Following): Promise<void> {
     try {
-      const bytes = await io(this.path, 'read', () => handle.readFile());
-      const core = new TrustRegistryCore({
-        crypto: this.#crypto,
-        clock: this.#clock,
-        persist: (change) => this.#append(change),
+      const read = await readLog(logOptions(this.path), following.position).catch(async (error: unknown) => {
+        // An appended tail that does not parse may follow a write the writer cut off and redid: read it all.
+        if (isXlinkError(error) && error.code === 'REGISTRY_CORRUPT') return readLog(logOptions(this.path));
+        throw error;
       });
-      const log = replay(bytes, this.path, core);
-      if (log.validLength === 0) {
-        // New file, or a crash while its header was written.
-        await io(this.path, 'initialise', async () => {
-          await handle.truncate(0);
-          await writeAll(handle, Buffer.from(HEADER_LINE));
-          await handle.sync();
-          await syncDirectory(dirname(this.path));
-        });
-      } else if (log.tornTail !== null) {
-        await io(this.path, 'truncate the torn last line of', async () => {
-          await handle.truncate(log.validLength);
-          await handle.sync();
-        });
+      if (read.fresh) this.#core = await rebuilt(this.#crypto, this.#clock, read.payloads, this.path);
+      else if (read.payloads.length > 0) {
+        const core = this.#core;
+        const changes = changesOf(read.payloads, following.position.line, this.path);
+        // Key ids first (hashing is asynchronous), so the batch below applies in one synchronous
+        // step: no lookup, however it interleaves, sees half of it.
+        const kids = new Map<string, Uint8Array>();
+        for (const change of changes) {
+          if (change.op === 'register') kids.set(change.did, await core.keyIdOfDid(change.did));
+        }
+        applyAll(core, changes, following.position.line, this.path, kids);
       }
-      const report: RegistryLoadReport = Object.freeze({ records: log.records, tornTail: log.tornTail });
-      if (report.tornTail !== null) this.#onRecovery?.(report);
-      this.#handle = handle;
-      this.#size = log.validLength === 0 ? Buffer.byteLength(HEADER_LINE) : log.validLength;
-      this.#records = log.records;
-      return { core, report };
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-  }
-
-  /** The persist hook: runs inside the core's queue, one change at a time. */
-  async #append(change: RegistryChange): Promise<void> {
-    if (this.#closed) throw closedError(this.path);
-    const line = Buffer.from(`${JSON.stringify(recordOf(change))}\n`, 'utf8');
-    if (this.#handle === undefined) {
-      // No O_CREAT: a registry file that vanished must not silently restart empty.
-      this.#handle = await io(this.path, 'reopen', () => open(this.path, constants.O_WRONLY | constants.O_APPEND));
-    }
-    const handle = this.#handle;
-    if (this.#dirty) await io(this.path, 'cut a failed write from', () => this.#cutTail(handle));
-    try {
-      await writeAll(handle, line);
-      await handle.sync();
-    } catch (cause) {
-      // The change is refused, so its bytes must go: now if possible, else before the next
-      // append, through a fresh handle in case this one is what broke.
-      await this.#cutTail(handle).catch(async () => {
-        this.#handle = undefined;
-        await handle.close().catch(() => {});
-      });
-      throw ioFailed(this.path, 'append to', cause);
-    }
-    this.#size += line.length;
-    this.#records += 1;
-  }
-
-  async #cutTail(handle: FileHandle): Promise<void> {
-    this.#dirty = true;
-    await handle.truncate(this.#size);
-    await handle.sync();
-    this.#dirty = false;
-  }
-
-  async #rewrite(core: TrustRegistryCore): Promise<RegistryCompactionReport> {
-    if (this.#closed) throw closedError(this.path);
-    const changes = core.changes();
-    const bytes = Buffer.from(HEADER_LINE + changes.map((change) => `${JSON.stringify(recordOf(change))}\n`).join(''));
-    const temporary = `${this.path}.tmp`;
-    try {
-      const file = await open(temporary, 'w');
-      try {
-        await file.writeFile(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temporary, this.path);
-    } catch (cause) {
-      // The error above is the one to report; a leftover .tmp is overwritten by the next compaction.
-      await rm(temporary, { force: true }).catch(() => {});
-      throw ioFailed(this.path, 'compact', cause);
-    }
-    // From here `path` is the new file: the old handle would append to the replaced one.
-    const old = this.#handle;
-    this.#handle = undefined;
-    const removed = this.#records - changes.length;
-    this.#size = bytes.length;
-    this.#records = changes.length;
-    this.#dirty = false;
-    // Closing a handle to the replaced file cannot lose anything; its error would only hide the result.
-    await old?.close().catch(() => {});
-    await io(this.path, 'fsync the directory of', () => syncDirectory(dirname(this.path)));
-    return { records: changes.length, removed };
-  }
-}
-
-interface ReplayedLog {
-  /** Bytes up to the end of the last good line; 0 when not even the header is complete. */
-  readonly validLength: number;
-  readonly records: number;
-  readonly tornTail: RegistryLoadReport['tornTail'];
-}
-
-/** Splits, checks and applies the log to `core`; throws REGISTRY_CORRUPT (before anything is written). */
-function replay(bytes: Uint8Array, path: string, core: TrustRegistryCore): ReplayedLog {
-  const lines: { start: number; end: number }[] = [];
-  let start = 0;
-  for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-    lines.push({ start, end });
-    start = end + 1;
-  }
-  let validLength = bytes.length;
-  let tornTail: RegistryLoadReport['tornTail'] = null;
-  const last = lines.at(-1);
-  if (start < bytes.length) {
-    tornTail = { line: lines.length + 1, bytes: bytes.length - start };
-    validLength = start;
-  } else if (last !== undefined && parseLine(bytes.subarray(last.start, last.end)) === UNPARSABLE) {
-    tornTail = { line: lines.length, bytes: last.end + 1 - last.start };
-    validLength = last.start;
-    lines.pop();
-  }
-  const corrupt = (line: number, message: string, cause?: unknown): Error =>
-    xlinkError('REGISTRY_CORRUPT', `"${path}" line ${line}: ${message}`, cause === undefined ? {} : { cause });
-
-  const first = lines[0];
-  if (first === undefined) {
-    // Only a header cut short may be replaced; anything else is somebody else's file.
-    const header = Buffer.from(HEADER_LINE);
-    const headerCutShort = bytes.length < header.length && header.subarray(0, bytes.length).equals(bytes);
-    if (!headerCutShort) throw corrupt(1, 'not an xlink trust registry header');
-    return { validLength: 0, records: 0, tornTail };
-  }
-  checkHeader(parseLine(bytes.subarray(first.start, first.end)), (message) => corrupt(1, message));
-
-  lines.slice(1).forEach(({ start: from, end }, index) => {
-    const line = index + 2;
-    const value = parseLine(bytes.subarray(from, end));
-    if (value === UNPARSABLE) throw corrupt(line, 'not a JSON record (damaged before the last line)');
-    try {
-      core.restore(changeOf(value));
+      following.position = read.position;
+      following.failure = undefined;
     } catch (error) {
       if (!isXlinkError(error)) throw error;
-      throw corrupt(line, error.message, error);
+      following.failure = error;
+      // Read from the start next time, whatever state the failure left behind.
+      following.position = { dev: -1, ino: -1, end: 0, line: 0 };
     }
-  });
-  return { validLength, records: lines.length - 1, tornTail };
+  }
 }
 
-const UNPARSABLE: unique symbol = Symbol('unparsable');
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+function checkedOptions(
+  options: FileTrustRegistryOptions,
+  defaults: FileTrustRegistryDefaults,
+): { crypto: RegistryCrypto; clock: Clock } {
+  if (typeof options?.path !== 'string' || options.path.length === 0) {
+    throw xlinkError('INVALID_ARGUMENT', '"path" expected a non-empty string', { field: 'path' });
+  }
+  const crypto = options.crypto ?? defaults.crypto?.();
+  assertCrypto(crypto, 'ed25519Verifier');
+  return { crypto: crypto as RegistryCrypto, clock: options.clock ?? systemClock };
+}
 
-function parseLine(bytes: Uint8Array): unknown {
+function newCore(
+  crypto: RegistryCrypto,
+  clock: Clock,
+  persist: (change: RegistryChange) => Promise<void>,
+): TrustRegistryCore {
+  return new TrustRegistryCore({ crypto, clock, persist });
+}
+
+/** A follower's core: changes never reach it through persist. */
+async function rebuilt(
+  crypto: RegistryCrypto,
+  clock: Clock,
+  payloads: readonly string[],
+  path: string,
+): Promise<TrustRegistryCore> {
+  const core = newCore(crypto, clock, async () => {
+    throw xlinkError('REGISTRY_READ_ONLY', `the registry ${path} was opened read-only`);
+  });
+  applyAll(core, changesOf(payloads, 1, path), 1, path);
+  await indexed(core, path);
+  return core;
+}
+
+/** The records after line `line` as changes; REGISTRY_CORRUPT names the line of one that is not a record. */
+function changesOf(payloads: readonly string[], line: number, path: string): RegistryChange[] {
+  return payloads.map((payload, index) => atLine(line + 1 + index, path, () => changeOf(payload)));
+}
+
+/** Restores `changes`, the records after line `line`, indexing those `kids` has; REGISTRY_CORRUPT names a bad one's line. */
+function applyAll(
+  core: TrustRegistryCore,
+  changes: readonly RegistryChange[],
+  line: number,
+  path: string,
+  kids?: ReadonlyMap<string, Uint8Array>,
+): void {
+  changes.forEach((change, index) => {
+    atLine(line + 1 + index, path, () => core.restore(change, kids?.get(change.did)));
+  });
+}
+
+function atLine<T>(line: number, path: string, run: () => T): T {
   try {
-    return JSON.parse(strictUtf8.decode(bytes));
-  } catch {
-    return UNPARSABLE;
+    return run();
+  } catch (error) {
+    if (!isXlinkError(error)) throw error;
+    throw xlinkError('REGISTRY_CORRUPT', `${path} line ${line}: ${error.message}`, { cause: error });
+  }
+}
+
+/** Indexes the key ids of restored entries; a collision names the file. */
+async function indexed(core: TrustRegistryCore, path: string): Promise<void> {
+  try {
+    await core.indexKids();
+  } catch (error) {
+    if (!isXlinkError(error)) throw error;
+    throw xlinkError('REGISTRY_CORRUPT', `${path}: ${error.message}`, { cause: error });
+  }
+}
+
+function logOptions(path: string): AppendLogOptions {
+  return { path, header: HEADER, what: 'trust registry', fail: logFailure };
+}
+
+function logFailure(kind: LogFailureKind, message: string, cause?: unknown): XlinkError {
+  const options = cause === undefined ? {} : { cause };
+  switch (kind) {
+    case 'corrupt':
+      return xlinkError('REGISTRY_CORRUPT', message, options);
+    case 'missing':
+      return xlinkError('REGISTRY_MISSING', message, options);
+    case 'exists':
+      return xlinkError('REGISTRY_EXISTS', message, options);
+    case 'locked':
+      return xlinkError('REGISTRY_LOCKED', message, options);
+    case 'io':
+      return xlinkError('REGISTRY_IO_FAILED', message, options);
   }
 }
 
@@ -383,24 +456,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkHeader(value: unknown, corrupt: (message: string) => Error): void {
-  if (!isObject(value) || value.format !== HEADER.format || Object.keys(value).length !== 2) {
-    throw corrupt(`not an xlink trust registry header (expected ${HEADER_LINE.trim()})`);
-  }
-  if (value.version !== HEADER.version) {
-    throw corrupt(`format version ${JSON.stringify(value.version)}; this xlink reads version ${HEADER.version}`);
-  }
-}
-
 /** A record's shape (exact keys, document form); the core checks the values and the state rules. */
-function changeOf(value: unknown): RegistryChange {
+function changeOf(payload: string): RegistryChange {
   const malformed = (message: string): Error => xlinkError('REGISTRY_CORRUPT', message);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    throw malformed('not a JSON record');
+  }
   if (!isObject(value)) throw malformed('expected a JSON object');
   const { op } = value;
-  if (typeof op !== 'string' || !Object.hasOwn(RECORD_KEYS, op)) throw malformed(`unknown "op" ${JSON.stringify(op)}`);
+  if (typeof op !== 'string' || !Object.hasOwn(RECORD_KEYS, op)) throw malformed(`unknown "op" ${quote(op)}`);
   const keys = RECORD_KEYS[op as RegistryChange['op']];
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) throw malformed(`unexpected key ${JSON.stringify(key)} in a "${op}" record`);
+    if (!keys.includes(key)) throw malformed(`unexpected key ${quote(key)} in a "${op}" record`);
   }
   for (const key of keys) {
     if (key !== 'name' && !Object.hasOwn(value, key)) throw malformed(`"${op}" record lacks "${key}"`);
@@ -428,43 +498,6 @@ function recordOf(change: RegistryChange): Record<string, unknown> {
   }
 }
 
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  // A write to a regular file may be short (disk or size limit reached); the rest then fails with the reason.
-  for (let offset = 0; offset < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    if (bytesWritten === 0) throw new Error('write made no progress');
-    offset += bytesWritten;
-  }
-}
-
-/** A rename or a new file is durable only once its directory entry is. */
-async function syncDirectory(path: string): Promise<void> {
-  // Windows cannot open a directory to fsync it; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  const directory = await open(path, constants.O_RDONLY);
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-}
-
-async function io<T>(path: string, what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    throw ioFailed(path, what, cause);
-  }
-}
-
-function ioFailed(path: string, what: string, cause: unknown): Error {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return xlinkError('REGISTRY_IO_FAILED', `cannot ${what} the registry file "${path}": ${reason}`, {
-    field: 'path',
-    cause,
-  });
-}
-
 function closedError(path: string): XlinkError {
-  return xlinkError('REGISTRY_IO_FAILED', `the FileTrustRegistry for "${path}" is closed`, { field: 'path' });
+  return xlinkError('REGISTRY_IO_FAILED', `the FileTrustRegistry for ${path} is closed`, { field: 'path' });
 }

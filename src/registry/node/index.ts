@@ -1,16 +1,16 @@
 /**
- * `xlink/registry/node`: the trust registry persisted to a JSONL file (Node only).
+ * `xlink/registry/node`: the trust registry persisted to an append-only log file (Node only).
  *
  *   import { FileTrustRegistry } from 'xlink/registry/node';
- *   const registry = new FileTrustRegistry({ path: '/opt/app/trust.jsonl' });
- *   const loaded = await registry.load(); // Result<{ records, tornTail }>
+ *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log' });                 // the writer
+ *   const follower = await FileTrustRegistry.open({ path: '/opt/app/trust.log', readOnly: true }); // any reader
  *
  * The portable pieces (MemoryTrustRegistry, scopes, the TrustRegistry interface) are in `xlink/registry`.
  */
 
+export type { AppendLogReport } from '../../platform/node/append-log.js';
 export {
   FileTrustRegistry,
   type FileTrustRegistryOptions,
   type RegistryCompactionReport,
-  type RegistryLoadReport,
 } from './file-trust-registry.js';

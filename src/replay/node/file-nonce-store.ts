@@ -1,434 +1,258 @@
 /**
- * A replay store in an append-only file: what it acknowledged survives a
+ * A replay store in an append-only log file: what it acknowledged survives a
  * crash or a restart, so it needs no before-start rule and accepts counters
  * without timestamps.
  *
- *   const store = await FileNonceStore.open({ path: '/var/lib/xlink/replay.log' });
+ *   const store = await FileNonceStore.create({ path: '/var/lib/xlink/replay.log' }); // once, when provisioning
+ *   const store = await FileNonceStore.open({ path: '/var/lib/xlink/replay.log' });   // every start after
  *   const reserved = await store.reserveNonce(senderDid, nonce, timestampMs);
  *   await store.close();
  *
- * The file: a header line, then one line per accepted nonce or counter update,
- * `<FNV-1a of the JSON, 8 hex> ["n",ts,"<nonce hex>","<sender>"]` or
- * `<…> ["c","<sender>","<counter window text>"]` (the whole window, so the last
- * line per sender wins). A call returns `ok` only after its line was written
- * and fdatasync'ed; calls arriving meanwhile share the next write and sync
- * (group commit). Opening replays the log (nonces past their window skipped).
- * A crash can only tear the tail: an unterminated or bad last line is cut off
- * before anything is appended; a bad line followed by good ones is damage, not
- * a crash, and opening refuses the file. When the log holds more than twice
- * the live entries (plus 1024), it is rewritten: a new file is written and
- * synced under a temporary name, renamed over the log, the directory synced.
+ * The file is an AppendLog (src/platform/node/append-log.ts: a CRC-32 per
+ * record, fdatasync before acknowledging, group commit, a lock, compaction by
+ * rewrite + rename + directory fsync). Records after the header, as JSON:
+ * `["n",ts,"<nonce hex>","<sender>"]` per accepted nonce, `["c","<sender>","<counter
+ * window text>"]` per counter update (the whole window, so the last per sender
+ * wins), and `["t",ms]`, the highest clock reading, first in every compacted
+ * file. A call returns `ok` only after its record was synced. When the log
+ * holds more than twice the live entries (plus 1024) it is compacted.
+ *
+ * Creation is explicit: `create` refuses an existing file
+ * (`REPLAY_STORE_EXISTS`), `open` a missing or empty one
+ * (`REPLAY_STORE_MISSING`), since a store that silently started empty would
+ * accept every clockless counter again. A second writer, in this process or
+ * another, is refused (`REPLAY_STORE_LOCKED`, naming the holder). A torn last
+ * record (a crash mid-write) is dropped and reported in `loaded`; a
+ * terminated record that is damaged refuses the file (`REPLAY_STORE_CORRUPT`).
+ *
+ * Time goes through `nonDecreasing(clock)`, starting at the saved highest
+ * reading: a clock that stepped back, even across a restart, cannot bring
+ * back a nonce the store already forgot. Fail closed: after the clock ran far
+ * ahead, the store refuses envelopes as stale (`TIMESTAMP_EXPIRED`) until the
+ * wall clock catches up, and that survives a restart.
  *
  * Failure is closed: an I/O error refuses the call (`REPLAY_STORE_UNAVAILABLE`)
  * and the nonce is not reported accepted (a retry of the same envelope may
  * succeed once the disk recovers); a counter stays marked seen, so its retry is
- * refused. Limits: one process per file (nothing locks it); memory holds every
- * live entry, bounded as in MemoryNonceStore (`maxEntries`, `maxSenders`).
+ * refused. Limits: one process per file; memory holds every live entry,
+ * bounded as in MemoryNonceStore (`maxEntries`, `maxSenders`); opening reads
+ * the whole log.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { bytesToHex, readHex } from '../../codec/bytes.js';
 import type { ErrorDetail, Result } from '../../errors.js';
-import { err, errorDetail, isXlinkError, ok, xlinkError } from '../../errors.js';
-import type { Clock } from '../../platform/clock.js';
+import { err, errorDetail, isXlinkError, ok, quote, type XlinkError, xlinkError } from '../../errors.js';
 import { systemClock } from '../../platform/clock.js';
-import { syncDirectory, writeFileDurably } from '../../platform/node/durable-file.js';
 import {
-  counterStatus,
-  DEFAULT_COUNTER_WINDOW,
-  markCounter,
-  parseCounterWindow,
-  serializeCounterWindow,
-} from '../counter-window.js';
+  AppendLog,
+  type AppendLogOptions,
+  type AppendLogReport,
+  type LogFailureKind,
+} from '../../platform/node/append-log.js';
+import { CounterTable } from '../counter-table.js';
 import type { NonceStore } from '../nonce-store.js';
+import { NonceTable } from '../nonce-table.js';
 import {
-  CounterTable,
+  checkedClock,
   closedError,
   counterArgumentError,
-  counterRefusal,
-  DEFAULT_MAX_ENTRIES,
-  DEFAULT_MAX_SENDERS,
-  DEFAULT_REPLAY_WINDOW_MS,
-  NonceTable,
   nonceArgumentError,
-  nonceHexOfKey,
-  nonceKey,
-  nonceRefusal,
-  positiveInteger,
-  senderOfKey,
-  timestampOutsideWindow,
-} from '../replay-tables.js';
+  type ReplayLimits,
+  type ReplayOptions,
+  ReplayState,
+  replayLimits,
+} from '../replay-state.js';
 
-export interface FileNonceStoreOptions {
-  /** The log file; created (with its header) when absent. */
+export interface FileNonceStoreOptions extends ReplayOptions {
+  /** The log file. Its directory must exist. */
   readonly path: string;
-  /** How long after its envelope's timestamp a nonce is remembered; default 30 000 ms. */
-  readonly windowMs?: number;
-  /** Unexpired nonces held at most; default 100 000. */
-  readonly maxEntries?: number;
-  /** Senders whose counter window is held at most; default 100 000. */
-  readonly maxSenders?: number;
-  /** Counter window in bits, a multiple of 32 up to 1024; default 64. */
-  readonly counterWindow?: number;
-  readonly clock?: Clock;
 }
 
-const HEADER = 'xlink-replay-log 1\n';
+const HEADER = 'xlink-replay-log 2';
 /** Records beyond twice the live entries before the log is rewritten. */
 const COMPACTION_SLACK = 1024;
 const NONCE_HEX = /^[0-9a-f]{32}$/;
-const NEWLINE = 0x0a;
-
-interface Pending {
-  readonly line: string;
-  readonly done: (failure: unknown) => void;
-}
-
-interface Loaded {
-  readonly nonces: NonceTable;
-  readonly counters: CounterTable;
-  readonly records: number;
-  /** Bytes of the header and every good record; anything after is a torn tail. */
-  readonly length: number;
-}
 
 export class FileNonceStore implements NonceStore {
   readonly path: string;
   readonly windowMs: number;
-  private readonly clock: Clock;
-  private readonly nonces: NonceTable;
-  private readonly counters: CounterTable;
-  private handle: FileHandle;
-  /** Bytes known to be written and synced; appends go here. */
-  private length: number;
-  /** A write may have left bytes past `length`: cut them before the next append. */
-  private dirty = false;
-  private records: number;
-  private compactAfter: number;
-  private pending: Pending[] = [];
-  private flushing = false;
-  private idle: Promise<void> = Promise.resolve();
-  /** Set when the file can no longer be trusted to match memory; every later call fails. */
-  private broken: unknown;
-  private closed = false;
+  /** What opening found: records read, and the torn last record dropped (null when none). */
+  readonly loaded: AppendLogReport;
+  readonly #state: ReplayState;
+  readonly #log: AppendLog;
+  #compactAfter: number;
+  #compacting = false;
+  #closed = false;
 
-  private constructor(
-    options: FileNonceStoreOptions,
-    windowMs: number,
-    clock: Clock,
-    handle: FileHandle,
-    loaded: Loaded,
-  ) {
-    this.path = options.path;
-    this.windowMs = windowMs;
-    this.clock = clock;
-    this.handle = handle;
-    this.nonces = loaded.nonces;
-    this.counters = loaded.counters;
-    this.records = loaded.records;
-    this.length = loaded.length;
-    this.compactAfter = this.liveEntries() * 2 + COMPACTION_SLACK;
+  private constructor(log: AppendLog, state: ReplayState, loaded: AppendLogReport) {
+    this.path = log.path;
+    this.#log = log;
+    this.#state = state;
+    this.windowMs = state.windowMs;
+    this.loaded = loaded;
+    this.#compactAfter = this.#liveEntries() * 2 + COMPACTION_SLACK;
   }
 
-  /** Opens (or creates) the log at `options.path`; throws `REPLAY_STORE_UNAVAILABLE` when it cannot. */
+  /** Starts a new, empty store at `options.path`; refuses a file that exists (`REPLAY_STORE_EXISTS`). */
+  static async create(options: FileNonceStoreOptions): Promise<FileNonceStore> {
+    const limits = replayLimits(options);
+    const state = new ReplayState(limits, options.clock ?? systemClock);
+    const log = await AppendLog.create(logOptions(options));
+    return new FileNonceStore(log, state, Object.freeze({ records: 0, tornTail: null }));
+  }
+
+  /**
+   * Opens the store `create` made, replaying its log. Throws
+   * `REPLAY_STORE_MISSING`, `REPLAY_STORE_CORRUPT`, `REPLAY_STORE_LOCKED` or
+   * `REPLAY_STORE_UNAVAILABLE` (I/O) when it cannot.
+   */
   static async open(options: FileNonceStoreOptions): Promise<FileNonceStore> {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw xlinkError('INVALID_ARGUMENT', '"path" expected a non-empty file path', { field: 'path' });
-    }
-    const windowMs = positiveInteger(options.windowMs, 'windowMs', DEFAULT_REPLAY_WINDOW_MS);
-    const nonces = new NonceTable(positiveInteger(options.maxEntries, 'maxEntries', DEFAULT_MAX_ENTRIES));
-    const counters = new CounterTable(
-      positiveInteger(options.maxSenders, 'maxSenders', DEFAULT_MAX_SENDERS),
-      options.counterWindow ?? DEFAULT_COUNTER_WINDOW,
-    );
-    const clock = options.clock ?? systemClock;
-    const { path } = options;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioFailure(`cannot read replay log ${path}`, cause);
-      bytes = new Uint8Array(0);
-    }
-    try {
-      if (bytes.length === 0) {
-        await writeFileDurably(path, HEADER);
-        bytes = Buffer.from(HEADER);
-      }
-      const loaded = load(path, bytes, windowMs, clock.now(), nonces, counters);
-      const handle = await open(path, 'r+');
-      try {
-        if (loaded.length < bytes.length) {
-          // A crash tore the last write: cut it off now, so the next record does not follow garbage.
-          await handle.truncate(loaded.length);
-          await handle.datasync();
-        }
-      } catch (cause) {
-        await handle.close().catch(() => undefined);
-        throw cause;
-      }
-      return new FileNonceStore(options, windowMs, clock, handle, loaded);
-    } catch (cause) {
-      if (isXlinkError(cause)) throw cause;
-      throw ioFailure(`cannot open replay log ${path}`, cause);
-    }
+    const limits = replayLimits(options);
+    const clock = checkedClock(options.clock ?? systemClock);
+    const now = clock.now();
+    const restored = {
+      nonces: new NonceTable(limits.maxEntries),
+      counters: new CounterTable(limits.maxSenders, limits.counterWindow),
+      floor: Number.NEGATIVE_INFINITY,
+    };
+    const { log, report } = await AppendLog.open(logOptions(options), (payload) => {
+      restore(payload, limits, restored, Math.max(now, restored.floor));
+    });
+    return new FileNonceStore(log, new ReplayState(limits, clock, restored), report);
   }
 
   /** Nonces held in memory, expired ones not yet purged included. */
   get size(): number {
-    return this.nonces.size;
+    return this.#state.nonces.size;
   }
 
   async reserveNonce(sender: string, nonce: Uint8Array, timestampMs: number): Promise<Result<void>> {
-    const refused = this.unusable() ?? nonceArgumentError(sender, nonce, timestampMs);
+    const refused =
+      this.#unusable() ??
+      nonceArgumentError(sender, nonce, timestampMs) ??
+      this.#state.reserveNonce(sender, nonce, timestampMs);
     if (refused !== undefined) return err(refused);
-    const now = this.clock.now();
-    const outside = timestampOutsideWindow(timestampMs, now, this.windowMs);
-    if (outside !== undefined) return err(outside);
-    const key = nonceKey(sender, nonce);
-    const expiresAt = timestampMs + this.windowMs;
-    const verdict = this.nonces.reserve(key, expiresAt, now);
-    if (verdict !== 'ok') return err(nonceRefusal(verdict, sender, nonce, this.nonces.maxEntries));
-    const failure = await this.append(nonceLine(sender, timestampMs, bytesToHex(nonce)));
+    const failure = await this.#append(JSON.stringify(['n', timestampMs, bytesToHex(nonce), sender]));
     if (failure === undefined) return ok(undefined);
-    // Not acknowledged, so not accepted: forget it, and the bytes are cut before the next append.
-    this.nonces.release(key, expiresAt);
-    return err(appendFailure(failure));
+    // Not acknowledged, so not accepted: forget it.
+    this.#state.nonces.release(sender, nonce, timestampMs + this.windowMs);
+    return err(failure);
   }
 
   async acceptCounter(sender: string, counter: number, timestampMs: number | undefined): Promise<Result<void>> {
-    const refused = this.unusable() ?? counterArgumentError(sender, counter, timestampMs);
-    if (refused !== undefined) return err(refused);
-    const window = this.counters.get(sender);
-    if (window === undefined) return err(this.counters.fullError());
-    const status = counterStatus(window, counter);
-    if (status !== 'new') return err(counterRefusal(status, sender, counter, window));
     // Marked before the write, so a concurrent call with the same counter is refused meanwhile.
-    markCounter(window, counter);
-    this.counters.commit(sender, window);
-    const failure = await this.append(counterLine(sender, serializeCounterWindow(window)));
-    return failure === undefined ? ok(undefined) : err(appendFailure(failure));
+    const refused =
+      this.#unusable() ??
+      counterArgumentError(sender, counter, timestampMs) ??
+      this.#state.acceptCounter(sender, counter);
+    if (refused !== undefined) return err(refused);
+    const failure = await this.#append(JSON.stringify(['c', sender, this.#state.counters.serialize(sender)]));
+    return failure === undefined ? ok(undefined) : err(failure);
   }
 
-  /** Waits for pending writes, then closes the file. Later calls fail with `REPLAY_STORE_UNAVAILABLE`. */
+  /** Waits for pending writes, then closes the file and releases its lock. Later calls fail with `REPLAY_STORE_UNAVAILABLE`. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.idle;
-    await this.handle.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#log.close();
   }
 
-  private unusable(): ErrorDetail | undefined {
-    if (this.broken === undefined) return closedError(this.closed, 'FileNonceStore');
-    return errorDetail(
-      'REPLAY_STORE_UNAVAILABLE',
-      `replay log ${this.path} failed and is no longer trusted (${describe(this.broken)}); reopen the store`,
-    );
+  #unusable(): ErrorDetail | undefined {
+    const failure = this.#log.failure;
+    if (failure === undefined) return closedError(this.#closed, 'FileNonceStore');
+    return errorDetail('REPLAY_STORE_UNAVAILABLE', `${failure.message}; reopen the store`);
   }
 
-  private liveEntries(): number {
-    return this.nonces.size + this.counters.windows.size;
+  #liveEntries(): number {
+    return this.#state.nonces.size + this.#state.counters.size;
   }
 
-  /** Queues `line`; resolves with the write's error, or undefined once it is synced. */
-  private append(line: string): Promise<unknown> {
-    return new Promise((done) => {
-      this.pending.push({ line, done });
-      if (!this.flushing) {
-        this.flushing = true;
-        this.idle = this.flush();
-      }
-    });
-  }
-
-  /** Writes queued lines, one write and one sync per batch, until the queue is empty. Never rejects. */
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      const failure = await this.write(batch.map((entry) => entry.line).join(''));
-      if (failure === undefined) this.records += batch.length;
-      for (const entry of batch) entry.done(failure);
-      if (failure === undefined && this.records > this.compactAfter) await this.compact();
-    }
-    // Cleared in the same tick as the empty check above, so no append is left waiting.
-    this.flushing = false;
-  }
-
-  private async write(text: string): Promise<unknown> {
-    if (this.broken !== undefined) return this.broken;
+  /** Appends a record; undefined once it is synced, else the refusal. Compacts when the log has grown enough. */
+  async #append(payload: string): Promise<ErrorDetail | undefined> {
     try {
-      if (this.dirty) {
-        await this.handle.truncate(this.length);
-        this.dirty = false;
-      }
-      const bytes = Buffer.from(text, 'utf8');
-      this.dirty = true;
-      await writeAll(this.handle, bytes, this.length);
-      await this.handle.datasync();
-      this.length += bytes.length;
-      this.dirty = false;
-      return undefined;
-    } catch (failure) {
-      return failure ?? new Error('write failed');
+      await this.#log.append(payload);
+    } catch (error) {
+      if (isXlinkError(error)) return error.detail;
+      throw error;
     }
-  }
-
-  /** Rewrites the log with the live entries only. */
-  private async compact(): Promise<void> {
-    const now = this.clock.now();
-    const lines = [HEADER];
-    for (const [key, expiresAt] of this.nonces.live(now)) {
-      lines.push(nonceLine(senderOfKey(key), expiresAt - this.windowMs, nonceHexOfKey(key)));
-    }
-    for (const [sender, window] of this.counters.windows)
-      lines.push(counterLine(sender, serializeCounterWindow(window)));
-    const bytes = Buffer.from(lines.join(''), 'utf8');
-    const temp = `${this.path}.compact`;
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(temp, 'w');
-      await writeAll(handle, bytes, 0);
-      await handle.datasync();
-      await rename(temp, this.path);
-    } catch {
-      // The old log is intact and stays in use; try again once it has doubled.
-      await handle?.close().catch(() => undefined);
-      await rm(temp, { force: true }).catch(() => undefined);
-      this.compactAfter = this.records * 2;
-      return;
-    }
-    const old = this.handle;
-    this.handle = handle;
-    this.length = bytes.length;
-    this.dirty = false;
-    this.records = lines.length - 1;
-    this.compactAfter = this.liveEntries() * 2 + COMPACTION_SLACK;
-    await old.close().catch(() => undefined);
-    try {
-      await syncDirectory(dirname(this.path));
-    } catch (failure) {
-      // The rename may not survive a crash, and new records go to the new file: stop rather than risk losing them.
-      this.broken = failure;
-    }
-  }
-}
-
-function load(
-  path: string,
-  bytes: Uint8Array,
-  windowMs: number,
-  now: number,
-  nonces: NonceTable,
-  counters: CounterTable,
-): Loaded {
-  const header = Buffer.from(HEADER);
-  if (bytes.length < header.length || !header.equals(bytes.subarray(0, header.length))) {
-    throw xlinkError(
-      'REPLAY_STORE_UNAVAILABLE',
-      `${path} is not an xlink replay log (its first line is not "${HEADER.trim()}")`,
-    );
-  }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  let records = 0;
-  let good = header.length;
-  let damagedAt: number | undefined;
-  for (let start = header.length; start < text.length; ) {
-    const end = text.indexOf(NEWLINE, start);
-    if (end < 0) break; // unterminated: the torn tail of the last write
-    const record = parseLine(text.toString('utf8', start, end));
-    if (record === undefined) damagedAt ??= start;
-    else if (damagedAt !== undefined) {
-      throw xlinkError(
-        'REPLAY_STORE_UNAVAILABLE',
-        `${path} has a damaged record at byte ${damagedAt} followed by good ones; a crash cannot do that, so the file was damaged. Restore it or start a new log`,
-      );
-    } else {
-      records++;
-      good = end + 1;
-      if (record[0] === 'n') {
-        const expiresAt = record[1] + windowMs;
-        if (expiresAt >= now) nonces.restore(nonceKey(record[3], readHex(record[2])), expiresAt);
-      } else {
-        const window = parseCounterWindow(record[2], counters.windowSize);
-        if (window === undefined)
-          throw xlinkError('REPLAY_STORE_UNAVAILABLE', `${path}: malformed counter window at byte ${start}`);
-        counters.commit(record[1], window);
-      }
-    }
-    start = end + 1;
-  }
-  return { nonces, counters, records, length: good };
-}
-
-type NonceRecord = ['n', number, string, string];
-type CounterRecord = ['c', string, string];
-
-/** A record whose checksum and shape are right, else undefined. */
-function parseLine(line: string): NonceRecord | CounterRecord | undefined {
-  const json = line.slice(9);
-  if (line[8] !== ' ' || line.slice(0, 8) !== checksum(json)) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
+    if (!this.#compacting && this.#log.records > this.#compactAfter) void this.#compact();
     return undefined;
   }
-  if (!Array.isArray(value)) return undefined;
+
+  /** Rewrites the log as the high-water mark and the live entries; on failure tries again once the log has doubled. */
+  async #compact(): Promise<void> {
+    this.#compacting = true;
+    try {
+      await this.#log.rewrite(() => this.#snapshot());
+      this.#compactAfter = this.#liveEntries() * 2 + COMPACTION_SLACK;
+    } catch {
+      // The old log stays in use (or the log set its failure, which refuses every later call).
+      this.#compactAfter = this.#log.records * 2;
+    } finally {
+      this.#compacting = false;
+    }
+  }
+
+  *#snapshot(): Iterable<string> {
+    const { nonces, counters, clock } = this.#state;
+    const now = clock.now();
+    yield JSON.stringify(['t', now]);
+    for (const [sender, nonceHex, expiresAt] of nonces.live(now)) {
+      yield JSON.stringify(['n', expiresAt - this.windowMs, nonceHex, sender]);
+    }
+    for (const sender of counters.senders()) yield JSON.stringify(['c', sender, counters.serialize(sender)]);
+  }
+}
+
+function logOptions(options: FileNonceStoreOptions): AppendLogOptions {
+  return { path: options?.path, header: HEADER, what: 'replay log', fail: logFailure };
+}
+
+function logFailure(kind: LogFailureKind, message: string, cause?: unknown): XlinkError {
+  const options = cause === undefined ? {} : { cause };
+  switch (kind) {
+    case 'corrupt':
+      return xlinkError('REPLAY_STORE_CORRUPT', message, options);
+    case 'missing':
+      return xlinkError('REPLAY_STORE_MISSING', message, options);
+    case 'exists':
+      return xlinkError('REPLAY_STORE_EXISTS', message, options);
+    case 'locked':
+      return xlinkError('REPLAY_STORE_LOCKED', message, options);
+    case 'io':
+      return xlinkError('REPLAY_STORE_UNAVAILABLE', message, options);
+  }
+}
+
+/** Applies one record of the log; throws REPLAY_STORE_CORRUPT (the log names the line) for one it cannot read. */
+function restore(
+  payload: string,
+  limits: ReplayLimits,
+  restored: { nonces: NonceTable; counters: CounterTable; floor: number },
+  now: number,
+): void {
+  const bad = (what: string): Error => xlinkError('REPLAY_STORE_CORRUPT', `not a replay record (${what})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    throw bad('not JSON');
+  }
+  if (!Array.isArray(value)) throw bad('not an array');
   const [kind, a, b, c] = value as unknown[];
-  if (
-    kind === 'n' &&
-    value.length === 4 &&
-    Number.isSafeInteger(a) &&
-    typeof b === 'string' &&
-    NONCE_HEX.test(b) &&
-    typeof c === 'string' &&
-    c !== ''
-  ) {
-    return ['n', a as number, b, c];
+  if (kind === 'n' && value.length === 4) {
+    if (!Number.isSafeInteger(a) || (a as number) < 0) throw bad('timestamp');
+    if (typeof b !== 'string' || !NONCE_HEX.test(b)) throw bad('nonce');
+    if (typeof c !== 'string' || c === '') throw bad('sender');
+    const expiresAt = (a as number) + limits.windowMs;
+    // Expired by a reading of the clock, which never goes back: not worth holding.
+    if (expiresAt >= now) restored.nonces.restore(c, readHex(b), expiresAt);
+  } else if (kind === 'c' && value.length === 3) {
+    if (typeof a !== 'string' || a === '') throw bad('sender');
+    if (typeof b !== 'string' || !restored.counters.restore(a, b)) throw bad('counter window');
+  } else if (kind === 't' && value.length === 2) {
+    if (!Number.isSafeInteger(a)) throw bad('time');
+    restored.floor = Math.max(restored.floor, a as number);
+  } else {
+    throw bad(`kind ${quote(kind, 8)}`);
   }
-  if (kind === 'c' && value.length === 3 && typeof a === 'string' && a !== '' && typeof b === 'string') {
-    return ['c', a, b];
-  }
-  return undefined;
-}
-
-function nonceLine(sender: string, timestampMs: number, nonceHex: string): string {
-  return line(JSON.stringify(['n', timestampMs, nonceHex, sender]));
-}
-
-function counterLine(sender: string, window: string): string {
-  return line(JSON.stringify(['c', sender, window]));
-}
-
-function line(json: string): string {
-  return `${checksum(json)} ${json}\n`;
-}
-
-/** FNV-1a over the UTF-16 code units: detects a torn or garbled record, which is all it is for. */
-function checksum(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, position + offset);
-    if (bytesWritten === 0) throw new Error('write made no progress');
-    offset += bytesWritten;
-  }
-}
-
-function describe(failure: unknown): string {
-  return failure instanceof Error ? failure.message : String(failure);
-}
-
-function appendFailure(failure: unknown): ErrorDetail {
-  return errorDetail('REPLAY_STORE_UNAVAILABLE', `replay log append failed: ${describe(failure)}`);
-}
-
-function ioFailure(message: string, cause: unknown): Error {
-  return xlinkError('REPLAY_STORE_UNAVAILABLE', `${message}: ${describe(cause)}`, { cause });
 }
