@@ -49,7 +49,7 @@ import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
 import { MemoryNonceStore } from '../replay/memory-nonce-store.js';
 import type { NonceStore } from '../replay/nonce-store.js';
 import { LoopbackTransport } from '../transport/loopback.js';
-import type { TransportAdapter } from '../transport/transport.js';
+import type { Transport } from '../transport/transport.js';
 import type { AgentMessage } from './message.js';
 import { PeerDocuments } from './peer-documents.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
@@ -62,7 +62,7 @@ const DEFAULT_SCOPE = 'default';
 export interface AgentOptions {
   readonly name?: string;
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   /** Default: a MemoryNonceStore with the same window and clock. */
   readonly nonceStore?: NonceStore;
   /** Sign with ML-DSA-65 too and accept v3 envelopes. */
@@ -113,7 +113,7 @@ export interface AgentParts {
   readonly identity: Identity;
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   readonly nonceStore: NonceStore;
   readonly crypto: CryptoProvider;
   readonly clock: Clock;
@@ -129,7 +129,7 @@ export class Agent {
   /** Envelope versions this agent sends and accepts, as its identity document lists them. */
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   /** The crypto backend this agent signs, encrypts and verifies with. */
   readonly crypto: CryptoProvider;
   private readonly parts: AgentParts;
