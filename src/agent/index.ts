@@ -1,7 +1,7 @@
 /**
- * `xlink/agent`: the Agent and what it returns (portable; noble crypto by default).
+ * `xlink/agent`: the Agent, what it returns, and `serve` to run it on a transport (portable; noble crypto by default).
  *
- *   import { Agent } from 'xlink/agent';
+ *   import { Agent, serve } from 'xlink/agent';
  */
 export {
   Agent,
@@ -16,3 +16,4 @@ export {
 export type { AgentMessage } from './message.js';
 export type { ProgressEvent, ProgressHandler, ReceiveStage, SendStage } from './progress.js';
 export type { ReceiveOptions } from './receive.js';
+export { type Receiver, type ServeHandle, type ServeOptions, serve } from './serve.js';
