@@ -20,8 +20,9 @@
  *   delivery starts; envelopes sent one after another arrive in that order;
  * - a delivery is acknowledged once every handler resolved, or earlier when a
  *   handler calls `ack()`, at most once; a delivery no handler took, or one a
- *   handler rejected, is not acknowledged (a carrier with receipts redelivers
- *   it), and the rejection goes to `onError`, never to an unhandled rejection;
+ *   handler rejected without calling `ack()` first, is not acknowledged (a
+ *   carrier with receipts redelivers it), and the rejection goes to
+ *   `onError`, never to an unhandled rejection;
  * - a handler may `send` on the transport it runs on: delivery never happens
  *   inside `send`, so a reply cannot deadlock;
  * - `close()` refuses sends from its first call (SEND_FAILED:CLOSED), waits for
