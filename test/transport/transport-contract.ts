@@ -385,6 +385,26 @@ export function describeTransportContract(name: string, make: TransportFactory):
         }),
       );
 
+      it('keeps the receipt of a handler that called ack() and then rejected, and reports the rejection', TIMEOUT, () =>
+        withPair(async (f) => {
+          const failure = new Error('failed after the verdict was durable');
+          const recorder = new Recorder(async (d) => {
+            await d.ack();
+            throw failure;
+          });
+          f.receiver.onReceive(recorder.handler);
+          await sendOk(f.sender, sample(f, 0).json, f.to);
+          await f.acknowledgedEventually(sample(f, 0).json);
+          await sendOk(f.sender, sample(f, 1).json, f.to);
+          await f.acknowledgedEventually(sample(f, 1).json); // barrier
+          assert.equal(await f.timesAcknowledged(sample(f, 0).json), 1);
+          assert.deepEqual(
+            f.errors.map(([error]) => error),
+            [failure, failure],
+          );
+        }),
+      );
+
       it('treats a handler that throws synchronously as one that rejected', TIMEOUT, () =>
         withPair(async (f) => {
           const failure = new TypeError('not async at all');
