@@ -22,7 +22,14 @@ import {
   type MemoryTrustRegistryOptions,
 } from './registry/memory-trust-registry.js';
 
-export type { AgentMessage, AgentOptions, QuickstartOptions, ReceiveOptions, SendInput } from './agent/index.js';
+export {
+  type AgentMessage,
+  type AgentOptions,
+  type QuickstartOptions,
+  type ReceiveOptions,
+  type SendInput,
+  serve,
+} from './agent/index.js';
 export type { CryptoProvider, Ed25519Signer, Ed25519Verifier, KeyPair } from './crypto/provider.js';
 export {
   type ContentType,
@@ -69,7 +76,7 @@ export {
 export { type Clock, MemoryKeyValueStorage, VirtualClock } from './platform/index.js';
 export type { TrustRegistry, TrustRegistryEntry } from './registry/index.js';
 export { CounterSequence, MemoryNonceStore, type NonceStore, RedisNonceStore } from './replay/index.js';
-export { LoopbackTransport, type TransportAdapter } from './transport/index.js';
+export { type Delivery, LoopbackTransport, type Transport } from './transport/index.js';
 
 let portableCrypto: CryptoProvider | undefined;
 

@@ -145,11 +145,15 @@ test('docs/errors.md documents exactly the codes in the catalogue', () => {
   assert.deepEqual(documentedCodes(), catalogueCodes);
 });
 
-/** Codes of split-channel mode (issue 10), catalogued with their class before the code that raises them lands. */
+/**
+ * Codes catalogued with their class before the code that raises them lands: split-channel mode
+ * (issue 10), and SEND_FAILED, which only a carrier that can fail raises (MQTT, HTTPS; the loopback cannot).
+ */
 const NOT_YET_RAISED = [
   'HMAC_VERIFICATION_FAILED',
   'INCONSISTENT_SHARES',
   'INSUFFICIENT_SHARES',
+  'SEND_FAILED',
   'SEND_FAILED:BELOW_THRESHOLD',
 ];
 

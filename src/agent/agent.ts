@@ -49,7 +49,7 @@ import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
 import { MemoryNonceStore } from '../replay/memory-nonce-store.js';
 import type { NonceStore } from '../replay/nonce-store.js';
 import { LoopbackTransport } from '../transport/loopback.js';
-import type { TransportAdapter } from '../transport/transport.js';
+import type { Transport } from '../transport/transport.js';
 import type { AgentMessage } from './message.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
 import { PeerKeysCache, type ReceiveOptions, receiveEnvelope } from './receive.js';
@@ -61,7 +61,7 @@ const DEFAULT_SCOPE = 'default';
 export interface AgentOptions {
   readonly name?: string;
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   /** The backend; required unless the Agent class has `defaults` (the one the `xlink` entry exports has). */
   readonly crypto?: CryptoProvider;
   /** Default: a MemoryNonceStore with the same window and clock. */
@@ -121,7 +121,7 @@ export interface AgentParts {
   readonly x25519: X25519PrivateKey;
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   readonly nonceStore: NonceStore;
   readonly crypto: CryptoProvider;
   readonly clock: Clock;
@@ -143,7 +143,7 @@ export class Agent {
   /** Envelope versions this agent sends and accepts, as its identity document lists them. */
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
-  readonly transport: TransportAdapter;
+  readonly transport: Transport;
   /** The crypto backend this agent signs, encrypts and verifies with. */
   readonly crypto: CryptoProvider;
   readonly #parts: AgentParts;

@@ -1,8 +1,9 @@
 /**
- * `xlink/agent`: the Agent and what it returns. This Agent picks no crypto
- * backend: pass `crypto` (the `xlink` entry's Agent has a default).
+ * `xlink/agent`: the Agent, what it returns, and `serve` to run it on a
+ * transport. This Agent picks no crypto backend: pass `crypto` (the `xlink`
+ * entry's Agent has a default).
  *
- *   import { Agent } from 'xlink/agent';
+ *   import { Agent, serve } from 'xlink/agent';
  *   import { createNodeCrypto } from 'xlink/crypto/node';
  *   const agent = await Agent.quickstart({ crypto: createNodeCrypto() });
  */
@@ -19,3 +20,4 @@ export {
 export type { AgentMessage } from './message.js';
 export type { ProgressEvent, ProgressHandler, ReceiveStage, SendStage } from './progress.js';
 export type { ReceiveOptions } from './receive.js';
+export { type Receiver, type ServeHandle, type ServeOptions, serve } from './serve.js';
