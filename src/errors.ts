@@ -231,9 +231,19 @@ function capped(message: string): string {
   return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }
 
+/**
+ * A field is a name, but an unknown key or label is named by the key itself,
+ * which the peer chose: a 200 KB key made a 200 KB `field` (and serialised
+ * error) behind a 78-character message. Cut like a quote, as the backstop
+ * `capped` is for messages.
+ */
+function cappedField(field: string | undefined): string | undefined {
+  return field === undefined || field.length <= QUOTE_LENGTH ? field : `${field.slice(0, QUOTE_LENGTH)}…`;
+}
+
 export function errorDetail(code: ErrorCode, message: string, field?: string): ErrorDetail {
   const detail = { code, message: capped(message), docs: docsUrl(code) };
-  return field === undefined ? detail : { ...detail, field };
+  return field === undefined ? detail : { ...detail, field: cappedField(field) as string };
 }
 
 export interface XlinkErrorOptions {
@@ -250,7 +260,7 @@ export class XlinkError extends Error {
   constructor(code: ErrorCode, message: string, options: XlinkErrorOptions = {}) {
     super(capped(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.field = options.field;
+    this.field = cappedField(options.field);
   }
 
   get category(): ErrorCategory {

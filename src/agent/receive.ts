@@ -12,7 +12,7 @@
  * the checked document and a prepared Ed25519 verifier per entry object.
  */
 import type { CryptoProvider, Ed25519Verifier } from '../crypto/provider.js';
-import { decodePayload } from '../envelope/content-type.js';
+import { readPayload } from '../envelope/content-type.js';
 import { decodeEnvelope } from '../envelope/decode.js';
 import { decryptEnvelope, type EnvelopeRecipient } from '../envelope/decrypt.js';
 import type { EnvelopeHeader } from '../envelope/header.js';
@@ -144,7 +144,7 @@ async function receiveFull(input: unknown, context: ReceiveContext, options: Rec
     sender: header.from,
     recipient: header.to,
     scope: header.scope,
-    payload: decodePayload(plaintext, header.contentType),
+    payload: readPayload(plaintext, header.contentType),
     contentType: header.contentType,
     version: header.version,
     encoding,
@@ -201,7 +201,7 @@ async function receiveTelemetry(
     sender: entry.did,
     recipient: audience,
     scope: header.scope,
-    payload: decodePayload(envelope.payload, header.contentType),
+    payload: readPayload(envelope.payload, header.contentType),
     contentType: header.contentType,
     version: 'signed',
     encoding: 'telemetry',

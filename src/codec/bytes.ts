@@ -49,6 +49,8 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 const HEX_DIGITS = '0123456789abcdef';
 /** Code units per String.fromCharCode call: well under every engine's argument limit. */
 const UTF8_CHUNK = 4096;
+/** Up to this length, ASCII text is made in one call from the bytes themselves: cheaper than the chunk buffer for short fields. */
+const ASCII_FAST_PATH_MAX = 64;
 
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
@@ -94,6 +96,13 @@ export function utf8Encode(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** Short ASCII text (DIDs, scopes, header fields) without the buffer below; undefined otherwise. */
+function asciiDecode(bytes: Uint8Array): string | undefined {
+  if (bytes.length > ASCII_FAST_PATH_MAX) return undefined;
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return undefined;
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
 /** The common case, DIDs, scopes, labels: one byte per character, or undefined at the first non-ASCII one. */
 function asciiEncode(text: string): Uint8Array | undefined {
   const out = new Uint8Array(text.length);
@@ -107,7 +116,12 @@ function asciiEncode(text: string): Uint8Array | undefined {
 
 /** Strict UTF-8 decoding of untrusted bytes; never throws for any input. */
 export function utf8Decode(bytes: Uint8Array): Result<string> {
-  return attemptSync(() => readUtf8(bytes));
+  // Checked here, not in readUtf8 (whose callers pass bytes they checked): without it null threw a
+  // TypeError, and a string or array decoded as if it were bytes.
+  return attemptSync(() => {
+    assertBytes(bytes, 'bytes');
+    return readUtf8(bytes);
+  });
 }
 
 /**
@@ -115,6 +129,8 @@ export function utf8Decode(bytes: Uint8Array): Result<string> {
  * themselves: overlong forms, surrogates and truncated sequences are refused.
  */
 export function readUtf8(bytes: Uint8Array): string {
+  const ascii = asciiDecode(bytes);
+  if (ascii !== undefined) return ascii;
   // UTF-16 code units gathered in a buffer and turned into text a chunk at a
   // time: appending one character per step made gateway headers cost microseconds.
   const units = new Uint16Array(Math.min(bytes.length, UTF8_CHUNK) + 1);

@@ -3,7 +3,7 @@
  * decodes exactly what the sender meant and nothing else.
  *
  *   const payload = encodePayload({ temp: 22.5 });            // { bytes, contentType: 'json' }
- *   const value = decodePayload(bytes, 'cbor');                // strict, or PARSE_FAILED:PAYLOAD
+ *   const value = decodePayload(bytes, 'cbor');                // Result: strict, or PARSE_FAILED:PAYLOAD
  *
  * On the wire the content type is the COSE `content type` header (label 3)
  * holding a CoAP Content-Format number (RFC 7252 §12.3): 50 for
@@ -12,10 +12,10 @@
  * spelling. JSON is parsed strictly (duplicate keys, `__proto__`, depth 32),
  * CBOR must be deterministic (RFC 8949 §4.2.1).
  */
-import { utf8Encode } from '../codec/bytes.js';
+import { assertBytes, utf8Encode } from '../codec/bytes.js';
 import { type CborValue, encodeCbor, readCbor } from '../codec/cbor.js';
 import { readJsonBytes } from '../codec/json.js';
-import { isXlinkError, quote, xlinkError } from '../errors.js';
+import { attemptSync, isXlinkError, quote, type Result, xlinkError } from '../errors.js';
 
 export type ContentType = 'json' | 'cbor' | 'bytes';
 
@@ -74,8 +74,23 @@ export function encodePayload(
   return { bytes: utf8Encode(text), contentType: type };
 }
 
-/** The payload value its content type promises; throws PARSE_FAILED:PAYLOAD when the bytes are not that. */
-export function decodePayload(bytes: Uint8Array, contentType: ContentType): unknown {
+/** The payload value its content type promises; PARSE_FAILED:PAYLOAD when the bytes are not that. Never throws for any bytes. */
+export function decodePayload(bytes: Uint8Array, contentType: ContentType): Result<unknown> {
+  return attemptSync(() => readPayload(bytes, contentType));
+}
+
+/** `decodePayload` for callers inside xlink that handle the thrown XlinkError themselves. */
+export function readPayload(bytes: Uint8Array, contentType: ContentType): unknown {
+  assertBytes(bytes, 'bytes');
+  if (contentType !== 'bytes' && contentType !== 'json' && contentType !== 'cbor') {
+    throw xlinkError(
+      'INVALID_ARGUMENT',
+      `"contentType" expected "json", "cbor" or "bytes", got ${quote(contentType)}`,
+      {
+        field: 'contentType',
+      },
+    );
+  }
   if (contentType === 'bytes') return bytes;
   try {
     if (contentType === 'json') return readJsonBytes(bytes, { maxDepth: PAYLOAD_MAX_DEPTH, maxLength: bytes.length });

@@ -60,13 +60,15 @@ async function runCase(backend: CryptoProvider, group: AeadGroup, t: AeadTest): 
 }
 
 const SUITE = 'wycheproof aes_gcm_test';
+/** Cases the file held when this suite was written: fewer means it was emptied, cut or replaced. */
+const SUITE_MINIMUM = 316;
 const groups = loadWycheproof<AeadGroup>('aes_gcm_test');
 
 if (groups === undefined) reportNotRun(SUITE);
 else {
   for (const backend of backends) {
     test(`${SUITE} through ${backend.name}`, () =>
-      runCases(SUITE, backend.name, casesOf<AeadTest, AeadGroup>(groups), ({ group, test: t }) =>
+      runCases(SUITE, backend.name, casesOf<AeadTest, AeadGroup>(groups), SUITE_MINIMUM, ({ group, test: t }) =>
         runCase(backend, group, t),
       ));
   }

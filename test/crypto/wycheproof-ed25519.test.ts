@@ -29,16 +29,24 @@ interface EddsaGroup extends WycheproofGroup<EddsaTest> {
 }
 
 const SUITE = 'wycheproof ed25519_test';
+/** Cases the file held when this suite was written: fewer means it was emptied, cut or replaced. */
+const SUITE_MINIMUM = 151;
 const groups = loadWycheproof<EddsaGroup>('ed25519_test');
 
 if (groups === undefined) reportNotRun(SUITE);
 else {
   for (const backend of backends) {
     test(`${SUITE} through ${backend.name}`, () =>
-      runCases(SUITE, backend.name, casesOf<EddsaTest, EddsaGroup>(groups), async ({ group, test: t }) => {
-        const verified = await ed25519Verify(backend, readHex(group.publicKey.pk), readHex(t.msg), readHex(t.sig));
-        expectEqual(verified, t.result === 'valid', 'ed25519Verify');
-        return verified ? 'accepted' : 'rejected';
-      }));
+      runCases(
+        SUITE,
+        backend.name,
+        casesOf<EddsaTest, EddsaGroup>(groups),
+        SUITE_MINIMUM,
+        async ({ group, test: t }) => {
+          const verified = await ed25519Verify(backend, readHex(group.publicKey.pk), readHex(t.msg), readHex(t.sig));
+          expectEqual(verified, t.result === 'valid', 'ed25519Verify');
+          return verified ? 'accepted' : 'rejected';
+        },
+      ));
   }
 }

@@ -30,13 +30,15 @@ interface MacGroup extends WycheproofGroup<MacTest> {
 }
 
 const SUITE = 'wycheproof hmac_sha256_test';
+/** Cases the file held when this suite was written: fewer means it was emptied, cut or replaced. */
+const SUITE_MINIMUM = 174;
 const groups = loadWycheproof<MacGroup>('hmac_sha256_test');
 
 if (groups === undefined) reportNotRun(SUITE);
 else {
   for (const backend of backends) {
     test(`${SUITE} through ${backend.name}`, () =>
-      runCases(SUITE, backend.name, casesOf<MacTest, MacGroup>(groups), async ({ group, test: t }) => {
+      runCases(SUITE, backend.name, casesOf<MacTest, MacGroup>(groups), SUITE_MINIMUM, async ({ group, test: t }) => {
         const key = readHex(t.key);
         const msg = readHex(t.msg);
         const valid = t.result === 'valid';

@@ -39,24 +39,32 @@ function expectedRefusal(publicHex: string, sharedHex: string): ErrorCode | unde
 }
 
 const SUITE = 'wycheproof x25519_test';
+/** Cases the file held when this suite was written: fewer means it was emptied, cut or replaced. */
+const SUITE_MINIMUM = 518;
 const groups = loadWycheproof<WycheproofGroup<XdhTest>>('x25519_test');
 
 if (groups === undefined) reportNotRun(SUITE);
 else {
   for (const backend of backends) {
     test(`${SUITE} through ${backend.name}`, () =>
-      runCases(SUITE, backend.name, casesOf<XdhTest, WycheproofGroup<XdhTest>>(groups), async ({ test: t }) => {
-        const result = await outcome(() => x25519SharedSecret(backend, readHex(t.private), readHex(t.public)));
-        if (t.result === 'valid') {
-          if (!result.ok) throw new Error(`x25519SharedSecret refused a valid case with ${result.code}`);
-          expectBytes(result.value, t.shared, 'shared secret');
-          return 'accepted';
-        }
-        // Every acceptable case breaks one of xlink's rules; if one ever did not, say so.
-        const refusal = expectedRefusal(t.public, t.shared);
-        if (refusal === undefined) throw new Error('acceptable case that xlink has no rule to refuse');
-        expectEqual(result.ok ? 'accepted' : result.code, refusal, 'x25519SharedSecret');
-        return 'rejected';
-      }));
+      runCases(
+        SUITE,
+        backend.name,
+        casesOf<XdhTest, WycheproofGroup<XdhTest>>(groups),
+        SUITE_MINIMUM,
+        async ({ test: t }) => {
+          const result = await outcome(() => x25519SharedSecret(backend, readHex(t.private), readHex(t.public)));
+          if (t.result === 'valid') {
+            if (!result.ok) throw new Error(`x25519SharedSecret refused a valid case with ${result.code}`);
+            expectBytes(result.value, t.shared, 'shared secret');
+            return 'accepted';
+          }
+          // Every acceptable case breaks one of xlink's rules; if one ever did not, say so.
+          const refusal = expectedRefusal(t.public, t.shared);
+          if (refusal === undefined) throw new Error('acceptable case that xlink has no rule to refuse');
+          expectEqual(result.ok ? 'accepted' : result.code, refusal, 'x25519SharedSecret');
+          return 'rejected';
+        },
+      ));
   }
 }

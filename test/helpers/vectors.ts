@@ -4,7 +4,7 @@
  *
  *   const groups = loadWycheproof<EddsaGroup>('ed25519_test');
  *   if (groups === undefined) reportNotRun('wycheproof ed25519');
- *   else test('…', () => runCases('wycheproof ed25519', backend.name, casesOf(groups), async (c) => …));
+ *   else test('…', () => runCases('wycheproof ed25519', backend.name, casesOf(groups), 151, async (c) => …));
  *
  * Where the folder is: `../shared/vectors` beside the repo root, unless the
  * environment variable XLINK_VECTORS_DIR names another folder (absolute, or
@@ -12,14 +12,21 @@
  * the suites behave on a machine without `../shared`:
  *
  *   XLINK_VECTORS_DIR=/nonexistent node --import tsx --test test/crypto/wycheproof-*.test.ts
+ *   XLINK_VECTORS_DIR=/nonexistent XLINK_REQUIRE_VECTORS=1 node --import tsx --test test/crypto/wycheproof-*.test.ts
  *
- * Limits: when the folder is absent the loaders return `undefined` and the
- * suite only prints that it did not run; when it is present, a missing file or
- * one without test groups or tests throws, so the suite fails instead of
- * passing on nothing.
+ * Limits: when the folder is absent the loaders return `undefined` and
+ * `reportNotRun` registers the suite as skipped, or, with
+ * XLINK_REQUIRE_VECTORS=1 (what .ci/run sets), as a test that fails naming
+ * the missing folder: on CI a suite must run, not report that it did not.
+ * When the folder is present, a missing file or one without test groups or
+ * tests throws, and every suite states the least number of vectors it must
+ * have run (`runCases`' `minimum`), so an emptied, cut or replaced file fails
+ * instead of passing on less. Call `reportNotRun` at the top level of a test
+ * file, never inside a running test.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { bytesToHex } from '../../src/codec/bytes.js';
@@ -46,8 +53,25 @@ export function vectorsDir(): string {
   return fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 }
 
+/** Set by .ci/run: a suite whose vectors are missing fails instead of being skipped. */
+export function vectorsRequired(): boolean {
+  return process.env.XLINK_REQUIRE_VECTORS === '1';
+}
+
+/**
+ * Registers `suite` as not run because the vectors folder is absent: a
+ * skipped test, or with XLINK_REQUIRE_VECTORS=1 a failing one. A suite that
+ * only printed this passed on machines without `../shared`, CI included.
+ */
 export function reportNotRun(suite: string): void {
-  console.log(`${suite}: not run: ../shared/vectors not found (looked in ${vectorsDir()})`);
+  const reason = `the vectors folder ${vectorsDir()} does not exist (../shared/vectors, or XLINK_VECTORS_DIR)`;
+  if (vectorsRequired()) {
+    test(`${suite}: vectors required (XLINK_REQUIRE_VECTORS=1)`, () => {
+      throw new Error(`${suite} cannot run: ${reason}`);
+    });
+  } else {
+    test(suite, { skip: `not run: ${reason}` }, () => {});
+  }
 }
 
 function readJson(relativePath: string): unknown {
@@ -123,12 +147,14 @@ export type CaseOutcome = 'accepted' | 'rejected' | 'unsupported';
 /**
  * Runs every case through `run` (which asserts), collects every failure with its
  * tcId so one report names them all, logs the tally and fails on any failure
- * or on zero cases.
+ * or on fewer than `minimum` cases (the count the suite was written against:
+ * lower it deliberately when a vectors update removes cases).
  */
 export async function runCases<C extends { readonly test: WycheproofTest }>(
   suite: string,
   backendName: string,
   cases: Iterable<C>,
+  minimum: number,
   run: (entry: C) => Promise<CaseOutcome>,
 ): Promise<void> {
   const tally = { accepted: 0, rejected: 0, unsupported: 0 };
@@ -151,7 +177,11 @@ export async function runCases<C extends { readonly test: WycheproofTest }>(
   if (failures.length > 0) {
     throw new Error(`${backendName} failed ${failures.length} ${suite} case(s):\n${failures.join('\n')}`);
   }
-  if (total === 0) throw new Error(`${suite}: zero cases ran`);
+  if (total === 0 || total < minimum) {
+    throw new Error(
+      `${suite}: ${total} cases ran, fewer than the ${minimum} expected (file emptied, cut or replaced?)`,
+    );
+  }
 }
 
 /** Throws, naming the first differing byte, unless `actual` is exactly the bytes of `expectedHex`. */
