@@ -52,7 +52,7 @@ import { LoopbackTransport } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import type { AgentMessage } from './message.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
-import { PeerKeysCache, type ReceiveOptions, receiveEnvelope } from './receive.js';
+import { PeerKeysCache, type ReceiveContext, type ReceiveOptions, receiveEnvelope } from './receive.js';
 
 /** Default accepted clock difference between sender and receiver, both ways. */
 export const DEFAULT_TIMESTAMP_WINDOW_MS = 30_000;
@@ -148,7 +148,7 @@ export class Agent {
   readonly crypto: CryptoProvider;
   readonly #parts: AgentParts;
   readonly #sender: EnvelopeSender;
-  readonly #peers: PeerKeysCache;
+  readonly #receiving: ReceiveContext;
 
   /** Throws INVALID_ARGUMENT for a window or size limit that is not a positive integer. */
   constructor(parts: AgentParts) {
@@ -166,7 +166,18 @@ export class Agent {
       signer: parts.signer,
       ...(parts.versions.includes('v3') ? { mlDsa65SecretKey: parts.identity.mlDsa65.secretKey } : {}),
     };
-    this.#peers = new PeerKeysCache(parts.crypto);
+    this.#receiving = {
+      recipient: { did: this.did, x25519: parts.x25519, mlKem768: parts.identity.mlKem768 },
+      versions: this.versions,
+      registry: this.registry,
+      nonceStore: parts.nonceStore,
+      peers: new PeerKeysCache(parts.crypto),
+      crypto: parts.crypto,
+      clock: parts.clock,
+      timestampWindowMs: parts.timestampWindowMs,
+      maxEnvelopeBytes: parts.maxEnvelopeBytes,
+      ...(parts.audience === undefined ? {} : { audience: parts.audience }),
+    };
   }
 
   /** A new identity, registered. */
@@ -270,7 +281,7 @@ export class Agent {
     if (entry.value.revoked !== undefined) {
       return refuse('VERIFICATION_FAILED:REVOKED', `${to} was revoked: ${quote(entry.value.revoked.reason)}`, 'to');
     }
-    const checked = await attempt(() => this.#peers.keysOf(to, entry.value));
+    const checked = await attempt(() => this.#receiving.peers.keysOf(to, entry.value));
     if (!checked.ok) return checked;
     const recipient = checked.value.identity;
     const version = negotiateVersion(this.versions, recipient.versions);
@@ -319,23 +330,7 @@ export class Agent {
     envelope: unknown,
     options: ReceiveOptions = {},
   ): Promise<Result<AgentMessage<Payload>>> {
-    const parts = this.#parts;
-    return receiveEnvelope<Payload>(
-      envelope,
-      {
-        recipient: { did: this.did, x25519: parts.x25519, mlKem768: parts.identity.mlKem768 },
-        versions: this.versions,
-        registry: this.registry,
-        nonceStore: parts.nonceStore,
-        peers: this.#peers,
-        crypto: parts.crypto,
-        clock: parts.clock,
-        timestampWindowMs: parts.timestampWindowMs,
-        maxEnvelopeBytes: parts.maxEnvelopeBytes,
-        ...(parts.audience === undefined ? {} : { audience: parts.audience }),
-      },
-      options,
-    );
+    return receiveEnvelope<Payload>(envelope, this.#receiving, options);
   }
 }
 

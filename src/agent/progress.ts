@@ -19,11 +19,12 @@ export interface ProgressEvent<Stage extends string> {
 /** Awaited before the operation continues; an exception it throws propagates to the caller. */
 export type ProgressHandler<Stage extends string> = (event: ProgressEvent<Stage>) => void | Promise<void>;
 
-export async function report<Stage extends string>(
+/** Calls the handler if there is one; undefined otherwise, so a caller without one awaits nothing. */
+export function report<Stage extends string>(
   handler: ProgressHandler<Stage> | undefined,
   stage: Stage,
   current = 1,
   total = 1,
-): Promise<void> {
-  if (handler !== undefined) await handler({ stage, current, total });
+): void | Promise<void> {
+  if (handler !== undefined) return handler({ stage, current, total });
 }

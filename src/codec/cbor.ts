@@ -58,15 +58,29 @@ export function encodeCbor(value: CborValue): Uint8Array {
   return writer.result();
 }
 
+/** Major type 2, a byte string: what callers framing bytes by hand (writeCborHead) mostly write. */
+export const CBOR_MAJOR_BYTE_STRING = 2;
+
+/** Bytes of the head (initial byte and argument) that encodes `argument` in its shortest form. */
+export function cborHeadLength(argument: number): number {
+  return argument < 24 ? 1 : argument < 0x100 ? 2 : argument < 0x10000 ? 3 : argument < TWO_POW_32 ? 5 : 9;
+}
+
 /**
- * The head of an item (major type, argument) in its shortest form, for callers
- * that frame bytes they already hold, such as a COSE Sig_structure, without
- * building a value to encode.
+ * Writes the head of an item (major type, argument) in its shortest form
+ * (RFC 8949 §4.2.1) at `offset`: `cborHeadLength(argument)` bytes. Exported
+ * for callers that frame bytes they already hold (a COSE Sig_structure)
+ * without building a value to encode; the encoder writes every head here.
  */
-export function encodeCborHead(major: number, argument: number): Uint8Array {
-  const writer = new Writer(9);
-  writer.head(major, argument);
-  return writer.result();
+export function writeCborHead(out: Uint8Array, offset: number, major: number, argument: number): void {
+  const extra = cborHeadLength(argument) - 1;
+  out[offset] = (major << 5) | (extra === 0 ? argument : extra === 1 ? 24 : extra === 2 ? 25 : extra === 4 ? 26 : 27);
+  // Big-endian, a byte at a time: above 2^32 the bit operators would truncate.
+  let rest = argument;
+  for (let i = extra; i >= 1; i--) {
+    out[offset + i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
 }
 
 /** A growable byte buffer; doubling keeps encoding linear. */
@@ -74,8 +88,8 @@ class Writer {
   private buffer: Uint8Array;
   private length = 0;
 
-  /** 256 bytes by default: most of what xlink encodes (headers, COSE structures) fits without growing. */
-  constructor(capacity = 256) {
+  /** 512 bytes by default: most of what xlink encodes (headers, signed envelopes) fits without growing. */
+  constructor(capacity = 512) {
     this.buffer = new Uint8Array(capacity);
   }
 
@@ -101,27 +115,10 @@ class Writer {
 
   /** Initial byte and argument in the shortest form (RFC 8949 §4.2.1). */
   head(major: number, argument: number): void {
-    const type = major << 5;
-    if (argument < 24) this.byte(type | argument);
-    else if (argument < 0x100) {
-      this.byte(type | 24);
-      this.byte(argument);
-    } else if (argument < 0x10000) {
-      this.byte(type | 25);
-      this.byte(argument >> 8);
-      this.byte(argument & 0xff);
-    } else if (argument < TWO_POW_32) {
-      this.byte(type | 26);
-      this.word(argument);
-    } else {
-      this.byte(type | 27);
-      this.word(Math.floor(argument / TWO_POW_32));
-      this.word(argument % TWO_POW_32);
-    }
-  }
-
-  private word(value: number): void {
-    for (let shift = 24; shift >= 0; shift -= 8) this.byte((value >>> shift) & 0xff);
+    const length = cborHeadLength(argument);
+    this.reserve(length);
+    writeCborHead(this.buffer, this.length, major, argument);
+    this.length += length;
   }
 
   result(): Uint8Array {
@@ -133,18 +130,13 @@ class Writer {
 function encodeItem(writer: Writer, value: CborValue, path: (string | number)[]): void {
   if (typeof value === 'number') encodeNumber(writer, value, path);
   else if (typeof value === 'string') {
-    let bytes: Uint8Array;
-    try {
-      bytes = utf8Encode(value);
-    } catch (error) {
-      throw encodeError(`string has a ${(error as Error).message}`, path, error);
-    }
+    const bytes = textBytes(value, path);
     writer.head(3, bytes.length);
     writer.bytes(bytes);
   } else if (typeof value === 'boolean') writer.byte(value ? 0xf5 : 0xf4);
   else if (value === null) writer.byte(0xf6);
   else if (value instanceof Uint8Array) {
-    writer.head(2, value.length);
+    writer.head(CBOR_MAJOR_BYTE_STRING, value.length);
     writer.bytes(value);
   } else if (path.length >= MAX_NESTING) {
     throw encodeError(`nesting deeper than ${MAX_NESTING} levels (is the value cyclic?)`, path);
@@ -182,9 +174,7 @@ function encodeMap(writer: Writer, map: CborMap, path: (string | number)[]): voi
     if (typeof key !== 'number' && typeof key !== 'string') {
       throw encodeError(`map key ${typeName(key)} is neither a number nor a string`, path);
     }
-    const keyWriter = new Writer(16);
-    encodeItem(keyWriter, key, path);
-    entries.push({ key: keyWriter.result(), value, name: key });
+    entries.push({ key: encodeKey(key, path), value, name: key });
   }
   // Keys are distinct Map keys, so their encodings differ and the order is total.
   entries.sort((a, b) => compareBytes(a.key, b.key));
@@ -194,6 +184,40 @@ function encodeMap(writer: Writer, map: CborMap, path: (string | number)[]): voi
     path.push(entry.name);
     encodeItem(writer, entry.value, path);
     path.pop();
+  }
+}
+
+/**
+ * A map key's encoding, for sorting. Text and safe integers, nearly every key
+ * there is, are framed straight into an array of their size; the rest go
+ * through a Writer.
+ */
+function encodeKey(key: number | string, path: (string | number)[]): Uint8Array {
+  if (typeof key === 'string') return framed(3, textBytes(key, path));
+  if (Number.isSafeInteger(key) && !Object.is(key, -0)) {
+    const out = new Uint8Array(cborHeadLength(key >= 0 ? key : -1 - key));
+    writeCborHead(out, 0, key >= 0 ? 0 : 1, key >= 0 ? key : -1 - key);
+    return out;
+  }
+  const writer = new Writer(16);
+  encodeItem(writer, key, path);
+  return writer.result();
+}
+
+/** Head and content of a string item. */
+function framed(major: number, content: Uint8Array): Uint8Array {
+  const head = cborHeadLength(content.length);
+  const out = new Uint8Array(head + content.length);
+  writeCborHead(out, 0, major, content.length);
+  out.set(content, head);
+  return out;
+}
+
+function textBytes(text: string, path: (string | number)[]): Uint8Array {
+  try {
+    return utf8Encode(text);
+  } catch (error) {
+    throw encodeError(`string has a ${(error as Error).message}`, path, error);
   }
 }
 

@@ -70,7 +70,15 @@ export function isAcceptableEd25519PublicKey(publicKey: Uint8Array): boolean {
 
 /** The checks every backend runs before its own curve arithmetic. */
 export function passesEd25519StrictChecks(publicKey: Uint8Array, signature: Uint8Array): boolean {
-  if (signature.length !== 64 || !isAcceptableEd25519PublicKey(publicKey)) return false;
+  return isAcceptableEd25519PublicKey(publicKey) && passesEd25519SignatureChecks(signature);
+}
+
+/**
+ * The signature's share of those checks (R canonical and not of small order,
+ * S < L), for a prepared verifier that checked its key once when it was made.
+ */
+export function passesEd25519SignatureChecks(signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
   const r = signature.subarray(0, 32);
   return isCanonicalPointEncoding(r) && !isSmallOrderEncoding(r) && isCanonicalScalar(signature.subarray(32));
 }

@@ -12,9 +12,10 @@
  * so each message has exactly one accepted spelling and neither form can be
  * read as the other.
  */
-import type { CborMap, CborValue } from '../codec/cbor.js';
+import { assertBytes } from '../codec/bytes.js';
+import { type CborMap, CborTagged, type CborValue, encodeCbor } from '../codec/cbor.js';
 import { quote, xlinkError } from '../errors.js';
-import { encodeCoseSign1, readCoseSign1 } from './cose-sign1.js';
+import { COSE_SIGN1_TAG, readCoseSign1 } from './cose-sign1.js';
 import { checkEnvelopeParts, type Envelope } from './envelope.js';
 import { headerFromMap } from './header.js';
 
@@ -24,14 +25,15 @@ const PQ_SIGNATURE_LABEL = 'pqsig';
 const COMPACT_MAX_DEPTH = 4;
 
 export function envelopeToCompact(envelope: Envelope): Uint8Array {
+  const { protectedBytes, body, signature, mlDsaSignature } = envelope;
+  assertBytes(protectedBytes, 'protectedBytes');
+  assertBytes(body, 'body');
+  assertBytes(signature, 'signature');
   const unprotectedHeader = new Map<number | string, CborValue>();
-  if (envelope.mlDsaSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, envelope.mlDsaSignature);
-  return encodeCoseSign1({
-    protectedBytes: envelope.protectedBytes,
-    unprotectedHeader,
-    payload: envelope.body,
-    signature: envelope.signature,
-  });
+  if (mlDsaSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, mlDsaSignature);
+  // Encoded directly, not through encodeCoseSign1: its check decodes the protected header again, and an
+  // envelope's protected bytes are encodeHeader's own, checked when they were made (or when decoded).
+  return encodeCbor(new CborTagged(COSE_SIGN1_TAG, [protectedBytes, unprotectedHeader, body, signature]));
 }
 
 /** Reads compact bytes; throws PARSE_FAILED:CBOR|COSE, ENVELOPE_INVALID:* and the header's codes. */

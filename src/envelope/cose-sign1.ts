@@ -16,16 +16,18 @@
  * judges header values: checking `alg` is the verifier's job, and the meaning
  * of other labels is the caller's.
  */
-import { assertBytes, concatBytes } from '../codec/bytes.js';
+import { assertBytes } from '../codec/bytes.js';
 import {
+  CBOR_MAJOR_BYTE_STRING,
   type CborDecodeLimits,
   type CborMap,
   CborTagged,
   type CborValue,
+  cborHeadLength,
   decodeCbor,
   encodeCbor,
-  encodeCborHead,
   readCbor,
+  writeCborHead,
 } from '../codec/cbor.js';
 import { attempt, attemptSync, type ErrorCode, quote, type Result, xlinkError } from '../errors.js';
 import type { Awaitable } from '../platform/awaitable.js';
@@ -76,7 +78,6 @@ const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ Uint8Array.of(
   0x65,
   0x31,
 );
-const MAJOR_BYTES = 2;
 
 /**
  * `18([protected, unprotected, payload, signature])`, always tagged. Throws
@@ -161,16 +162,20 @@ export function coseSign1SigStructure(
   if (externalAad !== undefined) assertBytes(externalAad, 'externalAad');
   const signedProtected = protectedBytes.length === 1 && protectedBytes[0] === 0xa0 ? EMPTY : protectedBytes;
   const aad = externalAad ?? EMPTY;
-  // Framed by hand, not through encodeCbor: this runs once per message signed or verified.
-  return concatBytes(
-    SIGNATURE1_PREFIX,
-    encodeCborHead(MAJOR_BYTES, signedProtected.length),
-    signedProtected,
-    encodeCborHead(MAJOR_BYTES, aad.length),
-    aad,
-    encodeCborHead(MAJOR_BYTES, payload.length),
-    payload,
-  );
+  // Framed by hand into one array, not through encodeCbor: this runs once per message signed or verified.
+  const parts = [signedProtected, aad, payload];
+  let length = SIGNATURE1_PREFIX.length;
+  for (const part of parts) length += cborHeadLength(part.length) + part.length;
+  const out = new Uint8Array(length);
+  out.set(SIGNATURE1_PREFIX);
+  let offset = SIGNATURE1_PREFIX.length;
+  for (const part of parts) {
+    writeCborHead(out, offset, CBOR_MAJOR_BYTE_STRING, part.length);
+    offset += cborHeadLength(part.length);
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /**

@@ -17,7 +17,7 @@
 import { bytesToHex } from '../codec/bytes.js';
 import { readCbor } from '../codec/cbor.js';
 import type { Ed25519Verifying, Hashing, PostQuantumSignatures } from '../crypto/provider.js';
-import { attempt, isXlinkError, quote, type Result, unwrap, xlinkError } from '../errors.js';
+import { attempt, isXlinkError, ok, quote, type Result, unwrap, xlinkError } from '../errors.js';
 import { assertCrypto } from '../identity/derive.js';
 import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
@@ -218,6 +218,11 @@ export class TrustRegistryCore {
   }
 
   resolveKid(kid: Uint8Array): Promise<Result<TrustRegistryEntry>> {
+    // The gateway's per-message path: a known, verified entry is answered without the async machinery below.
+    if (kid instanceof Uint8Array && kid.length === KEY_ID_LENGTH) {
+      const known = this.#byKid.get(kidKey(kid));
+      if (known?.verified !== undefined) return Promise.resolve(ok(this.#entryOf(known)));
+    }
     return attempt(async () => {
       if (!(kid instanceof Uint8Array) || kid.length !== KEY_ID_LENGTH) {
         throw xlinkError(

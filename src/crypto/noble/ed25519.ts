@@ -19,7 +19,7 @@ import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, concatBytes } from '../../codec/bytes.js';
 import type { RandomSource } from '../../platform/random.js';
-import { isAcceptableEd25519PublicKey, passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { isAcceptableEd25519PublicKey, passesEd25519SignatureChecks } from '../ed25519-strict.js';
 import {
   ED25519_KEY_LENGTH,
   type Ed25519Signer,
@@ -85,7 +85,7 @@ export function nobleEd25519Verifying(random: RandomSource): NobleEd25519Verifyi
         verify(message, signature) {
           assertBytes(message, 'message');
           assertBytes(signature, 'signature');
-          if (a === undefined || !passesEd25519StrictChecks(key, signature)) return false;
+          if (a === undefined || !passesEd25519SignatureChecks(signature)) return false;
           try {
             return verifyCofactorless(Point, a, key, message, signature);
           } catch {
@@ -126,7 +126,7 @@ function decodeAcceptableKey(Point: EdwardsPoint, publicKey: Uint8Array): Point 
  * small-order (torsion) component: a key A' = aB + T with T of order 8 makes
  * noble accept signatures that OpenSSL rejects. Every xlink backend must accept
  * exactly the same signatures, so this one does the arithmetic itself. The
- * caller has already run `passesEd25519StrictChecks`, so S < L and both A and R
+ * caller has already checked A (decodeAcceptableKey) and R and S (passesEd25519SignatureChecks), so S < L and both A and R
  * are canonical and not of small order.
  */
 function verifyCofactorless(

@@ -18,7 +18,7 @@ import { assertBytes } from '../../codec/bytes.js';
 import { xlinkError } from '../../errors.js';
 import { webRandomSource } from '../../platform/random.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
-import { isAcceptableEd25519PublicKey, passesEd25519StrictChecks } from '../ed25519-strict.js';
+import { isAcceptableEd25519PublicKey, passesEd25519SignatureChecks } from '../ed25519-strict.js';
 import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
 import { mlDsa65 } from '../ml-dsa.js';
 import { mlKem768 } from '../ml-kem.js';
@@ -223,7 +223,7 @@ export function createWebCrypto(crypto: WebCryptoLike): CryptoProvider {
         async verify(message: Uint8Array, signature: Uint8Array): Promise<boolean> {
           assertBytes(message, 'message');
           assertBytes(signature, 'signature');
-          if (key === undefined || !passesEd25519StrictChecks(raw, signature)) return false;
+          if (key === undefined || !passesEd25519SignatureChecks(signature)) return false;
           try {
             return await subtle.verify(ED25519, key, own(signature), own(message));
           } catch {
