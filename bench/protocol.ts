@@ -32,7 +32,8 @@ import { createNodeCrypto } from '../src/crypto/node/index.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { envelopeToCompact } from '../src/envelope/compact-encoding.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../src/envelope/decode.js';
-import { type EnvelopeJson, envelopeFromJson, envelopeToJson } from '../src/envelope/json-encoding.js';
+import { type EnvelopeEncoding, encodeEnvelope } from '../src/envelope/encode.js';
+import { type EnvelopeJson, envelopeFromJson } from '../src/envelope/json-encoding.js';
 import { signEnvelope } from '../src/envelope/sign.js';
 import type { Result } from '../src/errors.js';
 import { generateIdentity, identityFromSeed } from '../src/identity/derive.js';
@@ -89,11 +90,11 @@ function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`benchmark input check failed: ${what}`);
 }
 
-/** One sender and one recipient agreeing on `version`: `send` gives the JSON the transport carried. */
-interface Channel {
+/** One sender and one recipient agreeing on `version`: `send` gives what the transport carried. */
+export interface Channel<Wire = EnvelopeJson> {
   readonly version: EnvelopeVersion;
-  send(payload: unknown): Promise<EnvelopeJson>;
-  receive(wire: EnvelopeJson): Promise<AgentMessage>;
+  send(payload: unknown): Promise<Wire>;
+  receive(wire: Wire): Promise<AgentMessage>;
 }
 
 function unwrap<T>(result: Result<T>): T {
@@ -101,18 +102,29 @@ function unwrap<T>(result: Result<T>): T {
   throw new Error(`${result.error.code}: ${result.error.message}`);
 }
 
-async function openChannel(version: EnvelopeVersion, crypto: CryptoProvider): Promise<Channel> {
+/** A sender and a recipient for `version`, sending JSON objects (the default) or compact COSE bytes. */
+export async function openChannel(version: EnvelopeVersion, crypto: CryptoProvider): Promise<Channel<EnvelopeJson>>;
+export async function openChannel(
+  version: EnvelopeVersion,
+  crypto: CryptoProvider,
+  encoding: 'compact',
+): Promise<Channel<Uint8Array>>;
+export async function openChannel(
+  version: EnvelopeVersion,
+  crypto: CryptoProvider,
+  encoding: EnvelopeEncoding = 'json',
+): Promise<Channel<EnvelopeJson> | Channel<Uint8Array>> {
   const registry = new MemoryTrustRegistry({ crypto });
   const transport = new LoopbackTransport();
   const postQuantumSig = version === 'v3';
   const nonceStore = new MemoryNonceStore({ maxEntries: NONCE_STORE_ENTRIES });
   const seed = crypto.randomBytes(SEED_LENGTH);
-  const sender = unwrap(await Agent.fromSeed(seed, { registry, transport, crypto, postQuantumSig }));
+  const sender = unwrap(await Agent.fromSeed(seed, { registry, transport, crypto, postQuantumSig, encoding }));
   const recipient =
     version === 'v1'
       ? await v1OnlyAgent(registry, transport, nonceStore, crypto)
       : unwrap(await Agent.create({ registry, transport, crypto, nonceStore, postQuantumSig }));
-  const receive = async (wire: EnvelopeJson): Promise<AgentMessage> =>
+  const receive = async (wire: EnvelopeJson | Uint8Array): Promise<AgentMessage> =>
     unwrap(await recipient.receive(wire, { allowCleartext: version === 'signed' }));
 
   if (version === 'signed') {
@@ -126,17 +138,18 @@ async function openChannel(version: EnvelopeVersion, crypto: CryptoProvider): Pr
           {
             to: recipient.did,
             scope: SCOPE,
-            payload: utf8Encode(JSON.stringify(payload)),
-            contentType: 'json',
+            ...(payload instanceof Uint8Array
+              ? { payload }
+              : { payload: utf8Encode(JSON.stringify(payload)), contentType: 'json' as const }),
             timestamp: systemClock.now(),
             supportedVersions: sender.versions,
           },
           { crypto },
         );
-        return envelopeToJson(unwrap(signed));
+        return encodeEnvelope(unwrap(signed), encoding);
       },
       receive,
-    };
+    } as Channel<EnvelopeJson> | Channel<Uint8Array>;
   }
   return {
     version,
@@ -145,10 +158,10 @@ async function openChannel(version: EnvelopeVersion, crypto: CryptoProvider): Pr
       // Take it back out, so the loopback's lists stay empty however long the run.
       const wire = transport.outbox.pop();
       transport.sent.length = 0;
-      return wire as EnvelopeJson;
+      return wire as EnvelopeJson & Uint8Array;
     },
     receive,
-  };
+  } as Channel<EnvelopeJson> | Channel<Uint8Array>;
 }
 
 /** A recipient that speaks signed and v1 only; the Agent factories always add v2. */

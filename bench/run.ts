@@ -16,12 +16,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { protocolSuite } from './protocol.js';
 import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [cryptoSuite, protocolSuite, replaySuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite];
 
 export interface Options {
   readonly config: BenchConfig;

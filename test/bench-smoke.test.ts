@@ -2,6 +2,7 @@
 // with a tiny budget, and no assertion about how fast anything is.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { replaySuite } from '../bench/replay.js';
@@ -175,6 +176,31 @@ describe('protocol benchmark suite', () => {
   });
 });
 
+describe('core benchmark suite', () => {
+  let blocks: string[] = [];
+
+  it('runs the gateway, sending and roundtrip cases with a 5 ms budget and one round', async () => {
+    blocks = (await coreSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 })).split('\n\n');
+    assert.deepEqual(tableCells(blocks[0] ?? '')[0], ['Case', 'Measured', 'Goal', 'Verdict', 'Times']);
+  });
+
+  it('gives one row per 1.0 goal, in order, each a positive ratio with a verdict', () => {
+    const rows = tableCells(blocks[0] ?? '').slice(2);
+    assert.equal(rows.length, CORE_CASES.length);
+    rows.forEach((cells, i) => {
+      assert.ok(cells[0]?.startsWith(CORE_CASES[i] as string), `row ${i}: ${cells[0]}`);
+      positive((cells[1]?.match(/^×(\d+\.\d+)$/) ?? assert.fail(`"${cells[1]}"`))[1] ?? '');
+      assert.match(cells[3] ?? '', /^(holds|\*\*misses\*\*)$/);
+    });
+  });
+
+  it('breaks the telemetry overhead down field by field: 88, 94 and 106 bytes', () => {
+    const rows = tableCells(blocks.find((block) => block.startsWith('| Field')) ?? '').slice(2);
+    const total = rows.find((cells) => cells[0] === '**total overhead**');
+    assert.deepEqual(total?.slice(1), ['**88**', '**94**', '**106**']);
+  });
+});
+
 describe('bench/run.ts', () => {
   const document =
     'intro\n<!-- bench:crypto:start -->\nold\n<!-- bench:crypto:end -->\n<!-- bench:envelope:start -->\nkeep\n<!-- bench:envelope:end -->\n';
@@ -209,7 +235,7 @@ describe('bench/run.ts', () => {
       /XLINK_BENCH_ROUNDS expected an integer >= 1, got "0"/,
     );
     assert.throws(() => parseOptions(['--fast'], {}), /unknown argument "--fast"/);
-    assert.throws(() => parseOptions(['--suite', 'nope'], {}), /unknown suite nope; known: crypto/);
+    assert.throws(() => parseOptions(['--suite', 'nope'], {}), /unknown suite nope; known: core, crypto/);
   });
 });
 

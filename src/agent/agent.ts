@@ -281,7 +281,7 @@ export class Agent {
     if (entry.value.revoked !== undefined) {
       return refuse('VERIFICATION_FAILED:REVOKED', `${to} was revoked: ${quote(entry.value.revoked.reason)}`, 'to');
     }
-    const checked = await attempt(() => this.#receiving.peers.keysOf(to, entry.value));
+    const checked = await attempt(async () => this.#receiving.peers.keysOf(to, entry.value));
     if (!checked.ok) return checked;
     const recipient = checked.value.identity;
     const version = negotiateVersion(this.versions, recipient.versions);

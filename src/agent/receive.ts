@@ -73,10 +73,14 @@ export class PeerKeysCache {
     this.#crypto = crypto;
   }
 
-  /** The checked keys of `did`, whose registry entry is `entry`. */
-  async keysOf(did: string, entry: TrustRegistryEntry): Promise<PeerKeys> {
+  /** The checked keys of `did`, whose registry entry is `entry`: synchronous once this entry was checked. */
+  keysOf(did: string, entry: TrustRegistryEntry): PeerKeys | Promise<PeerKeys> {
     const known = this.#keys.get(entry);
     if (known !== undefined && known.identity.did === did) return known;
+    return this.#check(did, entry);
+  }
+
+  async #check(did: string, entry: TrustRegistryEntry): Promise<PeerKeys> {
     const identity = unwrap(await verifyIdentityDocument(entry.document, { crypto: this.#crypto, did }));
     const seen = this.#sequences.get(did);
     if (seen !== undefined && identity.sequence < seen) {
@@ -116,7 +120,7 @@ async function receiveFull(input: unknown, context: ReceiveContext, options: Rec
   checkTimestamp(header.timestamp, context);
 
   await report(options.onProgress, 'verifying');
-  const entry = await liveSender(await context.registry.resolve(header.from), header.from);
+  const entry = liveSender(await context.registry.resolve(header.from), header.from);
   const { identity: sender, verifier } = await context.peers.keysOf(header.from, entry);
   assertNotDowngraded(header.version, sender.versions, context.versions);
   unwrap(
@@ -184,7 +188,7 @@ async function receiveTelemetry(
   if (!found.ok && found.error.code === 'DID_NOT_IN_REGISTRY') {
     throw xlinkError('VERIFICATION_FAILED:UNKNOWN_KID', found.error.message, { field: 'kid' });
   }
-  const entry = await liveSender(found, 'the sender of this kid');
+  const entry = liveSender(found, 'the sender of this kid');
   const { identity, verifier } = await context.peers.keysOf(entry.did, entry);
   if (identity.mlDsa65PublicKey !== undefined) {
     // The profile carries no ML-DSA-65 signature; a sender that promised one must not be believed without it.
@@ -210,7 +214,7 @@ async function receiveTelemetry(
 }
 
 /** The registry entry of a sender that may send: registered and not revoked. */
-async function liveSender(resolved: Result<TrustRegistryEntry>, who: string): Promise<TrustRegistryEntry> {
+function liveSender(resolved: Result<TrustRegistryEntry>, who: string): TrustRegistryEntry {
   if (!resolved.ok && resolved.error.code === 'DID_NOT_IN_REGISTRY') {
     throw xlinkError('VERIFICATION_FAILED:DID_NOT_IN_REGISTRY', `${who} is not in the trust registry`, {
       field: 'from',

@@ -39,6 +39,12 @@ export interface CborDecodeLimits {
   maxBytes?: number;
   /** Most data items (every key, value, element and tag counts); default 65536. */
   maxItems?: number;
+  /**
+   * Byte strings as views into the input instead of copies; default false.
+   * Only for a caller that owns the input and never changes it (decoding a
+   * private copy of a message: one allocation instead of one per byte string).
+   */
+  viewsOfInput?: boolean;
 }
 
 const DEFAULT_MAX_DEPTH = 16;
@@ -304,7 +310,7 @@ export function readCbor(bytes: Uint8Array, limits: CborDecodeLimits = {}): Cbor
   if (bytes.length > maxBytes) {
     throw parseError(`input of ${bytes.length} bytes exceeds maxBytes=${maxBytes}`, 0);
   }
-  const reader = new Reader(bytes, maxDepth, maxItems);
+  const reader = new Reader(bytes, maxDepth, maxItems, limits.viewsOfInput === true);
   const value = reader.item(0);
   if (reader.offset !== bytes.length) {
     throw parseError(`${bytes.length - reader.offset} trailing bytes after the item`, reader.offset);
@@ -342,6 +348,7 @@ class Reader {
     private readonly bytes: Uint8Array,
     private readonly maxDepth: number,
     private readonly maxItems: number,
+    private readonly views: boolean,
   ) {}
 
   /** Decodes one item whose enclosing containers number `depth`. */
@@ -361,7 +368,7 @@ class Reader {
         return -1 - argument;
       case 2:
         // Not .slice(): on a Node Buffer it shares memory, and a caller reusing its buffer would change the value.
-        return new Uint8Array(this.take(argument));
+        return this.views ? this.take(argument) : new Uint8Array(this.take(argument));
       case 3: {
         const text = this.take(argument);
         try {

@@ -24,12 +24,11 @@ import {
   CborTagged,
   type CborValue,
   cborHeadLength,
-  decodeCbor,
   encodeCbor,
   readCbor,
   writeCborHead,
 } from '../codec/cbor.js';
-import { attempt, attemptSync, type ErrorCode, quote, type Result, xlinkError } from '../errors.js';
+import { attempt, attemptSync, type ErrorCode, isXlinkError, quote, type Result, xlinkError } from '../errors.js';
 import type { Awaitable } from '../platform/awaitable.js';
 
 export const COSE_SIGN1_TAG = 18;
@@ -254,12 +253,14 @@ function readHeaders(
   let protectedHeader: CborMap = new Map();
   // RFC 9052 §3: an empty protected header is a zero-length byte string (or the encoded empty map, a0).
   if (protectedBytes.length > 0) {
-    const result = decodeCbor(protectedBytes, limits);
-    if (!result.ok) {
+    let decoded: CborValue;
+    try {
+      decoded = readCbor(protectedBytes, limits);
+    } catch (error) {
+      if (!isXlinkError(error)) throw error;
       const failure = code === 'PARSE_FAILED:COSE' ? 'PARSE_FAILED:CBOR' : code;
-      throw xlinkError(failure, `COSE_Sign1 protected header: ${result.error.message}`, { field: 'protected' });
+      throw xlinkError(failure, `COSE_Sign1 protected header: ${error.message}`, { field: 'protected' });
     }
-    const decoded = result.value;
     if (!(decoded instanceof Map)) {
       throw headerError(code, `protected header expected an encoded map, got ${describe(decoded)}`, 'protected');
     }

@@ -217,7 +217,8 @@ function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
       `envelope of ${bytes.length} bytes exceeds the limit of ${maxBytes}`,
     );
   }
-  const message = readCoseSign1(bytes, { maxBytes, maxDepth: TELEMETRY_MAX_DEPTH });
+  // One private copy, decoded in place: the parts are views of it, and no caller's buffer is shared.
+  const message = readCoseSign1(bytes.slice(), { maxBytes, maxDepth: TELEMETRY_MAX_DEPTH, viewsOfInput: true });
   if (message.tagged) {
     throw xlinkError(
       'PARSE_FAILED:COSE',
