@@ -236,7 +236,7 @@ const CASES: readonly CryptoCase[] = [
     async prepare(crypto) {
       const { publicKey, secretKey } = await crypto.mlKem768KeyPair(pattern(64, 13));
       const { ciphertext, sharedSecret } = await crypto.mlKem768Encapsulate(publicKey);
-      check(equal(await crypto.mlKem768Decapsulate(ciphertext, secretKey), sharedSecret), `${crypto.name} ML-KEM`);
+      check(equal(await crypto.mlKem768Decapsulate(secretKey, ciphertext), sharedSecret), `${crypto.name} ML-KEM`);
       return () => crypto.mlKem768Encapsulate(publicKey);
     },
   },
@@ -246,8 +246,8 @@ const CASES: readonly CryptoCase[] = [
     async prepare(crypto) {
       const { publicKey, secretKey } = await crypto.mlKem768KeyPair(pattern(64, 13));
       const { ciphertext, sharedSecret } = await crypto.mlKem768Encapsulate(publicKey);
-      check(equal(await crypto.mlKem768Decapsulate(ciphertext, secretKey), sharedSecret), `${crypto.name} ML-KEM`);
-      return () => crypto.mlKem768Decapsulate(ciphertext, secretKey);
+      check(equal(await crypto.mlKem768Decapsulate(secretKey, ciphertext), sharedSecret), `${crypto.name} ML-KEM`);
+      return () => crypto.mlKem768Decapsulate(secretKey, ciphertext);
     },
   },
   {

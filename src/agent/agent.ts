@@ -34,7 +34,17 @@ import type { EnvelopeJson } from '../envelope/json-encoding.js';
 import { negotiateVersion } from '../envelope/negotiate.js';
 import { encryptEnvelopeBody } from '../envelope/seal.js';
 import { type EnvelopeSender, signEncodedEnvelope } from '../envelope/sign.js';
-import { attempt, attemptSync, ok, quote, type Result, refuse, unwrap, xlinkError } from '../errors.js';
+import {
+  attempt,
+  attemptSync,
+  type ErrorDetail,
+  ok,
+  quote,
+  type Result,
+  refuse,
+  unwrap,
+  xlinkError,
+} from '../errors.js';
 import { generateIdentity, type Identity, identityFromSeed } from '../identity/derive.js';
 import {
   createIdentityDocument,
@@ -185,7 +195,7 @@ export class Agent {
     const crypto = cryptoOf(this, options);
     if (!crypto.ok) return crypto;
     const identity = await generateIdentity({ crypto: crypto.value });
-    if (!identity.ok) return identityFailed(identity.error.message);
+    if (!identity.ok) return identityFailed(identity.error);
     return assemble(this, identity.value, { ...options, crypto: crypto.value });
   }
 
@@ -202,7 +212,7 @@ export class Agent {
     const crypto = cryptoOf(this, options);
     if (!crypto.ok) return crypto;
     const identity = await identityFromSeed(seed, { crypto: crypto.value });
-    if (!identity.ok) return identityFailed(identity.error.message);
+    if (!identity.ok) return identityFailed(identity.error);
     return assemble(this, identity.value, { ...options, crypto: crypto.value });
   }
 
@@ -215,7 +225,7 @@ export class Agent {
     const crypto = cryptoOf(this, options);
     if (!crypto.ok) return crypto;
     const classical = await importPKCS8(keys, { crypto: crypto.value });
-    if (!classical.ok) return identityFailed(classical.error.message);
+    if (!classical.ok) return identityFailed(classical.error);
     const identity: Identity = { ...classical.value, mlKem768: keys.mlKem768, mlDsa65: keys.mlDsa65 };
     return assemble(this, identity, { ...options, crypto: crypto.value, register: false });
   }
@@ -394,8 +404,9 @@ function assertPositiveInteger(value: number, field: string): void {
   }
 }
 
-function identityFailed(message: string): Result<never> {
-  return refuse('IDENTITY_FAILED', message);
+/** The white paper's IDENTITY_FAILED, its message naming the code underneath (INVALID_SEED:LENGTH, …). */
+function identityFailed(cause: ErrorDetail): Result<never> {
+  return refuse('IDENTITY_FAILED', `${cause.code}: ${cause.message}`, cause.field);
 }
 
 function registrationFailed(detail: { code: Parameters<typeof xlinkError>[0]; message: string }): Error {

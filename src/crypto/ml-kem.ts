@@ -29,7 +29,7 @@ const ENTROPY_LENGTH = 32;
 export interface SyncPostQuantumKem extends PostQuantumKem {
   mlKem768KeyPair(seed: Uint8Array): KeyPair;
   mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): KemEncapsulation;
-  mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  mlKem768Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
 
 export function mlKem768(random: RandomSource): SyncPostQuantumKem {
@@ -58,9 +58,9 @@ export function mlKem768(random: RandomSource): SyncPostQuantumKem {
     },
 
     /** FIPS 203 implicit rejection: a tampered ciphertext yields an unrelated secret, not an error. */
-    mlKem768Decapsulate(ciphertext, secretKey) {
-      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
+    mlKem768Decapsulate(secretKey, ciphertext) {
       assertBytes(secretKey, 'secretKey', ML_KEM_768_SECRET_KEY_LENGTH);
+      assertBytes(ciphertext, 'ciphertext', ML_KEM_768_CIPHERTEXT_LENGTH);
       try {
         return ml_kem768.decapsulate(ciphertext, secretKey);
       } catch (cause) {

@@ -118,7 +118,7 @@ export interface PostQuantumKem {
    * known-answer tests; production callers omit it and get fresh random bytes.
    */
   mlKem768Encapsulate(publicKey: Uint8Array, entropy?: Uint8Array): Awaitable<KemEncapsulation>;
-  mlKem768Decapsulate(ciphertext: Uint8Array, secretKey: Uint8Array): Awaitable<Uint8Array>;
+  mlKem768Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Awaitable<Uint8Array>;
 }
 
 export interface PostQuantumSignatures {

@@ -5,9 +5,9 @@
  *   const protectedBytes = encodeCbor(new Map([[COSE_HEADER_ALG, COSE_ALG_EDDSA]]));
  *   const toSign = coseSign1SigStructure(protectedBytes, payload);
  *   const bytes = encodeCoseSign1({ protectedBytes, unprotectedHeader: new Map(), payload,
- *     signature: await crypto.ed25519Sign(seed, toSign) });
- *   const message = decodeCoseSign1(bytes);
- *   await verifyCoseSign1(message, { [COSE_ALG_EDDSA]: (data, sig) => crypto.ed25519Verify(key, data, sig) });
+ *     signature: await signer.sign(toSign) });                                 // a prepared Ed25519 signer
+ *   const message = decodeCoseSign1(bytes);                                    // Result<CoseSign1>
+ *   await verifyCoseSign1({ [COSE_ALG_EDDSA]: (data, sig) => verifier.verify(data, sig) }, message.value);
  *
  * Limits. Only attached payloads (a detached `nil` payload is refused). The
  * message must be deterministic CBOR (our decoder's rule), tag 18 or untagged.
@@ -195,15 +195,15 @@ export function coseAlgorithm(message: CoseSign1): number | undefined {
 }
 
 /**
- * Verifies `message` with the verifier registered for its `alg`.
+ * Verifies `message` with the verifier registered for its `alg` (the keys first, as every xlink verify takes them).
  * ENVELOPE_INVALID:ALGORITHM when `alg` is missing, not an integer or has no
  * verifier, so a caller can tell "not an algorithm we accept" from "forged";
  * VERIFICATION_FAILED:SIGNATURE_MISMATCH unless the verifier answers a literal
  * `true` over the Sig_structure.
  */
 export function verifyCoseSign1(
-  message: CoseSign1,
   verifiers: Readonly<Record<number, CoseVerifier>>,
+  message: CoseSign1,
   options: { externalAad?: Uint8Array } = {},
 ): Promise<Result<void>> {
   return attempt(async () => {

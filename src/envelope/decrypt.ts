@@ -51,7 +51,7 @@ export function decryptEnvelope(
     );
     const kemSharedSecret = usesKem(header.version)
       ? await keyAgreement(() =>
-          crypto.mlKem768Decapsulate(header.kemCiphertext as Uint8Array, recipient.mlKem768.secretKey),
+          crypto.mlKem768Decapsulate(recipient.mlKem768.secretKey, header.kemCiphertext as Uint8Array),
         )
       : undefined;
     const key = await deriveEnvelopeKey(

@@ -3,7 +3,7 @@
  * signatures cover.
  *
  *   const bytes = envelopeSignedBytes(envelope); // COSE Sig_structure, RFC 9052 §4.4
- *   await crypto.ed25519Verify(senderKey, bytes, envelope.signature);
+ *   await verifier.verify(bytes, envelope.signature);  // the sender's prepared Ed25519 key
  *
  * `protectedBytes` is the header exactly as signed: for a compact envelope the
  * bytes received, for a JSON envelope the canonical encoding of its strictly

@@ -19,7 +19,7 @@ export function isValidScope(scope: unknown): scope is string {
   return typeof scope === 'string' && SCOPE_PATTERN.test(scope);
 }
 
-/** Throws INVALID_SCOPE, quoting at most 80 characters of the bad value. */
+/** Throws INVALID_SCOPE, quoting at most 64 characters of the bad value. */
 export function assertScope(scope: unknown, field = 'scope'): asserts scope is string {
   if (isValidScope(scope)) return;
   const shown = quote(scope);

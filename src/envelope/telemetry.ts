@@ -4,9 +4,9 @@
  *
  *   const key = (await signingKeyFromSeed(seed, { crypto })).value;         // { kid, signer }
  *   const bytes = await sealTelemetry(key, { audience: 'acme-fleet', scope: 'telemetry',
- *     counter: await counters.next(), payload: reading });                   // ~100 bytes + payload
+ *     counter: await counters.next(), payload: reading });                   // 88 bytes + payload
  *   const envelope = decodeTelemetry(bytes);                                 // Result<TelemetryEnvelope>
- *   const checked = await verifyTelemetry(entry.verifier, envelope.value, 'acme-fleet');
+ *   const checked = await verifyTelemetry(verifier, envelope.value, 'acme-fleet'); // the kid's prepared key
  *
  * Wire form: an untagged COSE_Sign1 `[protected, unprotected, payload, signature]`:
  *   protected   = bstr .cbor { 1: -8 (EdDSA), ? 3: 50 / 60 (content format),
@@ -117,7 +117,7 @@ export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awa
 export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awaitable<Uint8Array> {
   assertBytes(key?.kid, 'kid', KEY_ID_LENGTH);
   const protectedBytes = encodeTelemetryHeader(message);
-  const audience = audienceBytes(message.audience, 'audience');
+  const audience = audienceBytes(message.audience);
   assertBytes(message.payload, 'payload');
   const payload = message.payload;
   const kid = key.kid;
@@ -146,17 +146,18 @@ export function decodeTelemetry(
 }
 
 /**
- * Checks the signature under the sender's prepared key (a registry entry's
- * `verifier`) and the receiver's own audience: VERIFICATION_FAILED:SIGNATURE_MISMATCH
- * for an altered message, another key, or another audience. Rejects only for
- * the caller's own mistake (an audience that is not one: XlinkArgumentError).
+ * Checks the signature under the sender's prepared key (`crypto.ed25519Verifier`
+ * of the key the kid names) and the receiver's own audience: VERIFICATION_FAILED:SIGNATURE_MISMATCH
+ * for an altered message, another key, or another audience; INVALID_ARGUMENT
+ * for an audience that is not one. Like every verify, never throws.
  */
 export async function verifyTelemetry(
   verifier: Ed25519Verifier,
   envelope: TelemetryEnvelope,
   audience: string,
 ): Promise<Result<void>> {
-  const aad = audienceBytes(audience, 'audience');
+  if (!isValidScope(audience)) return refuse('INVALID_ARGUMENT', badAudience(audience), 'audience');
+  const aad = utf8Encode(audience);
   const signed = coseSign1SigStructure(envelope.protectedBytes, envelope.payload, aad);
   if (await verifier.verify(signed, envelope.signature)) return VERIFIED;
   return refuse(
@@ -305,13 +306,13 @@ function readCounter(cti: CborValue | undefined): number {
 }
 
 /** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
-function audienceBytes(audience: unknown, field: string): Uint8Array {
+function audienceBytes(audience: unknown): Uint8Array {
   if (isValidScope(audience)) return utf8Encode(audience);
-  throw xlinkError(
-    'INVALID_ARGUMENT',
-    `"${field}" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`,
-    { field },
-  );
+  throw xlinkError('INVALID_ARGUMENT', badAudience(audience), { field: 'audience' });
+}
+
+function badAudience(audience: unknown): string {
+  return `"audience" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`;
 }
 
 function onlyKeys(map: CborMap, allowed: readonly number[], where: string): void {

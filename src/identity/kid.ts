@@ -20,7 +20,7 @@
  */
 import { assertBytes } from '../codec/bytes.js';
 import { encodeCbor } from '../codec/cbor.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { Hashing } from '../crypto/provider.js';
 import { ED25519_KEY_LENGTH } from '../crypto/provider.js';
 
 export const KEY_ID_LENGTH = 6;
@@ -45,7 +45,7 @@ export function coseKeyThumbprintInput(publicKey: Uint8Array): Uint8Array {
 
 export async function keyIdOf(
   publicKey: Uint8Array,
-  { crypto }: { crypto: Pick<CryptoProvider, 'sha256'> },
+  { crypto }: { crypto: Pick<Hashing, 'sha256'> },
 ): Promise<Uint8Array> {
   const thumbprint = await crypto.sha256(coseKeyThumbprintInput(publicKey));
   return thumbprint.slice(0, KEY_ID_LENGTH);

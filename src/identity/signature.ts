@@ -15,7 +15,7 @@
 
 import { concatBytes, utf8Encode } from '../codec/bytes.js';
 import type { Ed25519Signer, Ed25519Verifying } from '../crypto/provider.js';
-import { err, errorDetail, ok, type Result } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { parseDid } from './did.js';
 
 const MESSAGE_CONTEXT: Uint8Array = /* @__PURE__ */ utf8Encode('xlink signed message v1\u0000');
@@ -30,14 +30,12 @@ export async function verifyMessage(
   message: Uint8Array,
   signature: Uint8Array,
   { crypto }: { crypto: Ed25519Verifying },
-): Promise<Result<true>> {
+): Promise<Result<void>> {
   const parsed = parseDid(did);
   if (!parsed.ok) return parsed;
   const verifier = await crypto.ed25519Verifier(parsed.value.publicKey);
   if (await verifier.verify(concatBytes(MESSAGE_CONTEXT, message), signature)) {
-    return ok(true);
+    return ok(undefined);
   }
-  return err(
-    errorDetail('VERIFICATION_FAILED:SIGNATURE_MISMATCH', `the signature does not verify under ${did}`, 'signature'),
-  );
+  return refuse('VERIFICATION_FAILED:SIGNATURE_MISMATCH', `the signature does not verify under ${did}`, 'signature');
 }

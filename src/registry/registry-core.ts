@@ -84,7 +84,7 @@ export class TrustRegistryCore {
   readonly #persist: (change: RegistryChange) => Promise<void>;
   /** Insertion order is registration order. */
   readonly #slots = new Map<string, Slot>();
-  /** Key id (as 8 latin-1 characters) → slot. */
+  /** Key id (as 6 latin-1 characters) → slot. */
   readonly #byKid = new Map<string, Slot>();
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -486,7 +486,7 @@ function copyIdentity(identity: IdentityDocument): IdentityDocument {
   });
 }
 
-/** Kid bytes as a Map key: 8 latin-1 characters. */
+/** Kid bytes as a Map key: 6 latin-1 characters. */
 function kidKey(kid: Uint8Array): string {
   return String.fromCharCode(...kid);
 }

@@ -2,7 +2,7 @@
  * A replay store in process memory, for a single receiver process.
  *
  *   const store = new MemoryNonceStore({ windowMs: 30_000 });
- *   const reserved = await store.reserveNonce(senderDid, nonce, envelope.timestampMs);
+ *   const reserved = await store.reserveNonce(senderDid, nonce, envelope.header.timestamp);
  *   if (!reserved.ok) return reserved; // REPLAY_DETECTED, REPLAY_STORE_FULL, …
  *
  * A nonce is remembered per (sender, nonce) until its envelope's timestamp

@@ -132,7 +132,7 @@ describe('noble backend: the injected random source reaches every consumer', () 
     assert.deepEqual(fromA, fromB);
     const reference = createNobleCrypto({ random: webRandomSource(globalThis.crypto) });
     assert.deepEqual(reference.mlKem768Encapsulate(publicKey, counterBytes(PROBE, 32)), fromA);
-    assert.deepEqual(a.mlKem768Decapsulate(fromA.ciphertext, secretKey), fromA.sharedSecret);
+    assert.deepEqual(a.mlKem768Decapsulate(secretKey, fromA.ciphertext), fromA.sharedSecret);
     const again = a.mlKem768Encapsulate(publicKey);
     assert.deepEqual(again, reference.mlKem768Encapsulate(publicKey, counterBytes(PROBE + 32, 32)));
   });

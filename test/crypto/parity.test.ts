@@ -185,7 +185,7 @@ test('parity: ML-KEM-768 key pair, encapsulation with fixed entropy, decapsulati
       const { publicKey, secretKey } = await reference.mlKem768KeyPair(seed);
       await agree('mlKem768Encapsulate', (b) => b.mlKem768Encapsulate(publicKey, entropy));
       const { ciphertext, sharedSecret } = await reference.mlKem768Encapsulate(publicKey, entropy);
-      const opened = await agree('mlKem768Decapsulate', (b) => b.mlKem768Decapsulate(ciphertext, secretKey));
+      const opened = await agree('mlKem768Decapsulate', (b) => b.mlKem768Decapsulate(secretKey, ciphertext));
       assert.equal(opened, bytesToHex(sharedSecret));
     }),
   ));
@@ -387,7 +387,7 @@ test('acceptance parity: ML-KEM-768 tampered ciphertext (implicit rejection) and
       const keyPair = await reference.mlKem768KeyPair(seed);
       const sealed = await reference.mlKem768Encapsulate(keyPair.publicKey, entropy);
       const tampered = flipBit(sealed.ciphertext, bit);
-      const rejected = await agree('tampered ciphertext', (b) => b.mlKem768Decapsulate(tampered, keyPair.secretKey));
+      const rejected = await agree('tampered ciphertext', (b) => b.mlKem768Decapsulate(keyPair.secretKey, tampered));
       assert.notEqual(rejected, bytesToHex(sealed.sharedSecret));
       const badKey = flipBit(keyPair.publicKey, bit);
       await agree('tampered encapsulation key', (b) => b.mlKem768Encapsulate(badKey, entropy));

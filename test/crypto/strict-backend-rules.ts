@@ -436,8 +436,8 @@ export function describeStrictBackendRules(create: () => CryptoProvider): void {
       const first = await crypto.mlKem768Encapsulate(publicKey);
       const second = await crypto.mlKem768Encapsulate(publicKey);
       assert.notDeepEqual(first.ciphertext, second.ciphertext);
-      assert.deepEqual(await crypto.mlKem768Decapsulate(first.ciphertext, secretKey), first.sharedSecret);
-      assert.deepEqual(await crypto.mlKem768Decapsulate(second.ciphertext, secretKey), second.sharedSecret);
+      assert.deepEqual(await crypto.mlKem768Decapsulate(secretKey, first.ciphertext), first.sharedSecret);
+      assert.deepEqual(await crypto.mlKem768Decapsulate(secretKey, second.ciphertext), second.sharedSecret);
       await rejectsWithCode(async () => crypto.mlKem768Encapsulate(publicKey, new Uint8Array(31)), 'INVALID_LENGTH');
     });
 

@@ -54,7 +54,7 @@ async function runKemCase(backend: CryptoProvider, t: KemTest): Promise<CaseOutc
   if (!keyPair.ok) throw new Error(`mlKem768KeyPair refused a ${seed.length}-byte seed with ${keyPair.code}`);
   if (t.ek !== undefined) expectBytes(keyPair.value.publicKey, t.ek, 'ek');
   const ciphertext = readHex(t.c);
-  const shared = await outcome(() => backend.mlKem768Decapsulate(ciphertext, keyPair.value.secretKey));
+  const shared = await outcome(() => backend.mlKem768Decapsulate(keyPair.value.secretKey, ciphertext));
   if (t.result !== 'valid') {
     // Every invalid case with a good seed has a ciphertext of the wrong length; anything else would need a new rule.
     expectEqual(

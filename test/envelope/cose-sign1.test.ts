@@ -56,7 +56,7 @@ async function outcomeOf(
   try {
     const message = readCoseSign1(bytes);
     const options = externalAad === undefined ? {} : { externalAad };
-    return verdict(await verifyCoseSign1(message, verifiers, options));
+    return verdict(await verifyCoseSign1(verifiers, message, options));
   } catch (error) {
     if (isXlinkError(error)) return error.code;
     throw error;
@@ -446,18 +446,18 @@ describe('Sig_structure, alg and verification', () => {
 
   it('a missing, non-integer or unregistered alg is ENVELOPE_INVALID:ALGORITHM, never false', async () => {
     const verifiers = { [COSE_ALG_EDDSA]: alwaysTrue };
-    assert.equal(verdict(await verifyCoseSign1(message([[1, -8]], []), verifiers)), 'verified');
+    assert.equal(verdict(await verifyCoseSign1(verifiers, message([[1, -8]], []))), 'verified');
     for (const m of [message([], []), message([[1, -7]], []), message([[1, 'EdDSA']], []), message([], [[4, 'kid']])]) {
-      assert.equal(verdict(await verifyCoseSign1(m, verifiers)), 'ENVELOPE_INVALID:ALGORITHM');
+      assert.equal(verdict(await verifyCoseSign1(verifiers, m)), 'ENVELOPE_INVALID:ALGORITHM');
     }
     // A verifier inherited from the prototype chain is not registered.
     const inherited = Object.create({ [COSE_ALG_EDDSA]: alwaysTrue }) as Record<number, CoseVerifier>;
-    assert.equal(verdict(await verifyCoseSign1(message([[1, -8]], []), inherited)), 'ENVELOPE_INVALID:ALGORITHM');
+    assert.equal(verdict(await verifyCoseSign1(inherited, message([[1, -8]], []))), 'ENVELOPE_INVALID:ALGORITHM');
   });
 
   it('only a literal true from the verifier verifies', async () => {
     const truthy = (async () => 1) as unknown as CoseVerifier;
-    assert.equal(verdict(await verifyCoseSign1(message([[1, -8]], []), { [COSE_ALG_EDDSA]: truthy })), 'not verified');
+    assert.equal(verdict(await verifyCoseSign1({ [COSE_ALG_EDDSA]: truthy }, message([[1, -8]], []))), 'not verified');
   });
 
   it('the verifier sees the Sig_structure and signature, with the external AAD', async () => {
@@ -468,7 +468,7 @@ describe('Sig_structure, alg and verification', () => {
     };
     const m = message([[1, -8]], []);
     const aad = Uint8Array.of(9, 9);
-    assert.equal(verdict(await verifyCoseSign1(m, { [COSE_ALG_EDDSA]: spy }, { externalAad: aad })), 'not verified');
+    assert.equal(verdict(await verifyCoseSign1({ [COSE_ALG_EDDSA]: spy }, m, { externalAad: aad })), 'not verified');
     assert.deepEqual(seen, [[bytesToHex(coseSign1SigStructure(m.protectedBytes, m.payload, aad)), '02']]);
   });
 
@@ -502,7 +502,7 @@ describe('Sig_structure, alg and verification', () => {
       const nobleVerifiers = {
         [COSE_ALG_EDDSA]: async (data: Uint8Array, sig: Uint8Array) => ed25519.verify(sig, data, publicKey),
       };
-      assert.equal(verdict(await verifyCoseSign1(decoded, nobleVerifiers)), 'verified', backend.name);
+      assert.equal(verdict(await verifyCoseSign1(nobleVerifiers, decoded)), 'verified', backend.name);
       // One flipped bit in the payload, the protected header's "v" value, or the signature: not verified.
       for (const at of [bytes.length - 70, bytes.indexOf(0x73, 6), bytes.length - 1]) {
         const tampered = bytes.slice();

@@ -61,7 +61,7 @@ describe('identityFromSeed', () => {
       assert.deepEqual(ab, ba);
 
       const { ciphertext, sharedSecret } = await crypto.mlKem768Encapsulate(bob.mlKem768.publicKey);
-      assert.deepEqual(await crypto.mlKem768Decapsulate(ciphertext, bob.mlKem768.secretKey), sharedSecret);
+      assert.deepEqual(await crypto.mlKem768Decapsulate(bob.mlKem768.secretKey, ciphertext), sharedSecret);
 
       const mlDsaSignature = await crypto.mlDsa65Sign(alice.mlDsa65.secretKey, message);
       assert.ok(await crypto.mlDsa65Verify(alice.mlDsa65.publicKey, message, mlDsaSignature));

@@ -2,12 +2,12 @@
  * A trust registry kept in an append-only log file (Node), written by one
  * process and followed by any number of readers.
  *
- *   const registry = await FileTrustRegistry.create({ path: '/opt/app/trust.log' }); // once, when provisioning
- *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log' });   // the writer, every start after
+ *   const registry = await FileTrustRegistry.create({ path: '/opt/app/trust.log', crypto }); // once, when provisioning
+ *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log', crypto });   // the writer, every start after
  *   if (registry.loaded.tornTail) …;         // a write a crash cut short was dropped
  *   await registry.register({ document, scopes: ['telemetry'] });
  *   await registry.compact();                // rewrite the log as one record per entry (two if revoked)
- *   const follower = await FileTrustRegistry.open({ path, readOnly: true }); // a gateway process
+ *   const follower = await FileTrustRegistry.open({ path, crypto, readOnly: true }); // a gateway process
  *
  * Format: an AppendLog (src/platform/node/append-log.ts): each line a CRC-32
  * and a JSON record; the header {"format":"xlink-trust-registry","version":2};

@@ -2,8 +2,10 @@
  * `xlink/registry/node`: the trust registry persisted to an append-only log file (Node only).
  *
  *   import { FileTrustRegistry } from 'xlink/registry/node';
- *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log' });                 // the writer
- *   const follower = await FileTrustRegistry.open({ path: '/opt/app/trust.log', readOnly: true }); // any reader
+ *   const registry = await FileTrustRegistry.open({ path: '/opt/app/trust.log', crypto });                 // the writer
+ *   const follower = await FileTrustRegistry.open({ path: '/opt/app/trust.log', crypto, readOnly: true }); // any reader
+ *
+ * This subpath picks no backend: pass `crypto` (the `xlink` entry's FileTrustRegistry defaults to node:crypto).
  *
  * The portable pieces (MemoryTrustRegistry, scopes, the TrustRegistry interface) are in `xlink/registry`.
  */
