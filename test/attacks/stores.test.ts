@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { bytesToHex, readHex } from '../../src/codec/bytes.js';
 import { type ErrorCode, isXlinkError, type Result } from '../../src/errors.js';
 import { logLine } from '../../src/platform/node/append-log.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';
 import { MemoryNonceStore } from '../../src/replay/memory-nonce-store.js';
 import { FileNonceStore } from '../../src/replay/node/file-nonce-store.js';
@@ -304,14 +305,14 @@ describe('5. capacity follows from rate and window; every bounded store refuses 
   test('720,000 for 12,000 checks/s over 30 s; at that rate for three windows a default store never fills', async () => {
     assert.equal(capacityFor({ checksPerSecond: 12_000, windowMs: 30_000 }), 720_000);
     // The same rule on a 1 s window (24,000 by default), run at 12,000 fresh envelopes a second for 3 s.
-    const clock = { time: T0, now: () => Math.floor(clock.time) };
+    const clock = new VirtualClock(T0);
     const store = new MemoryNonceStore({ windowMs: 1000, clock });
     const nonce = new Uint8Array(16);
     const view = new DataView(nonce.buffer);
     for (let i = 0; i < 36_000; i++) {
       view.setUint32(0, i);
-      clock.time += 1000 / 12_000;
-      const reserved = await store.reserveNonce(SENDER, nonce.slice(), clock.now());
+      clock.advance(1000 / 12_000);
+      const reserved = await store.reserveNonce(SENDER, nonce.slice(), Math.floor(clock.now()));
       assert.ok(reserved.ok, reserved.ok ? '' : `check ${i}: ${reserved.error.code}`);
     }
   });

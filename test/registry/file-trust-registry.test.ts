@@ -31,7 +31,6 @@ import {
   crypto,
   documentOf,
   ISSUED_AT,
-  ManualClock,
   newIdentity,
   plain,
   runTrustRegistryContract,
@@ -57,14 +56,14 @@ function openRegistry(
   path: string,
   options: { clock?: Clock; crypto?: CryptoProvider } = {},
 ): Promise<FileTrustRegistry> {
-  return FileTrustRegistry.open({ path, crypto, clock: new ManualClock(), ...options });
+  return FileTrustRegistry.open({ path, crypto, clock: new VirtualClock(ISSUED_AT), ...options });
 }
 
 function createRegistry(
   path: string,
   options: { clock?: Clock; crypto?: CryptoProvider } = {},
 ): Promise<FileTrustRegistry> {
-  return FileTrustRegistry.create({ path, crypto, clock: new ManualClock(), ...options });
+  return FileTrustRegistry.create({ path, crypto, clock: new VirtualClock(ISSUED_AT), ...options });
 }
 
 /** A follower on virtual time: `poll()` fires its backstop timer, so tests need no watch events. */
@@ -170,15 +169,15 @@ describe('FileTrustRegistry', () => {
   describe('creation and persistence', () => {
     it('creates the file with its header and keeps every change across a reopen', async () => {
       const path = freshPath();
-      const clock = new ManualClock();
+      const clock = new VirtualClock(ISSUED_AT);
       const registry = await createRegistry(path, { clock });
       assert.deepEqual(registry.loaded, { records: 0, tornTail: null });
       assert.equal(readFileSync(path, 'utf8'), logLine(HEADER));
 
       value(await registry.register({ document: aliceDoc, scopes: ['telemetry'], name: 'Sensör 🚀' }));
-      clock.time += 1;
+      clock.advance(1);
       value(await registry.register({ document: bobDoc, scopes: ['*'] }));
-      clock.time += 1;
+      clock.advance(1);
       value(await registry.updateDocument(await documentOf(alice, 2)));
       value(await registry.setScopes(bob.did, ['x', 'y']));
       value(await registry.revoke(alice.did, { reason: 'stolen\n"quoted"' }));

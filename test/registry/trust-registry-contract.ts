@@ -17,19 +17,12 @@ import {
 } from '../../src/identity/document.js';
 import { keyIdOf } from '../../src/identity/kid.js';
 import type { Clock } from '../../src/platform/clock.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import type { TrustRegistry, TrustRegistryEntry } from '../../src/registry/trust-registry.js';
 import { ed25519Sign } from '../helpers/one-shot.js';
 
 export const crypto = createNodeCrypto();
 export const ISSUED_AT = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(public time = ISSUED_AT) {}
-  now(): number {
-    return this.time;
-  }
-}
 
 export async function newIdentity(): Promise<Identity> {
   const created = await generateIdentity({ crypto });
@@ -113,7 +106,7 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
     let aliceDoc: SignedIdentityDocument;
     let bobDoc: SignedIdentityDocument;
     let carolDoc: SignedIdentityDocument;
-    let clock: ManualClock;
+    let clock: VirtualClock;
     let registry: TrustRegistry;
 
     before(async () => {
@@ -121,13 +114,13 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
       [aliceDoc, bobDoc, carolDoc] = await Promise.all([documentOf(alice), documentOf(bob), documentOf(carol)]);
     });
     beforeEach(async () => {
-      clock = new ManualClock();
+      clock = new VirtualClock(ISSUED_AT);
       registry = await makeRegistry({ clock });
     });
     afterEach(() => registry.close());
 
     it('registers a document and resolves the entry', async () => {
-      clock.time = ISSUED_AT + 5;
+      clock.set(ISSUED_AT + 5);
       const added = value(await registry.register({ document: aliceDoc, scopes: ['telemetry'], name: 'sensor-17' }));
       const resolved = value(await registry.resolve(alice.did));
       for (const entry of [added, resolved]) {
@@ -236,7 +229,7 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
     });
 
     it('replaces a document only with a larger sequence of the same DID', async () => {
-      clock.time = ISSUED_AT + 1;
+      clock.set(ISSUED_AT + 1);
       value(await registry.register({ document: aliceDoc, scopes: ['a'] }));
       value(await registry.register({ document: bobDoc, scopes: ['b'] }));
       const [alice2, alice3, bob2] = await Promise.all([
@@ -246,7 +239,7 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
       ]);
 
       assert.equal(codeOf(await registry.updateDocument(aliceDoc)), 'IDENTITY_DOCUMENT_INVALID:SEQUENCE');
-      clock.time = ISSUED_AT + 2;
+      clock.set(ISSUED_AT + 2);
       const updated = value(await registry.updateDocument(alice3));
       assert.deepEqual(updated.document.body, alice3.body);
       assert.equal(updated.registeredAt, ISSUED_AT + 1);
@@ -281,13 +274,13 @@ export function runTrustRegistryContract(name: string, makeRegistry: RegistryFac
     it('records revocations, keeps the first, and still resolves revoked entries', async () => {
       value(await registry.register({ document: aliceDoc, scopes: ['a'] }));
       value(await registry.register({ document: bobDoc, scopes: ['b'] }));
-      clock.time = ISSUED_AT + 60_000;
+      clock.set(ISSUED_AT + 60_000);
       const revoked = value(await registry.revoke(alice.did, { reason: 'stolen' }));
       assert.deepEqual(revoked.revoked, { at: ISSUED_AT + 60_000, reason: 'stolen' });
       const explicit = value(await registry.revoke(bob.did, { reason: 'decommissioned', at: 1234 }));
       assert.deepEqual(explicit.revoked, { at: 1234, reason: 'decommissioned' });
 
-      clock.time = ISSUED_AT + 120_000;
+      clock.set(ISSUED_AT + 120_000);
       const again = value(await registry.revoke(alice.did, { reason: 'second thoughts' }));
       assert.deepEqual(again.revoked, { at: ISSUED_AT + 60_000, reason: 'stolen' });
       assert.deepEqual(value(await registry.resolve(alice.did)).revoked, { at: ISSUED_AT + 60_000, reason: 'stolen' });

@@ -9,16 +9,6 @@ import { assertCode, assertOk, randomNonce, runNonceStoreContract } from './nonc
 const START = 1_700_000_000_000;
 const SENDER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 
-function virtualClock(start = START): { now: () => number; advance: (ms: number) => void } {
-  let time = start;
-  return {
-    now: () => time,
-    advance: (ms) => {
-      time += ms;
-    },
-  };
-}
-
 runNonceStoreContract(
   'MemoryNonceStore',
   async (options) => {
@@ -30,7 +20,7 @@ runNonceStoreContract(
 
 describe('MemoryNonceStore: restarts', () => {
   it('refuses envelopes dated before its start with REPLAY_DETECTED:BEFORE_START', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock });
     assert.equal(store.startedAt, START);
     assertCode(await store.reserveNonce(SENDER, randomNonce(), START - 1), 'REPLAY_DETECTED:BEFORE_START', 'nonce');
@@ -40,14 +30,14 @@ describe('MemoryNonceStore: restarts', () => {
   });
 
   it('refuses a counter without a timestamp with REPLAY_DETECTED:UNVERIFIABLE, keeping the window unchanged', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock });
     assertCode(await store.acceptCounter(SENDER, 5, undefined), 'REPLAY_DETECTED:UNVERIFIABLE');
     assertOk(await store.acceptCounter(SENDER, 5, clock.now()), 'counter 5 was not recorded by the refusal');
   });
 
   it('a new store after a restart refuses a replay of an envelope the old one accepted', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const before = new MemoryNonceStore({ clock });
     const nonce = randomNonce();
     const ts = clock.now();
@@ -63,7 +53,7 @@ describe('MemoryNonceStore: restarts', () => {
 
 describe('MemoryNonceStore: bounded memory', () => {
   it('sweeps expired entries that arrived out of order when full', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock, maxEntries: 3, windowMs: 1000 });
     // Inserted first but expiring last, it shields the two behind it from the per-call purge.
     assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now() + 900));
@@ -75,7 +65,7 @@ describe('MemoryNonceStore: bounded memory', () => {
   });
 
   it('purges expired nonces a few per call, without a timer', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock, windowMs: 1000 });
     for (let i = 0; i < 1000; i++) assertOk(await store.reserveNonce(SENDER, randomNonce(), clock.now()));
     clock.advance(1001);
@@ -88,7 +78,7 @@ describe('MemoryNonceStore: bounded memory', () => {
     assert.equal(DEFAULT_MAX_ENTRIES, 720_000);
     assert.equal(capacityFor({ checksPerSecond: 12_000, windowMs: 30_000 }), 720_000);
     // Derived from the store's own window: 1 s holds 24,000.
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock, windowMs: 1000 });
     const expected = capacityFor({ checksPerSecond: DEFAULT_CHECKS_PER_SECOND, windowMs: 1000 });
     assert.equal(expected, 24_000);
@@ -98,7 +88,7 @@ describe('MemoryNonceStore: bounded memory', () => {
   });
 
   it('purging the expired first use of a nonce does not forget its second use', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock, windowMs: 1000 });
     const reused = randomNonce();
     // Dated a window ahead, this entry stays live longest and holds back the per-call purge behind it.
@@ -133,7 +123,7 @@ describe('MemoryNonceStore: options', () => {
   });
 
   it('uses a 30 s window by default', async () => {
-    const clock = virtualClock();
+    const clock = new VirtualClock(START);
     const store = new MemoryNonceStore({ clock });
     assert.equal(store.windowMs, 30_000);
     clock.advance(30_001);
