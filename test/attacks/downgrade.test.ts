@@ -6,23 +6,19 @@
 // `sv` (after it), docs/protocol.md "Negotiation and downgrade".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { utf8Encode } from '../../src/codec/bytes.js';
 import { encodeCbor } from '../../src/codec/cbor.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { signEnvelope } from '../../src/envelope/sign.js';
 import {
   compactOf,
   createWorld,
-  crypto,
   envelopeOf,
   headerMapOf,
   limitedAgent,
   receiveCode,
   sealAs,
-  senderOf,
   sendJson,
+  signedOnlyAs,
   startAgent,
-  T0,
   toCompact,
   withFields,
 } from './fixtures.js';
@@ -106,20 +102,7 @@ test('v3 still labelled v3 with its KEM ciphertext stripped → DOWNGRADE_DETECT
 
 test('a signed-only envelope from a sender with an ML-DSA-65 key, its ML-DSA signature stripped → DOWNGRADE_DETECTED:STRIPPED', async () => {
   const world = await createWorld({ postQuantum: true });
-  const created = await signEnvelope(
-    await senderOf('alice', true),
-    {
-      to: world.bob.did,
-      scope: 'telemetry',
-      payload: utf8Encode('{"temp":21}'),
-      contentType: 'json',
-      timestamp: T0,
-      supportedVersions: world.alice.versions,
-    },
-    { crypto },
-  );
-  assert.ok(created.ok);
-  const json = envelopeToJson(created.value);
+  const json = envelopeToJson(await signedOnlyAs(world, 'alice', { postQuantum: true }));
   assert.equal(
     await receiveCode(world.bob, withFields(json, { pqsig: undefined }), { allowCleartext: true }),
     'DOWNGRADE_DETECTED:STRIPPED',

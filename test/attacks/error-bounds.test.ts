@@ -28,7 +28,6 @@ import { type CborValue, encodeCbor } from '../../src/codec/cbor.js';
 import { decodeEnvelope } from '../../src/envelope/decode.js';
 import type { EnvelopeJson } from '../../src/envelope/json-encoding.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { signEnvelope } from '../../src/envelope/sign.js';
 import { decodeTelemetry } from '../../src/envelope/telemetry.js';
 import {
   type ErrorCode,
@@ -53,8 +52,8 @@ import {
   envelopeOf,
   headerMapOf,
   identityOf,
-  senderOf,
   sendJson,
+  signedOnlyAs,
   T0,
   VirtualClock,
   type World,
@@ -140,20 +139,7 @@ let signed: EnvelopeJson;
 before(async () => {
   world = await createWorld();
   v2 = await sendJson(world);
-  const made = await signEnvelope(
-    await senderOf('alice', false),
-    {
-      to: world.bob.did,
-      scope: 'chat',
-      payload: utf8Encode('{"t":21.5}'),
-      contentType: 'json',
-      supportedVersions: ['signed', 'v1', 'v2'],
-      timestamp: world.clock.now(),
-    },
-    { crypto },
-  );
-  assert.ok(made.ok, made.ok ? '' : made.error.message);
-  signed = envelopeToJson(made.value);
+  signed = envelopeToJson(await signedOnlyAs(world, 'alice', { changes: { scope: 'chat' } }));
 });
 
 /** Each field of a JSON envelope, the code its decoding refuses a 200,000-character filler with. */

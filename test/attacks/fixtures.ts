@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { Agent, type AgentOptions } from '../../src/agent/agent.js';
 import { base58btcEncode } from '../../src/codec/base58.js';
 import { base64urlEncode, readBase64url } from '../../src/codec/base64url.js';
-import { concatBytes } from '../../src/codec/bytes.js';
+import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
 import { type CborMap, type CborValue, readCbor } from '../../src/codec/cbor.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
@@ -29,7 +29,12 @@ import type { Envelope } from '../../src/envelope/envelope.js';
 import { type EnvelopeHeader, encodeHeader } from '../../src/envelope/header.js';
 import { type EnvelopeJson, envelopeFromJson, envelopeToJson } from '../../src/envelope/json-encoding.js';
 import { type SealedEnvelopeMessage, type SealRecipient, sealEnvelope } from '../../src/envelope/seal.js';
-import { type EnvelopeSender, signEncodedEnvelope } from '../../src/envelope/sign.js';
+import {
+  type EnvelopeSender,
+  type SignedEnvelopeMessage,
+  signEncodedEnvelope,
+  signEnvelope,
+} from '../../src/envelope/sign.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { type Identity, identityFromSeed } from '../../src/identity/derive.js';
 import { createIdentityDocument, type EnvelopeVersion } from '../../src/identity/document.js';
@@ -257,6 +262,32 @@ export async function senderOf(name: Name, postQuantum: boolean): Promise<Envelo
   return postQuantum
     ? { did: identity.did, signer, mlDsa65SecretKey: identity.mlDsa65.secretKey }
     : { did: identity.did, signer };
+}
+
+/**
+ * A signed-only envelope of a JSON reading from `name` to bob, dated now;
+ * `changes` override the message (another recipient, scope or payload).
+ */
+export async function signedOnlyAs(
+  world: World,
+  name: 'alice' | 'bob' | 'mallory',
+  options: { readonly postQuantum?: boolean; readonly changes?: Partial<SignedEnvelopeMessage> } = {},
+): Promise<Envelope> {
+  const created = await signEnvelope(
+    await senderOf(name, options.postQuantum === true),
+    {
+      to: world.bob.did,
+      scope: 'telemetry',
+      payload: utf8Encode('{"temp":21}'),
+      contentType: 'json',
+      timestamp: world.clock.now(),
+      supportedVersions: world[name].versions,
+      ...options.changes,
+    },
+    { crypto },
+  );
+  assert.ok(created.ok, created.ok ? '' : created.error.message);
+  return created.value;
 }
 
 export interface Resign {

@@ -12,7 +12,6 @@ import type { Agent } from '../../src/agent/agent.js';
 import { concatBytes, utf8Encode } from '../../src/codec/bytes.js';
 import { type CborMap, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { envelopeToJson } from '../../src/envelope/json-encoding.js';
-import { signEnvelope } from '../../src/envelope/sign.js';
 import { ok } from '../../src/errors.js';
 import {
   createIdentityDocument,
@@ -37,8 +36,8 @@ import {
   type Name,
   receiveCode,
   sealAs,
-  senderOf,
   sendJson,
+  signedOnlyAs,
   signRaw,
   startAgent,
   T0,
@@ -89,20 +88,7 @@ test('wrong recipient: alice’s envelope for mallory, delivered to bob → VERI
 });
 
 async function signedOnly(world: World, to: string): Promise<ReturnType<typeof envelopeToJson>> {
-  const created = await signEnvelope(
-    await senderOf('alice', false),
-    {
-      to: to,
-      scope: 'telemetry',
-      payload: utf8Encode('{"temp":21}'),
-      contentType: 'json',
-      timestamp: world.clock.now(),
-      supportedVersions: world.alice.versions,
-    },
-    { crypto },
-  );
-  assert.ok(created.ok);
-  return envelopeToJson(created.value);
+  return envelopeToJson(await signedOnlyAs(world, 'alice', { changes: { to } }));
 }
 
 test('a signed-only envelope without allowCleartext → CLEARTEXT_REFUSED; with it → accepted', async () => {
