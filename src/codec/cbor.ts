@@ -94,8 +94,8 @@ class Writer {
   private buffer: Uint8Array;
   private length = 0;
 
-  /** 512 bytes by default: most of what xlink encodes (headers, signed envelopes) fits without growing. */
-  constructor(capacity = 512) {
+  /** 256 bytes by default: most of what xlink encodes (headers, telemetry) fits without growing. */
+  constructor(capacity = 256) {
     this.buffer = new Uint8Array(capacity);
   }
 

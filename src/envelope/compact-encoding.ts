@@ -13,13 +13,15 @@
  * read as the other.
  */
 import { assertBytes } from '../codec/bytes.js';
-import { type CborMap, CborTagged, type CborValue, encodeCbor } from '../codec/cbor.js';
+import { type CborMap, encodeCbor } from '../codec/cbor.js';
 import { quote, xlinkError } from '../errors.js';
-import { COSE_SIGN1_TAG, readCoseSign1 } from './cose-sign1.js';
+import { frameCoseSign1, readCoseSign1 } from './cose-sign1.js';
 import { checkEnvelopeParts, type Envelope } from './envelope.js';
 import { headerFromMap } from './header.js';
 
 const PQ_SIGNATURE_LABEL = 'pqsig';
+/** The empty map, `a0`: the unprotected header of an envelope without an ML-DSA signature. */
+const EMPTY_MAP: Uint8Array = /* @__PURE__ */ Uint8Array.of(0xa0);
 
 /** Header nesting is one map and the `sv` array inside the protected bytes: depth 2 below the message's array. */
 const COMPACT_MAX_DEPTH = 4;
@@ -29,11 +31,11 @@ export function envelopeToCompact(envelope: Envelope): Uint8Array {
   assertBytes(protectedBytes, 'protectedBytes');
   assertBytes(body, 'body');
   assertBytes(signature, 'signature');
-  const unprotectedHeader = new Map<number | string, CborValue>();
-  if (mlDsaSignature !== undefined) unprotectedHeader.set(PQ_SIGNATURE_LABEL, mlDsaSignature);
-  // Encoded directly, not through encodeCoseSign1: its check decodes the protected header again, and an
+  const unprotectedBytes =
+    mlDsaSignature === undefined ? EMPTY_MAP : encodeCbor(new Map([[PQ_SIGNATURE_LABEL, mlDsaSignature]]));
+  // Framed directly, not through encodeCoseSign1: its check decodes the protected header again, and an
   // envelope's protected bytes are encodeHeader's own, checked when they were made (or when decoded).
-  return encodeCbor(new CborTagged(COSE_SIGN1_TAG, [protectedBytes, unprotectedHeader, body, signature]));
+  return frameCoseSign1(protectedBytes, unprotectedBytes, body, signature, true);
 }
 
 /** Reads compact bytes; throws PARSE_FAILED:CBOR|COSE, ENVELOPE_INVALID:* and the header's codes. */

@@ -93,7 +93,47 @@ export function encodeCoseSign1(parts: CoseSign1Parts): Uint8Array {
     throw xlinkError('INVALID_ARGUMENT', '"unprotectedHeader" expected a Map', { field: 'unprotectedHeader' });
   }
   readHeaders(protectedBytes, unprotectedHeader, undefined, 'INVALID_ARGUMENT');
-  return encodeCbor(new CborTagged(COSE_SIGN1_TAG, [protectedBytes, unprotectedHeader, payload, signature]));
+  return frameCoseSign1(protectedBytes, encodeCbor(unprotectedHeader), payload, signature, true);
+}
+
+/**
+ * `[protected, unprotected, payload, signature]`, under tag 18 when `tagged`,
+ * as deterministic CBOR, in one allocation of the exact size: the parts are
+ * encoded already (`unprotectedBytes` is the unprotected map's encoding), so
+ * only their byte-string heads are written here. Checks nothing: callers pass
+ * parts they built or checked themselves.
+ */
+export function frameCoseSign1(
+  protectedBytes: Uint8Array,
+  unprotectedBytes: Uint8Array,
+  payload: Uint8Array,
+  signature: Uint8Array,
+  tagged: boolean,
+): Uint8Array {
+  const strings = [protectedBytes, payload, signature];
+  let length = (tagged ? 2 : 1) + unprotectedBytes.length;
+  for (const bytes of strings) length += cborHeadLength(bytes.length) + bytes.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  if (tagged) out[offset++] = TAG_18_HEAD;
+  out[offset++] = ARRAY_OF_FOUR;
+  offset = putByteString(out, offset, protectedBytes);
+  out.set(unprotectedBytes, offset);
+  offset = putByteString(out, offset + unprotectedBytes.length, payload);
+  putByteString(out, offset, signature);
+  return out;
+}
+
+/** Major type 6, tag 18 (COSE_Sign1), and major type 4 with four items. */
+const TAG_18_HEAD = 0xd2;
+const ARRAY_OF_FOUR = 0x84;
+
+/** Writes `bytes` as a CBOR byte string at `offset`; returns the offset after it. */
+function putByteString(out: Uint8Array, offset: number, bytes: Uint8Array): number {
+  writeCborHead(out, offset, CBOR_MAJOR_BYTE_STRING, bytes.length);
+  const start = offset + cborHeadLength(bytes.length);
+  out.set(bytes, start);
+  return start + bytes.length;
 }
 
 /**
@@ -168,12 +208,7 @@ export function coseSign1SigStructure(
   const out = new Uint8Array(length);
   out.set(SIGNATURE1_PREFIX);
   let offset = SIGNATURE1_PREFIX.length;
-  for (const part of parts) {
-    writeCborHead(out, offset, CBOR_MAJOR_BYTE_STRING, part.length);
-    offset += cborHeadLength(part.length);
-    out.set(part, offset);
-    offset += part.length;
-  }
+  for (const part of parts) offset = putByteString(out, offset, part);
   return out;
 }
 

@@ -45,6 +45,7 @@ import {
   COSE_HEADER_CONTENT_TYPE,
   COSE_HEADER_KID,
   coseSign1SigStructure,
+  frameCoseSign1,
   readCoseSign1,
 } from './cose-sign1.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from './decode.js';
@@ -134,7 +135,7 @@ function frameTelemetry(
   payload: Uint8Array,
   signature: Uint8Array,
 ): Uint8Array {
-  return encodeCbor([protectedBytes, new Map([[COSE_HEADER_KID, kid]]), payload, signature]);
+  return frameCoseSign1(protectedBytes, encodeCbor(new Map([[COSE_HEADER_KID, kid]])), payload, signature, false);
 }
 
 /** Strictly decodes telemetry-profile bytes; never throws for any input. Nothing is verified yet. */
@@ -288,9 +289,11 @@ function readKid(map: CborMap): Uint8Array {
 
 /** The counter as a minimal big-endian byte string: one spelling per value. */
 function counterBytes(counter: number): Uint8Array {
-  const out: number[] = [];
-  for (let rest = counter; rest > 0; rest = Math.floor(rest / 256)) out.unshift(rest % 256);
-  return Uint8Array.from(out.length === 0 ? [0] : out);
+  let length = 1;
+  while (length < MAX_COUNTER_BYTES && counter >= 256 ** length) length++;
+  const out = new Uint8Array(length);
+  for (let i = length - 1, rest = counter; i >= 0; i--, rest = Math.floor(rest / 256)) out[i] = rest % 256;
+  return out;
 }
 
 function readCounter(cti: CborValue | undefined): number {

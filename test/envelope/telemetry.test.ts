@@ -137,6 +137,19 @@ describe('telemetry profile: the wire shape', () => {
     assert.equal(await overhead({ scope: 'telemetr2', timestamp: 1_790_000_000_000 }), 106);
     assert.equal(await overhead({ counter: 0 }), 86);
   });
+
+  it('spells every counter in its fewest big-endian bytes and reads it back, 0 to 2^53-1', async () => {
+    const key = await keyOf(node);
+    const edges = [0, 1, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 48, Number.MAX_SAFE_INTEGER];
+    for (const counter of [...edges, ...fc.sample(fc.maxSafeNat(), 50)]) {
+      const decoded = decodeTelemetry(await sealTelemetry(key, message({ counter })));
+      assert.ok(decoded.ok, String(counter));
+      assert.equal(decoded.value.header.counter, counter);
+      const claims = (readCbor(decoded.value.protectedBytes) as CborMap).get(15) as CborMap;
+      const cti = claims.get(7) as Uint8Array;
+      assert.equal(cti.length, Math.max(1, Math.ceil(Math.log2(counter + 1) / 8)), `${counter} in ${cti.length} bytes`);
+    }
+  });
 });
 
 describe('telemetry profile: the audience is signed, not sent', () => {
