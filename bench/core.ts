@@ -300,6 +300,8 @@ function primitives(): Record<string, Operation> {
   const dsaSignature = ml_dsa65.sign(message, dsa.secretKey);
   check(ml_dsa65.verify(dsaSignature, message, dsa.publicKey), 'bare ML-DSA');
   const context = encodeCbor(new Map([['v', 'v2']]));
+  const varying = message.slice();
+  const counter = new DataView(varying.buffer);
   return {
     'Ed25519 sign': () => nodeSign(null, message, edPrivate),
     'Ed25519 verify': () => nodeVerify(null, message, edPublic, signature),
@@ -321,7 +323,11 @@ function primitives(): Record<string, Operation> {
     },
     'ML-KEM-768 encapsulate': () => ml_kem768.encapsulate(kem.publicKey),
     'ML-KEM-768 decapsulate': () => ml_kem768.decapsulate(encapsulated.cipherText, kem.secretKey),
-    'ML-DSA-65 sign': () => ml_dsa65.sign(message, dsa.secretKey),
+    // A new message each time, as in a roundtrip: the rejection loop's length varies with what is signed.
+    'ML-DSA-65 sign': () => {
+      counter.setUint32(0, counter.getUint32(0) + 1);
+      return ml_dsa65.sign(varying, dsa.secretKey);
+    },
     'ML-DSA-65 verify': () => ml_dsa65.verify(dsaSignature, message, dsa.publicKey),
   };
 }
@@ -478,12 +484,13 @@ async function overheadTable(): Promise<string> {
   const columns = [
     await sealTelemetry(key, base),
     await sealTelemetry(key, { ...base, timestamp }),
+    await sealTelemetry(key, { ...base, scope: NAMED_SCOPE }),
     await sealTelemetry(key, { ...base, timestamp, scope: NAMED_SCOPE }),
   ].map(telemetryFields);
   const rows = (columns[0] ?? []).map(([name], row) => [name, ...columns.map((fields) => String(fields[row]?.[1]))]);
   const totals = columns.map((fields) => fields.reduce((total, [, size]) => total + size, 0));
   rows.push(['**total overhead**', ...totals.map((total) => `**${total}**`)]);
-  rows.push(['1.0 goal', '≤ 96', '≤ 106', '≤ 106']);
+  rows.push(['1.0 goal', '≤ 96', '≤ 106', '≤ 96', '≤ 106']);
   const sender = { did: didFromEd25519PublicKey(key.signer.publicKey), signer: key.signer };
   const full = encodeEnvelope(
     unwrap(await signEnvelope(sender, { to: sender.did, scope: SCOPE, payload: READING, timestamp }, { crypto })),
@@ -494,10 +501,17 @@ async function overheadTable(): Promise<string> {
     '—',
     String(full.length - READING.length),
     '—',
+    '—',
   ]);
-  rows.push(['full compact signed-only envelope before 1.0 (measured in issue 7)', '—', '270', '—']);
-  const header = ['Field', 'Counter', 'Counter and timestamp', `Counter, timestamp, scope "${NAMED_SCOPE}"`];
-  return markdownTable(header, rows, ['left', 'right', 'right', 'right']);
+  rows.push(['full compact signed-only envelope before 1.0 (measured in issue 7)', '—', '270', '—', '—']);
+  const header = [
+    'Field',
+    'Counter',
+    'Counter and timestamp',
+    `Counter, scope "${NAMED_SCOPE}"`,
+    `Counter, timestamp, scope "${NAMED_SCOPE}"`,
+  ];
+  return markdownTable(header, rows, ['left', 'right', 'right', 'right', 'right']);
 }
 
 /** A named scope as long as the default, for the column that pays for one. */
