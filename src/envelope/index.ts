@@ -37,6 +37,7 @@ export {
   signEnvelope,
 } from './sign.js';
 export {
+  DEFAULT_TELEMETRY_SCOPE,
   decodeTelemetry,
   type SyncTelemetryKey,
   sealTelemetry,
