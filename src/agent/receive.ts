@@ -76,7 +76,15 @@ export class PeerKeysCache {
   /** The checked keys of `did`, whose registry entry is `entry`: synchronous once this entry was checked. */
   keysOf(did: string, entry: TrustRegistryEntry): PeerKeys | Promise<PeerKeys> {
     const known = this.#keys.get(entry);
-    if (known !== undefined && known.identity.did === did) return known;
+    // An entry object checked before is answered from here unless a newer document was seen since:
+    // a registry rolled back to an object it served earlier is refused like any older document.
+    if (
+      known !== undefined &&
+      known.identity.did === did &&
+      known.identity.sequence >= (this.#sequences.get(did) ?? 0)
+    ) {
+      return known;
+    }
     return this.#check(did, entry);
   }
 

@@ -19,6 +19,15 @@ export function assertBytes(value: unknown, field: string, length?: number): ass
   });
 }
 
+/**
+ * A copy in memory of its own. Not `bytes.slice()`: on a Node Buffer (what
+ * sockets and files hand out) `slice` returns a view of the same memory, so a
+ * caller reusing its buffer would change the "copy".
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
+}
+
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;

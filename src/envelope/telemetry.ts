@@ -32,10 +32,10 @@
  * timestamp has one-second resolution; scope and audience are 1 to 64
  * characters of A-Z a-z 0-9 . _ : / -.
  */
-import { assertBytes, utf8Encode } from '../codec/bytes.js';
+import { assertBytes, copyBytes, utf8Encode } from '../codec/bytes.js';
 import { type CborMap, type CborValue, encodeCbor } from '../codec/cbor.js';
 import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } from '../crypto/provider.js';
-import { attemptSync, ok, quote, type Result, refuse, xlinkError } from '../errors.js';
+import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { KEY_ID_LENGTH } from '../identity/kid.js';
 import type { Awaitable } from '../platform/awaitable.js';
 import { type ContentType, contentFormatOf, contentTypeOfFormat } from './content-type.js';
@@ -152,23 +152,27 @@ export function decodeTelemetry(
  * for an altered message, another key, or another audience; INVALID_ARGUMENT
  * for an audience that is not one. Like every verify, never throws.
  */
-export async function verifyTelemetry(
+export function verifyTelemetry(
   verifier: Ed25519Verifier,
   envelope: TelemetryEnvelope,
   audience: string,
 ): Promise<Result<void>> {
-  if (!isValidScope(audience)) return refuse('INVALID_ARGUMENT', badAudience(audience), 'audience');
-  const aad = utf8Encode(audience);
-  const signed = coseSign1SigStructure(envelope.protectedBytes, envelope.payload, aad);
-  if (await verifier.verify(signed, envelope.signature)) return VERIFIED;
-  return refuse(
-    'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
-    'the telemetry signature does not verify under the key its kid names, for this audience',
-    'signature',
-  );
+  return attempt(async () => {
+    if (typeof envelope !== 'object' || envelope === null) {
+      throw xlinkError('INVALID_ARGUMENT', `"envelope" expected a decoded telemetry envelope, got ${quote(envelope)}`, {
+        field: 'envelope',
+      });
+    }
+    const signed = coseSign1SigStructure(envelope.protectedBytes, envelope.payload, audienceBytes(audience));
+    if (!(await verifier.verify(signed, envelope.signature))) {
+      throw xlinkError(
+        'VERIFICATION_FAILED:SIGNATURE_MISMATCH',
+        'the telemetry signature does not verify under the key its kid names, for this audience',
+        { field: 'signature' },
+      );
+    }
+  });
 }
-
-const VERIFIED: Result<void> = /* @__PURE__ */ ok(undefined);
 
 /** Whether `bytes` look like a telemetry envelope rather than a full one: an untagged four-element array. */
 export function isTelemetryShaped(bytes: Uint8Array): boolean {
@@ -220,7 +224,7 @@ function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
     );
   }
   // One private copy, decoded in place: the parts are views of it, and no caller's buffer is shared.
-  const message = readCoseSign1(bytes.slice(), { maxBytes, maxDepth: TELEMETRY_MAX_DEPTH, viewsOfInput: true });
+  const message = readCoseSign1(copyBytes(bytes), { maxBytes, maxDepth: TELEMETRY_MAX_DEPTH, viewsOfInput: true });
   if (message.tagged) {
     throw xlinkError(
       'PARSE_FAILED:COSE',
@@ -311,11 +315,11 @@ function readCounter(cti: CborValue | undefined): number {
 /** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
 function audienceBytes(audience: unknown): Uint8Array {
   if (isValidScope(audience)) return utf8Encode(audience);
-  throw xlinkError('INVALID_ARGUMENT', badAudience(audience), { field: 'audience' });
-}
-
-function badAudience(audience: unknown): string {
-  return `"audience" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`;
+  throw xlinkError(
+    'INVALID_ARGUMENT',
+    `"audience" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`,
+    { field: 'audience' },
+  );
 }
 
 function onlyKeys(map: CborMap, allowed: readonly number[], where: string): void {

@@ -53,13 +53,14 @@ export class MemoryKeyValueStorage implements KeyValueStorage {
   get(key: string): Uint8Array | undefined {
     assertStorageKey(key);
     const value = this.#values.get(key);
-    return value === undefined ? undefined : value.slice();
+    // new Uint8Array, not slice(): on a Node Buffer slice() is a view of the same memory.
+    return value === undefined ? undefined : new Uint8Array(value);
   }
 
   set(key: string, value: Uint8Array): void {
     assertStorageKey(key);
     assertStorageValue(value);
-    this.#values.set(key, value.slice());
+    this.#values.set(key, new Uint8Array(value));
   }
 
   delete(key: string): void {

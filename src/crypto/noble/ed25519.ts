@@ -17,7 +17,7 @@
  */
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { assertBytes, concatBytes } from '../../codec/bytes.js';
+import { assertBytes, concatBytes, copyBytes } from '../../codec/bytes.js';
 import type { RandomSource } from '../../platform/random.js';
 import { isAcceptableEd25519PublicKey, passesEd25519SignatureChecks } from '../ed25519-strict.js';
 import {
@@ -61,7 +61,7 @@ export function nobleEd25519Signing(random: RandomSource): NobleEd25519Signing {
         sign(message) {
           assertBytes(message, 'message');
           // Snapshot: the nonce and the challenge must hash the same bytes even if the caller's array changes.
-          const m = message.slice();
+          const m = copyBytes(message);
           const r = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(prefix, m))));
           const rBytes = Point.BASE.multiply(r).toBytes();
           const k = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, m))));
@@ -78,7 +78,7 @@ export function nobleEd25519Verifying(random: RandomSource): NobleEd25519Verifyi
   return {
     ed25519Verifier(publicKey) {
       assertBytes(publicKey, 'publicKey');
-      const key = publicKey.slice();
+      const key = copyBytes(publicKey);
       const a = decodeAcceptableKey(Point, key);
       return {
         publicKey: key,

@@ -14,7 +14,7 @@
  * Peer keys pass xlink's rule (x25519-public-key.ts) before any arithmetic.
  */
 import { montgomery } from '@noble/curves/abstract/montgomery.js';
-import { assertBytes } from '../../codec/bytes.js';
+import { assertBytes, copyBytes } from '../../codec/bytes.js';
 import type { RandomSource } from '../../platform/random.js';
 import { type KeyAgreement, X25519_KEY_LENGTH, type X25519Ephemeral, type X25519PrivateKey } from '../provider.js';
 import { assertNonZeroSharedSecret, assertX25519PublicKey, zeroSharedSecret } from '../x25519-public-key.js';
@@ -68,7 +68,7 @@ export function nobleX25519(random: RandomSource): NobleX25519 {
   return {
     x25519PrivateKey(secretKey) {
       assertBytes(secretKey, 'secretKey', X25519_KEY_LENGTH);
-      const secret = secretKey.slice();
+      const secret = copyBytes(secretKey);
       return {
         publicKey: x25519.getPublicKey(secret),
         sharedSecret: (peerPublicKey) => sharedSecret(secret, peerPublicKey),

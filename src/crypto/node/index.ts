@@ -31,7 +31,7 @@ import {
   verify,
 } from 'node:crypto';
 import { base64urlEncode } from '../../codec/base64url.js';
-import { assertBytes, concatBytes } from '../../codec/bytes.js';
+import { assertBytes, concatBytes, copyBytes } from '../../codec/bytes.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
 import { isAcceptableEd25519PublicKey, passesEd25519SignatureChecks } from '../ed25519-strict.js';
 import { hkdfSha256WithHmac } from '../hkdf-with-hmac.js';
@@ -113,7 +113,7 @@ export function createNodeCrypto(): CryptoProvider {
 
     ed25519Verifier(publicKey: Uint8Array): Ed25519Verifier {
       assertBytes(publicKey, 'publicKey');
-      const raw = publicKey.slice();
+      const raw = copyBytes(publicKey);
       // OpenSSL alone accepts e.g. any message under the identity key: such keys verify nothing.
       const key = isAcceptableEd25519PublicKey(raw) ? publicKeyObject('Ed25519', raw) : undefined;
       return {

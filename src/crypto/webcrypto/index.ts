@@ -14,7 +14,7 @@
  */
 
 import { base64urlDecode } from '../../codec/base64url.js';
-import { assertBytes } from '../../codec/bytes.js';
+import { assertBytes, copyBytes } from '../../codec/bytes.js';
 import { xlinkError } from '../../errors.js';
 import { webRandomSource } from '../../platform/random.js';
 import { assertByteCount, assertGcmArguments, decryptionFailed, RANDOM_BYTES_MAX } from '../arguments.js';
@@ -208,7 +208,7 @@ export function createWebCrypto(crypto: WebCryptoLike): CryptoProvider {
 
     async ed25519Verifier(publicKey: Uint8Array): Promise<Ed25519Verifier> {
       assertBytes(publicKey, 'publicKey');
-      const raw = publicKey.slice();
+      const raw = copyBytes(publicKey);
       let key: WebCryptoKey | undefined;
       // Web Crypto alone accepts e.g. any message under the identity key: such keys verify nothing.
       if (isAcceptableEd25519PublicKey(raw)) {
@@ -275,7 +275,7 @@ export function createWebCrypto(crypto: WebCryptoLike): CryptoProvider {
  * and Web Crypto takes no views of a SharedArrayBuffer.
  */
 function own(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.slice();
+  return copyBytes(bytes);
 }
 
 function gcmParams(iv: Uint8Array, aad: Uint8Array | undefined): WebAesGcmParams {
