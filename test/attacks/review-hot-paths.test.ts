@@ -19,6 +19,7 @@ import {
   decodeTelemetry,
   sealTelemetry,
   type TelemetryEnvelope,
+  type TelemetryKey,
   verifyTelemetry,
 } from '../../src/envelope/telemetry.js';
 import type { ErrorCode } from '../../src/errors.js';
@@ -228,6 +229,18 @@ describe('CBOR heads at every boundary', () => {
 });
 
 // ---------------------------------------------------------------- 3. telemetry
+
+/** A device's one-byte readings in the default scope, dated by `clock`, by counter. */
+function readingsOf(key: TelemetryKey, clock: VirtualClock): (counter: number) => Promise<Uint8Array> {
+  return async (counter) =>
+    sealTelemetry(key, {
+      audience: AUDIENCE,
+      scope: 'telemetry',
+      counter,
+      payload: Uint8Array.of(1),
+      timestamp: clock.now(),
+    });
+}
 
 async function deviceKey(seed: Uint8Array = new Uint8Array(32).fill(0x5e)) {
   const key = await signingKeyFromSeed(seed, { crypto });
@@ -563,14 +576,7 @@ describe('fast paths see every change at once', () => {
     const device = await Agent.fromSeed(seed, { ...shared, scopes: ['telemetry', 'chat'] });
     assert.ok(device.ok);
     const key = await deviceKey(seed);
-    const reading = (counter: number) =>
-      sealTelemetry(key, {
-        audience: AUDIENCE,
-        scope: 'telemetry',
-        counter,
-        payload: Uint8Array.of(1),
-        timestamp: clock.now(),
-      });
+    const reading = readingsOf(key, clock);
     const full = async () => {
       const sent = await device.value.send({ to: gateway.value.did, payload: 1, scope: 'chat' });
       assert.ok(sent.ok);
@@ -669,14 +675,7 @@ describe('FileTrustRegistry follower: the core fast path does not skip the follo
       assert.ok(gateway.ok);
       clock.advance(1000);
       const key = await deviceKey(seed);
-      const reading = (counter: number) =>
-        sealTelemetry(key, {
-          audience: AUDIENCE,
-          scope: 'telemetry',
-          counter,
-          payload: Uint8Array.of(1),
-          timestamp: clock.now(),
-        });
+      const reading = readingsOf(key, clock);
       assert.equal(await receiveCode(gateway.value, await reading(1), { allowCleartext: true }), 'ok');
       assert.equal(await receiveCode(gateway.value, await reading(2), { allowCleartext: true }), 'ok');
       const kid = await keyIdOf(identity.value.ed25519.publicKey, { crypto });
