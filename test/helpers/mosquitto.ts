@@ -37,6 +37,8 @@ export interface MosquittoOptions {
   readonly maxInflightMessages?: number;
   /** Default true: the settings above. False: no persistence (what a kill -9 then loses is the point). */
   readonly persistence?: boolean;
+  /** Default 'every-change' (the settings above); 'mosquitto-default' leaves Mosquitto's own (save every 1800 s). */
+  readonly autosave?: 'every-change' | 'mosquitto-default';
   /** More config lines, e.g. `max_packet_size 1000`. */
   readonly extraConfig?: readonly string[];
 }
@@ -129,8 +131,7 @@ class MosquittoProcess implements Mosquitto {
       'allow_anonymous true',
       `persistence ${persistence}`,
       `persistence_location ${this.dataDir}/`,
-      'autosave_on_changes true',
-      'autosave_interval 1',
+      ...(options.autosave === 'mosquitto-default' ? [] : ['autosave_on_changes true', 'autosave_interval 1']),
       `max_queued_messages ${options.maxQueuedMessages ?? 1_000_000}`,
       'max_queued_bytes 0',
       `max_inflight_messages ${options.maxInflightMessages ?? 100}`,
