@@ -41,7 +41,7 @@ test(`parseTopic answers a Result for any value, and what it accepts re-fills in
       const routed = dlq.fill(parsed.value);
       assert.ok(routed.ok, 'a parsed value is a valid segment anywhere');
       assert.equal(routed.value.split('/').length, 4);
-      assert.doesNotMatch(routed.value, /[+#\u0000]|\/\$/);
+      assert.ok(!/[+#]|\/\$/.test(routed.value) && !routed.value.includes('\u0000'), routed.value);
     }),
     { numRuns: RUNS },
   );
