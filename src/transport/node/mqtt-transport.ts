@@ -162,6 +162,8 @@ export class MqttTransport implements Transport {
   #failures = 0;
   #status: MqttStatus = 'offline';
   #lastError: ErrorDetail | undefined;
+  /** Ends a first connect() still waiting, when close() comes first. */
+  #settleConnect: ((result: Result<void>) => void) | undefined;
 
   /** Checks the options (throws INVALID_ARGUMENT or INVALID_TOPIC:*); does not connect. */
   constructor(options: MqttTransportOptions) {
@@ -316,6 +318,18 @@ export class MqttTransport implements Transport {
   }
 
   /**
+   * Drops the connection and connects again (after the backoff's first
+   * delay): the broker then resends every message not yet acknowledged. MQTT
+   * brokers redeliver only on a new connection, so a receiver whose handlers
+   * refused deliveries while a dependency was down (and so holds the
+   * broker's in-flight slots) calls this once the dependency is back.
+   */
+  reconnect(): void {
+    if (this.#closing !== undefined || this.#connecting === undefined) return;
+    this.#client?.stream?.destroy();
+  }
+
+  /**
    * Refuses sends from now on, lets the running deliveries finish (and send
    * their receipts), waits up to `drainTimeoutMs` for PUBACKs of sends in
    * flight, disconnects (with session expiry 0 if asked, MQTT 5), closes the
@@ -376,6 +390,7 @@ export class MqttTransport implements Transport {
       const settle = (result: Result<void>): void => {
         if (settled) return;
         settled = true;
+        this.#settleConnect = undefined;
         clearTimeout(timeout);
         if (!result.ok) this.#abandon(client);
         resolve(result);
@@ -398,20 +413,30 @@ export class MqttTransport implements Transport {
         }
       });
       client.on('close', () => this.#onClose(client));
-      client.on('connect', () => {
-        this.#failures = 0;
-        this.#lastError = undefined;
-        this.#subscribe(client).then((subscribed) => {
-          if (!subscribed.ok) {
-            this.#lastError = subscribed.error;
-            settle(subscribed);
-            return;
-          }
-          this.#setStatus('connected');
-          settle(ok(undefined));
-        });
+      // At the CONNACK itself, not mqtt.js's 'connect', which waits until every stored packet
+      // was resent and acknowledged, one at a time: a long queue would look like a failed connect.
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd !== 'connack' || (packet.reasonCode ?? packet.returnCode ?? 0) !== 0) return;
+        setImmediate(() => this.#onConnack(client, settle)); // after mqtt.js has marked itself connected
       });
+      this.#settleConnect = settle;
       client.connect();
+    });
+  }
+
+  #onConnack(client: MqttClient, settle: (result: Result<void>) => void): void {
+    if (client !== this.#client || !client.connected) return;
+    this.#failures = 0;
+    this.#lastError = undefined;
+    this.#subscribe(client).then((subscribed) => {
+      if (!subscribed.ok) {
+        this.#lastError = subscribed.error;
+        settle(subscribed);
+        return;
+      }
+      if (client !== this.#client || this.#closing !== undefined) return;
+      this.#setStatus('connected');
+      settle(ok(undefined));
     });
   }
 
@@ -533,18 +558,23 @@ export class MqttTransport implements Transport {
     this.#reconnectTimer = undefined;
     this.#client = undefined;
     client.removeAllListeners('close');
-    client.removeAllListeners('connect');
+    client.removeAllListeners('packetreceive');
     client.on('error', () => {}); // a late socket error has no one left to tell
     // Force-end without closing our stores: mqtt.js's end() would close them; swap in throwaway ones.
     (client as unknown as { incomingStore: IStore; outgoingStore: IStore }).incomingStore = new Store();
     (client as unknown as { incomingStore: IStore; outgoingStore: IStore }).outgoingStore = new Store();
     client.end(true);
+    // Their packets stay in the store: the next connect() sends them, but no one is left to tell.
+    for (const pending of [...this.#pending]) {
+      pending.resolve(refuse('SEND_FAILED:CONNECT', 'connect() failed before the broker acknowledged this message'));
+    }
     this.#setStatus('offline');
   }
 
   async #shutdown(options: CloseOptions): Promise<void> {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    this.#settleConnect?.(closedRefusal()); // abandons that client; its stores are closed below
     await Promise.all(this.#lanes.map((lane) => lane.close()));
     const client = this.#client;
     if (client !== undefined) {
