@@ -20,6 +20,7 @@ import { MqttTransport, type MqttTransportOptions } from '../../src/transport/no
 import type { Delivery } from '../../src/transport/transport.js';
 import { freePort } from '../helpers/free-port.js';
 import { eventually } from '../helpers/mqtt-child.js';
+import { runNode, source } from '../helpers/node-child.js';
 
 const TIMEOUT = { timeout: 30_000 };
 const DID = 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH';
@@ -200,6 +201,68 @@ describe('MqttTransport: sending', () => {
     assert.equal(code(await transport.publish('a/b', bytes('x'), { qos: 2 as 1 })), 'INVALID_ARGUMENT');
     assert.equal(code(await transport.publish('verified/acme/dev', bytes('x'), { qos: 0 })), 'ok');
     assert.equal(code(await transport.publish('verified/acme/dev', bytes('x'), { retain: true })), 'ok');
+  });
+});
+
+describe('MqttTransport: closing', () => {
+  it(
+    'close() gives up on a PUBACK that never comes after drainTimeoutMs: the send resolves SEND_FAILED:CLOSED',
+    TIMEOUT,
+    async () => {
+      const aedes = await Aedes.createBroker({ authorizePublish: () => {} }); // never answers: no PUBACK
+      const server = createServer(aedes.handle);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const transport = make({ url: `mqtt://127.0.0.1:${(server.address() as { port: number }).port}` });
+        assert.ok((await transport.connect()).ok);
+        const stuck = transport.publish('verified/acme/x', bytes('x'));
+        const started = Date.now();
+        await transport.close({ drainTimeoutMs: 200 });
+        assert.ok(Date.now() - started < 5_000, 'close did not wait for the PUBACK');
+        assert.equal(code(await stuck), 'SEND_FAILED:CLOSED');
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      }
+    },
+  );
+});
+
+describe('MqttTransport: a full disk under storeDir', () => {
+  it('fails the send waiting and every QoS 1 send after with STORAGE_FAILED, instead of hanging', TIMEOUT, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xlink-mqtt-full-'));
+    dirs.push(dir);
+    const output = await runNode(
+      `
+      import { startEmbeddedBroker } from '${source('transport/node/embedded-broker.ts')}';
+      import { MqttTransport } from '${source('transport/node/mqtt-transport.ts')}';
+      const broker = await startEmbeddedBroker();
+      const t = new MqttTransport({ url: broker.url, clientId: 'disk', protocolVersion: 4, storeDir: process.env.STORE });
+      const r = await t.connect();
+      if (!r.ok) { console.log('connect ' + r.error.code); process.exit(1); }
+      let sent = 0, failure;
+      while (failure === undefined && sent < 100) {
+        const result = await t.publish('verified/acme/x', new Uint8Array(10_000));
+        if (result.ok) sent++; else failure = result.error.code;
+      }
+      console.log('sent ' + sent);
+      console.log('failed ' + failure);
+      const after = await t.publish('verified/acme/x', new Uint8Array(1));
+      console.log('after ' + (after.ok ? 'ok' : after.error.code));
+      const qos0 = await t.publish('verified/acme/x', new Uint8Array(1), { qos: 0 });
+      console.log('qos0 ' + (qos0.ok ? 'ok' : qos0.error.code));
+      await t.close({ drainTimeoutMs: 100 });
+      await broker.close();
+      process.exit(0);
+      `,
+      { STORE: dir },
+      { fileSizeLimitKiB: 200 },
+    );
+    const lines = output.trim().split('\n');
+    const sent = Number(lines[0]?.split(' ')[1]);
+    assert.ok(sent > 0 && sent < 100, output);
+    assert.deepEqual(lines.slice(1), ['failed STORAGE_FAILED', 'after STORAGE_FAILED', 'qos0 ok']);
   });
 });
 

@@ -33,6 +33,10 @@
  * the same client id and store (at least once). Without it the queue is in
  * memory, as mqtt.js's default.
  *
+ * A store that cannot write (disk full, I/O error) stops QoS 1 sending: the
+ * sends waiting then and every one after fail with its `STORAGE_FAILED`,
+ * until a new transport reopens the store on a repaired disk.
+ *
  * Limits: a delivery its handlers refused is not acknowledged, and MQTT
  * brokers redeliver only on a new connection; it holds one of the broker's
  * in-flight slots (receive maximum) meanwhile. After `connect()` succeeded,
@@ -56,12 +60,14 @@ import { decodeTelemetry, isTelemetryShaped } from '../../envelope/telemetry.js'
 import {
   type ErrorCode,
   type ErrorDetail,
+  err,
   errorDetail,
   isXlinkError,
   ok,
   quote,
   type Result,
   refuse,
+  type XlinkError,
   xlinkError,
 } from '../../errors.js';
 import { DeliveryQueue } from '../delivery-queue.js';
@@ -162,6 +168,8 @@ export class MqttTransport implements Transport {
   #failures = 0;
   #status: MqttStatus = 'offline';
   #lastError: ErrorDetail | undefined;
+  /** Set once the file store could not write: sending stops (mqtt.js would wait for a PUBACK forever). */
+  #storeFailure: ErrorDetail | undefined;
   /** Ends a first connect() still waiting, when close() comes first. */
   #settleConnect: ((result: Result<void>) => void) | undefined;
 
@@ -352,6 +360,7 @@ export class MqttTransport implements Transport {
     }
     if (this.#closing !== undefined) return closedRefusal();
     const stores = this.#stores;
+    if (stores.outgoing instanceof FileMqttStore) stores.outgoing.onFailure((error) => this.#onStoreFailure(error));
     const messageIdProvider = new UniqueMessageIdProvider();
     // A new process must not hand out the ids of packets still in the store: a put would overwrite one.
     if (stores.outgoing instanceof FileMqttStore) {
@@ -504,6 +513,7 @@ export class MqttTransport implements Transport {
     if (client === undefined || this.#connecting === undefined) {
       return Promise.resolve(refuse('SEND_FAILED:NOT_CONNECTED', 'call connect() before sending'));
     }
+    if (this.#storeFailure !== undefined && options.qos === 1) return Promise.resolve(err(this.#storeFailure));
     const properties =
       this.protocolVersion === 5 && (options.contentType !== undefined || options.userProperties !== undefined)
         ? {
@@ -552,6 +562,17 @@ export class MqttTransport implements Transport {
     }, delay);
   }
 
+  /**
+   * The outgoing store could not make a packet durable. mqtt.js drops that
+   * error for a connected client (the publish would never resolve), and which
+   * send it concerned is unknown: every send waiting now fails with it (some
+   * of them may still reach the broker), and so does every QoS 1 send after.
+   */
+  #onStoreFailure(error: XlinkError): void {
+    this.#storeFailure = error.detail;
+    for (const pending of [...this.#pending]) pending.resolve(err(error.detail));
+  }
+
   /** After a failed first connect: stop trying, keep the stores for the next connect(). */
   #abandon(client: MqttClient): void {
     clearTimeout(this.#reconnectTimer);
@@ -579,11 +600,20 @@ export class MqttTransport implements Transport {
     const client = this.#client;
     if (client !== undefined) {
       const drainMs = options.drainTimeoutMs ?? 5_000;
-      if (client.connected && this.#pending.size > 0) await outgoingEmpty(client, drainMs);
-      const properties =
+      if (client.connected && Object.keys(client.outgoing).length > 0) await outgoingEmpty(client, drainMs);
+      const expiry =
         options.sessionExpiry === 0 && this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {};
+      // mqtt.js's graceful end() waits for every publish in flight, however long: past the drain, force it,
+      // after writing the DISCONNECT ourselves so the session expiry still reaches the broker.
+      const stuck = Object.keys(client.outgoing).length > 0;
+      if (client.connected && stuck) {
+        const disconnect = { cmd: 'disconnect', ...expiry } as Packet;
+        await new Promise<void>((resolve) =>
+          (client as unknown as PacketWriter)._sendPacket(disconnect, () => resolve()),
+        );
+      }
       await new Promise<void>((resolve) => {
-        client.end(!client.connected, properties, () => resolve());
+        client.end(!client.connected || stuck, expiry, () => resolve());
       });
     } else if (this.#stores !== undefined) {
       const { incoming, outgoing } = this.#stores;
