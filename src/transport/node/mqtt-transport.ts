@@ -37,6 +37,13 @@
  * sends waiting then and every one after fail with its `STORAGE_FAILED`,
  * until a new transport reopens the store on a repaired disk.
  *
+ * The backoff resets only once a connection has lasted `reconnectMaxMs`:
+ * two processes with one client id take the session from each other on
+ * every reconnect (Mosquitto just closes the older connection, without a
+ * reason), and a reset at each CONNACK made them flap as fast as the first
+ * delay allows; now they slow down to one takeover per `reconnectMaxMs`.
+ * With `storeDir`, the store's lock refuses the second process outright.
+ *
  * Limits: a delivery its handlers refused is not acknowledged, and MQTT
  * brokers redeliver only on a new connection; it holds one of the broker's
  * in-flight slots (receive maximum) meanwhile. After `connect()` succeeded,
@@ -170,6 +177,8 @@ export class MqttTransport implements Transport {
   #lastError: ErrorDetail | undefined;
   /** Set once the file store could not write: sending stops (mqtt.js would wait for a PUBACK forever). */
   #storeFailure: ErrorDetail | undefined;
+  /** When the current connection got its CONNACK: only a connection that lasted resets the backoff. */
+  #connectedAt = 0;
   /** Ends a first connect() still waiting, when close() comes first. */
   #settleConnect: ((result: Result<void>) => void) | undefined;
 
@@ -435,7 +444,7 @@ export class MqttTransport implements Transport {
 
   #onConnack(client: MqttClient, settle: (result: Result<void>) => void): void {
     if (client !== this.#client || !client.connected) return;
-    this.#failures = 0;
+    this.#connectedAt = Date.now();
     this.#lastError = undefined;
     this.#subscribe(client).then((subscribed) => {
       if (!subscribed.ok) {
@@ -550,6 +559,8 @@ export class MqttTransport implements Transport {
     if (this.#reconnectTimer !== undefined) return;
     const min = this.#options.reconnectMinMs ?? 250;
     const max = this.#options.reconnectMaxMs ?? 30_000;
+    if (this.#connectedAt > 0 && Date.now() - this.#connectedAt >= max) this.#failures = 0; // it was stable
+    this.#connectedAt = 0;
     // Exponential with jitter, so a fleet cut off together does not come back in one wave.
     const ceiling = Math.min(max, min * 2 ** Math.min(this.#failures, 30));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
