@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ERROR_CODES, MAX_MESSAGE_LENGTH } from '../../src/errors.js';
-import { TopicTemplate } from '../../src/transport/topic-template.js';
+import { TopicTemplate, topicFilterError, topicNameError } from '../../src/transport/topic-template.js';
 
 const template = TopicTemplate.compile();
 const dlq = TopicTemplate.compile('dlq/{app}/{kind}/{deviceId}');
@@ -46,4 +46,18 @@ test(`parseTopic answers a Result for any value, and what it accepts re-fills in
     { numRuns: RUNS },
   );
   assert.ok(accepted > 0, 'some generated topics were valid');
+});
+
+test(`topicNameError and topicFilterError answer for any value, never throwing (${RUNS} runs)`, () => {
+  fc.assert(
+    fc.property(topics, (topic) => {
+      for (const check of [topicNameError, topicFilterError]) {
+        const refused = check(topic);
+        if (refused !== undefined) assert.ok(codes.has(refused.code), refused.code);
+      }
+      // A name is always a valid filter (it matches itself).
+      if (topicNameError(topic) === undefined) assert.equal(topicFilterError(topic), undefined);
+    }),
+    { numRuns: RUNS },
+  );
 });

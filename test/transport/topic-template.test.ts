@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type ErrorCode, isXlinkError } from '../../src/errors.js';
-import { DEFAULT_TOPIC_TEMPLATE, TopicTemplate } from '../../src/transport/topic-template.js';
+import {
+  DEFAULT_TOPIC_TEMPLATE,
+  TopicTemplate,
+  topicFilterError,
+  topicNameError,
+} from '../../src/transport/topic-template.js';
 
 const template = TopicTemplate.compile();
 
@@ -110,5 +115,23 @@ describe('TopicTemplate', () => {
         assert.deepEqual(template.parseTopic(filled.value), { ok: true, value: { app, deviceId, kind } });
       }),
     );
+  });
+
+  it('checks any topic name and filter: wildcards, NUL, length, $share filters', () => {
+    const codeOf = (detail: { code: string } | undefined) => detail?.code ?? 'ok';
+    assert.equal(codeOf(topicNameError('verified/acme/dev')), 'ok');
+    assert.equal(codeOf(topicNameError('dlq/acme/+')), 'INVALID_TOPIC:WILDCARD');
+    assert.equal(codeOf(topicNameError('a#')), 'INVALID_TOPIC:WILDCARD');
+    assert.equal(codeOf(topicNameError('a\u0000')), 'INVALID_TOPIC:NUL');
+    assert.equal(codeOf(topicNameError('')), 'INVALID_ARGUMENT');
+    assert.equal(codeOf(topicNameError('é'.repeat(32_768))), 'INVALID_TOPIC:TOO_LONG', '65,536 bytes');
+    assert.equal(codeOf(topicNameError('é'.repeat(32_767))), 'ok', '65,534 bytes');
+    for (const filter of ['dt/+/+/+', '#', 'dt/#', '$share/gateways/dt/acme/+/+', '+']) {
+      assert.equal(codeOf(topicFilterError(filter)), 'ok', filter);
+    }
+    for (const filter of ['dt/a+', 'dt/#/x', 'dt/##', 'a#']) {
+      assert.equal(codeOf(topicFilterError(filter)), 'INVALID_TOPIC:WILDCARD', filter);
+    }
+    assert.equal(codeOf(topicFilterError(7)), 'INVALID_ARGUMENT');
   });
 });

@@ -78,7 +78,7 @@ import {
   xlinkError,
 } from '../../errors.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import { TopicTemplate } from '../topic-template.js';
+import { TopicTemplate, topicFilterError, topicNameError } from '../topic-template.js';
 import type { DeliveryHandler, DeliveryHints, Transport, TransportEnvelope, TransportOptions } from '../transport.js';
 import { FileMqttStore } from './mqtt-file-store.js';
 
@@ -219,8 +219,8 @@ export class MqttTransport implements Transport {
     const subscriptions = options.subscriptions ?? [];
     if (!Array.isArray(subscriptions)) throw argumentError('subscriptions', 'expected an array of topic filters');
     for (const filter of subscriptions) {
-      const bad = filterError(filter);
-      if (bad !== undefined) throw argumentError('subscriptions', bad);
+      const bad = topicFilterError(filter);
+      if (bad !== undefined) throw xlinkError(bad.code, bad.message, { field: 'subscriptions' });
     }
     this.#template = TopicTemplate.compile(options.topic);
     const preset = this.#template.filter({
@@ -325,7 +325,7 @@ export class MqttTransport implements Transport {
   async publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<Result<void>> {
     if (this.#closing !== undefined) return closedRefusal();
     const bad = topicNameError(topic);
-    if (bad !== undefined) return refuse(bad.code, bad.message, 'topic');
+    if (bad !== undefined) return err({ ...bad, field: 'topic' });
     if (!(payload instanceof Uint8Array)) {
       return refuse('INVALID_ARGUMENT', `"payload" expected Uint8Array, got ${quote(payload)}`, 'payload');
     }
@@ -713,38 +713,6 @@ function laneOf(topic: string, lanes: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < topic.length; i++) hash = Math.imul(hash ^ topic.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % lanes;
-}
-
-/** Why `topic` cannot be published to (a topic name: no wildcards), or undefined. */
-function topicNameError(topic: unknown): { code: ErrorCode; message: string } | undefined {
-  if (typeof topic !== 'string' || topic === '') {
-    return { code: 'INVALID_ARGUMENT', message: `"topic" expected a non-empty string, got ${quote(topic)}` };
-  }
-  if (topic.includes('\u0000')) return { code: 'INVALID_TOPIC:NUL', message: `topic ${quote(topic)} contains NUL` };
-  if (topic.includes('+') || topic.includes('#')) {
-    return {
-      code: 'INVALID_TOPIC:WILDCARD',
-      message: `topic ${quote(topic)} contains a wildcard; publish needs a name`,
-    };
-  }
-  if (Buffer.byteLength(topic) > 65_535) {
-    return { code: 'INVALID_TOPIC:TOO_LONG', message: `topic of ${Buffer.byteLength(topic)} bytes is over 65535` };
-  }
-  return undefined;
-}
-
-/** Why `filter` is not a subscription filter, or undefined (wildcards only as whole levels, # last). */
-function filterError(filter: unknown): string | undefined {
-  if (typeof filter !== 'string' || filter === '') return `expected non-empty topic filters, got ${quote(filter)}`;
-  if (filter.includes('\u0000')) return `filter ${quote(filter)} contains NUL`;
-  const levels = filter.split('/');
-  for (const [index, level] of levels.entries()) {
-    if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) {
-      return `filter ${quote(filter)}: "#" must be a whole, last level`;
-    }
-    if (level.includes('+') && level !== '+') return `filter ${quote(filter)}: "+" must be a whole level`;
-  }
-  return undefined;
 }
 
 function argumentError(field: string, message: string) {
