@@ -66,6 +66,7 @@ describe('MqttTransport: options', () => {
       [{ protocolVersion: 3 as 4 }, 'INVALID_ARGUMENT', 'protocolVersion'],
       [{ sessionExpiryInterval: 0 }, 'INVALID_ARGUMENT', 'sessionExpiryInterval'],
       [{ concurrency: 0 }, 'INVALID_ARGUMENT', 'concurrency'],
+      [{ concurrency: 5000 }, 'INVALID_ARGUMENT', 'concurrency'],
       [{ reconnectMinMs: 500, reconnectMaxMs: 100 }, 'INVALID_ARGUMENT', 'reconnectMinMs'],
       [{ receiveMaximum: 70_000 }, 'INVALID_ARGUMENT', 'receiveMaximum'],
       [{ subscriptions: ['dt/a+/#'] }, 'INVALID_TOPIC:WILDCARD', 'subscriptions'],
@@ -189,6 +190,9 @@ describe('MqttTransport: sending', () => {
       const [delivery] = seen as [Delivery];
       assert.equal(delivery.topic, `dt/acme/${bytesToHex(key.kid)}/telemetry`);
       assert.deepEqual([...(delivery.envelope as Uint8Array)], [...envelope]);
+      // A template without {deviceId} needs none.
+      const fleet = await connected({ topic: 'fleet/{app}/{kind}', app: 'acme', kind: 'status' });
+      assert.equal(code(await fleet.send({ v: 'v2' } as never, DID)), 'ok');
     },
   );
 

@@ -142,6 +142,8 @@ export interface CloseOptions {
 
 const DEFAULT_SESSION_EXPIRY = 3600;
 const DEFAULT_RECEIVE_MAXIMUM = 100;
+/** Lanes beyond the broker's in-flight window (receive maximum, at most 65,535) would stay empty. */
+const MAX_CONCURRENCY = 1024;
 /** Tells mqtt.js's handleMessage caller to skip its PUBACK: `ack()` sends it. */
 const ACK_DEFERRED = new Error('xlink: PUBACK deferred to the delivery receipt');
 /** CONNACK codes worth retrying: server unavailable (3.1.1: 3), 136 unavailable, 137 busy, 159 rate exceeded. */
@@ -213,6 +215,12 @@ export class MqttTransport implements Transport {
       }
     }
     if ((options.receiveMaximum ?? 1) > 65_535) throw argumentError('receiveMaximum', 'expected at most 65535');
+    if ((options.concurrency ?? 1) > MAX_CONCURRENCY) {
+      throw argumentError(
+        'concurrency',
+        `expected at most ${MAX_CONCURRENCY} (more lanes than in-flight messages do nothing)`,
+      );
+    }
     if ((options.reconnectMinMs ?? 250) > (options.reconnectMaxMs ?? 30_000)) {
       throw argumentError('reconnectMinMs', 'expected at most reconnectMaxMs');
     }
@@ -236,7 +244,7 @@ export class MqttTransport implements Transport {
     this.#lanes = Array.from({ length: options.concurrency ?? 1 }, () => new DeliveryQueue(options.onError));
   }
 
-  /** True between a CONNACK and the connection's end. */
+  /** True from a connection's CONNACK (and SUBACK) to its end. */
   get connected(): boolean {
     return this.#status === 'connected';
   }
@@ -303,8 +311,9 @@ export class MqttTransport implements Transport {
     }
     if (typeof to !== 'string' || to === '')
       return refuse('INVALID_ARGUMENT', `"to" expected a DID, got ${quote(to)}`, 'to');
-    const deviceId = this.#options.deviceId ?? telemetryDeviceId(payload);
-    if (deviceId === undefined) {
+    const needsDevice = this.#template.placeholders.includes('deviceId');
+    const deviceId = this.#options.deviceId ?? (needsDevice ? telemetryDeviceId(payload) : undefined);
+    if (needsDevice && deviceId === undefined) {
       return refuse(
         'INVALID_ARGUMENT',
         'the topic needs {deviceId}: give the transport a deviceId, or send telemetry-profile envelopes (their kid is used)',
@@ -313,7 +322,7 @@ export class MqttTransport implements Transport {
     }
     const topic = this.#template.fill({
       ...(this.#options.app === undefined ? {} : { app: this.#options.app }),
-      deviceId,
+      ...(deviceId === undefined ? {} : { deviceId }),
       kind: this.#options.kind ?? 'telemetry',
     });
     if (!topic.ok) return topic;
