@@ -458,7 +458,8 @@ export class MqttTransport implements Transport {
     this.#subscribe(client).then((subscribed) => {
       if (!subscribed.ok) {
         this.#lastError = subscribed.error;
-        settle(subscribed);
+        settle(subscribed); // the first connect() fails; on a later connection:
+        if (client === this.#client) client.stream?.destroy(); // not subscribed is not connected: try again
         return;
       }
       if (client !== this.#client || this.#closing !== undefined) return;
