@@ -148,6 +148,21 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     "A share's HMAC does not verify: the share was altered or belongs to another message. Drop it.",
   INSUFFICIENT_SHARES: 'Fewer shares than the threshold arrived; wait for more or ask the sender to resend.',
   INCONSISTENT_SHARES: 'The shares disagree on the group id or the split parameters; they do not belong together.',
+  REGISTRY_NOT_AUTHORISED:
+    'The entry was not signed by the registry operator in this state (altered, copied from another registry or unsigned); re-import it with the operator key.',
+  PROVISION_INPUT_INVALID:
+    'The serial list or an option is malformed (the message names the line); fix it and run the command again.',
+  PROVISION_DUPLICATE_SERIAL:
+    'A serial is listed twice or was already provisioned; remove the duplicate and run again.',
+  PROVISION_JOURNAL_CORRUPT: 'The provisioning journal was edited or damaged; restore the output folder from a backup.',
+  PROVISION_BATCH_MISMATCH:
+    'The folder holds another batch; re-run the original command or choose a new output folder.',
+  PROVISION_LOCKED: 'Another provisioning process works in this folder; wait for it or stop it.',
+  PROVISION_IO_FAILED:
+    'A batch file could not be read or written; check the disk and run the same command again to resume.',
+  PROVISION_ARTIFACT_INVALID:
+    'The artifact does not parse or does not open with this station key; check the file and the key.',
+  PROVISION_VERIFY_FAILED: 'The burned seed does not match the manifest or registry; do not ship this device.',
 };
 
 export function errorHint(code: ErrorCode): string {

@@ -120,6 +120,16 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // Factory provisioning and operator-signed registries (issue 11).
+  'REGISTRY_NOT_AUTHORISED',
+  'PROVISION_INPUT_INVALID',
+  'PROVISION_DUPLICATE_SERIAL',
+  'PROVISION_JOURNAL_CORRUPT',
+  'PROVISION_BATCH_MISMATCH',
+  'PROVISION_LOCKED',
+  'PROVISION_IO_FAILED',
+  'PROVISION_ARTIFACT_INVALID',
+  'PROVISION_VERIFY_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -152,6 +162,7 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['DID_NOT_IN_REGISTRY', 'registry'],
   ['REGISTRATION_FAILED', 'registry'],
   ['REGISTRY_', 'registry'],
+  ['PROVISION_', 'registry'],
   ['SEND_FAILED', 'transport'],
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
