@@ -21,6 +21,13 @@ export {
 export { MemoryTrustRegistry, type MemoryTrustRegistryOptions } from './memory-trust-registry.js';
 export { ANY_SCOPE, assertRegisteredScopes, MAX_REGISTERED_SCOPES } from './scope.js';
 export {
+  createRegistrySnapshot,
+  MAX_SNAPSHOT_LENGTH,
+  type SnapshotEntry,
+  type VerifiedRegistrySnapshot,
+  verifyRegistrySnapshot,
+} from './snapshot.js';
+export {
   isScopeAllowed,
   type RegisterInput,
   type Revocation,

@@ -20,6 +20,7 @@ import { ERROR_CODES, MAX_MESSAGE_LENGTH, type Result } from '../../src/errors.j
 import * as identity from '../../src/identity/index.js';
 import * as root from '../../src/index.js';
 import * as rootNode from '../../src/index.node.js';
+import * as registry from '../../src/registry/index.js';
 import { createWorld, crypto, identityOf, senderOf, sendJson, T0, toCompact, type World } from './fixtures.js';
 
 // ------------------------------------------------------------------ which functions are decoders
@@ -36,6 +37,7 @@ const SCANNED_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>
   'xlink/codec': codec,
   'xlink/envelope': envelope,
   'xlink/identity': identity,
+  'xlink/registry': registry,
   xlink: root,
   'xlink (node)': rootNode,
 };
@@ -48,14 +50,15 @@ const SCANNED_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>
  * FromBytes, FromCompact, FromText). Not decoders: `…FromSeed` and
  * `…FromEd25519PublicKey` (the caller's own key material), encoders, and the
  * `verify…`/`decrypt…` functions, which check a value a decoder already
- * produced. One exception is listed by hand (EXTRA_DECODERS):
- * verifyIdentityDocument decodes the body of the wire form it is given.
+ * produced. Exceptions are listed by hand (EXTRA_DECODERS):
+ * verifyIdentityDocument decodes the body of the wire form it is given, and
+ * verifyRegistrySnapshot the JSON text of a snapshot.
  * Methods are not exports, so Agent.receive is listed by hand too, beside a
  * check that the Agent has no other method the rule would pick.
  */
 const DECODER_NAME =
   /^(decode|parse|open|read|import)[A-Z0-9]|Decode$|^[a-z0-9]+ToBytes$|From(Json|Cbor|Bytes|Compact|Text)$/;
-const EXTRA_DECODERS = ['verifyIdentityDocument'] as const;
+const EXTRA_DECODERS = ['verifyIdentityDocument', 'verifyRegistrySnapshot'] as const;
 const METHOD_DECODERS = ['Agent.receive'] as const;
 
 function isClass(value: unknown): boolean {
@@ -291,6 +294,8 @@ interface Fixture {
   readonly telemetry: Uint8Array;
   readonly document: identity.SignedIdentityDocument;
   readonly pkcs8: identity.IdentityPKCS8;
+  readonly snapshot: string;
+  readonly operatorDid: string;
 }
 
 let fixture: Fixture;
@@ -352,7 +357,20 @@ before(async () => {
     sequence: 1,
     issuedAt: T0,
   });
+  const operatorKey = await identity.signingKeyFromSeed(new Uint8Array(32).fill(0x0e), { crypto });
+  assert.ok(operatorKey.ok);
+  const operator = {
+    did: identity.didFromEd25519PublicKey(operatorKey.value.signer.publicKey),
+    signer: operatorKey.value.signer,
+  };
+  const signedRegistry = new registry.MemoryTrustRegistry({ crypto, operator });
+  const entry = await signedRegistry.register({ document, scopes: ['telemetry'], name: 'carol' });
+  assert.ok(entry.ok);
+  await signedRegistry.revoke(carol.did, { reason: 'fuzz', at: T0 });
+  const snapshot = await registry.createRegistrySnapshot(await signedRegistry.list(), { operator, at: T0 });
   fixture = {
+    snapshot,
+    operatorDid: operator.did,
     world,
     gateway,
     v2Json,
@@ -483,6 +501,12 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
     shaped: fc.record({ ed25519: anyBytes, x25519: anyBytes }, { requiredKeys: [] }),
     valid: () => [fixture.pkcs8],
     decode: (input) => identity.importPKCS8(input as identity.IdentityPKCS8, { crypto }),
+  },
+  verifyRegistrySnapshot: {
+    shaped: fc.json({ maxDepth: 4 }),
+    valid: () => [fixture.snapshot],
+    decode: (input) => registry.verifyRegistrySnapshot(input, { operatorDid: fixture.operatorDid, crypto }),
+    check: (value) => assert.equal((value as registry.VerifiedRegistrySnapshot).entries[0]?.revoked?.reason, 'fuzz'),
   },
   verifyIdentityDocument: {
     shaped: documentLike,

@@ -12,6 +12,7 @@ import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { authorisationBytes, type RegistryOperator } from '../../src/registry/authorisation.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import { FileTrustRegistry } from '../../src/registry/node/index.js';
+import { createRegistrySnapshot, verifyRegistrySnapshot } from '../../src/registry/snapshot.js';
 import { codeOf, crypto, documentOf, ISSUED_AT, newIdentity, value } from './trust-registry-contract.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xlink-operator-'));
@@ -209,5 +210,46 @@ describe('attacks on a signed registry file', () => {
     const checked = await openChecked(path, operator.did);
     assert.equal(codeOf(await checked.resolve(carol.did)), 'REGISTRY_NOT_AUTHORISED');
     await checked.close();
+  });
+});
+
+describe('signed snapshots, checked offline', () => {
+  it('verifies with the operator DID alone; an altered, shortened or foreign snapshot is refused', async () => {
+    const operator = await newOperator();
+    const registry = new MemoryTrustRegistry({ crypto, operator });
+    const dids: string[] = [];
+    for (const name of ['one', 'two']) {
+      const identity = await newIdentity();
+      dids.push(
+        value(await registry.register({ document: await documentOf(identity), scopes: ['telemetry'], name })).did,
+      );
+    }
+    value(await registry.revoke(dids[1] as string, { reason: 'lost' }));
+    const text = await createRegistrySnapshot(await registry.list(), { operator, at: ISSUED_AT });
+    const checked = value(await verifyRegistrySnapshot(text, { operatorDid: operator.did, crypto }));
+    assert.deepEqual(
+      checked.entries.map((entry) => [entry.did, entry.revoked?.reason]),
+      [
+        [dids[0], undefined],
+        [dids[1], 'lost'],
+      ],
+    );
+    const parsed = JSON.parse(text);
+    const widened = { ...parsed, entries: [{ ...parsed.entries[0], scopes: ['*'] }, parsed.entries[1]] };
+    const unrevoked = { ...parsed, entries: [parsed.entries[0], { ...parsed.entries[1], revoked: undefined }] };
+    const shortened = { ...parsed, entries: [parsed.entries[0]] };
+    for (const altered of [widened, unrevoked, shortened]) {
+      const result = await verifyRegistrySnapshot(JSON.stringify(altered), { operatorDid: operator.did, crypto });
+      assert.equal(codeOf(result), 'REGISTRY_NOT_AUTHORISED');
+    }
+    const stranger = await newOperator();
+    assert.equal(
+      codeOf(await verifyRegistrySnapshot(text, { operatorDid: stranger.did, crypto })),
+      'REGISTRY_NOT_AUTHORISED',
+    );
+    assert.equal(
+      codeOf(await verifyRegistrySnapshot('{"format":1}', { operatorDid: operator.did, crypto })),
+      'REGISTRY_CORRUPT',
+    );
   });
 });
