@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
- * The `xlink` command. Today: `--version`, `--help` and `demo`; the gateway,
- * provisioning and registry commands arrive with their issues.
+ * The `xlink` command: `--version`, `--help`, `demo`, and `provision` and
+ * `registry` (the factory tool, loaded from provisioning/: external-commands.ts).
  *
  *   xlink demo --backend noble
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isDemoBackend, runDemo } from './demo.js';
+import { isExternalCommand, runExternalCommand } from './external-commands.js';
 
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
 Usage:
   xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
+  xlink provision …                             factory provisioning: seeds, burn artifacts, manifest (provision --help)
+  xlink registry …                              the trust registry: import, add, revoke, list, show, export (docs/provisioning.md)
   xlink --version                               print the version
   xlink --help                                  print this help
 
@@ -26,6 +29,8 @@ function packageVersion(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Their options are their own: dispatch before parsing ours.
+  if (isExternalCommand(argv[0])) return runExternalCommand(argv[0], argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -38,8 +38,8 @@
  * previous read stopped, or from the start when the file was replaced.
  *
  * Limits: open reads the whole file into memory; records are applied in file
- * order; payloads may not contain "\n". Not exported from xlink/platform/node:
- * users reach it through the two stores.
+ * order; payloads may not contain "\n". Exported from xlink/platform/node
+ * for the provisioning journal (provisioning/journal.ts), its third user.
  */
 import { type FileHandle, lstat, open, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
