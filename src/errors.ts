@@ -120,6 +120,16 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // split-channel mode and Xchange (issue 10)
+  'SPLIT_PARAMETERS_INVALID',
+  'SHARE_INVALID:MALFORMED',
+  'INCONSISTENT_SHARES:DUPLICATE_INDEX',
+  'INCONSISTENT_SHARES:MIXED_GROUPS',
+  'INCONSISTENT_SHARES:PARAMETERS',
+  'INCONSISTENT_SHARES:LENGTH',
+  'INSUFFICIENT_SHARES:PENDING',
+  'SPLIT_SHARE_LATE',
+  'SPLIT_BUFFER_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -156,6 +166,9 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
   ['INCONSISTENT_SHARES', 'split-channel'],
+  // split-channel mode and Xchange (issue 10)
+  ['SPLIT_', 'split-channel'],
+  ['SHARE_INVALID', 'split-channel'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */
