@@ -102,7 +102,12 @@ export function combineShares(
     if (!Array.isArray(shares)) {
       throw xlinkError('INVALID_ARGUMENT', `"shares" expected an array, got ${quote(shares)}`, { field: 'shares' });
     }
-    const decoded = shares.map((share) => (share instanceof Uint8Array ? readShare(share) : readShare(share?.bytes)));
+    const decoded: Share[] = [];
+    // Index by index, not map: a sparse array's holes must be refused too, not skipped.
+    for (let i = 0; i < shares.length; i++) {
+      const share: unknown = shares[i];
+      decoded.push(readShare(share instanceof Uint8Array ? share : (share as { bytes?: unknown } | null)?.bytes));
+    }
     for (const share of decoded) {
       if (!(await options.crypto.hmacSha256Verify(options.hmacKey, authenticatedPart(share.bytes), share.tag))) {
         throw xlinkError('HMAC_VERIFICATION_FAILED', `share ${share.index} does not verify under this HMAC key`, {
