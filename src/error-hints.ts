@@ -148,6 +148,23 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     "A share's HMAC does not verify: the share was altered or belongs to another message. Drop it.",
   INSUFFICIENT_SHARES: 'Fewer shares than the threshold arrived; wait for more or ask the sender to resend.',
   INCONSISTENT_SHARES: 'The shares disagree on the group id or the split parameters; they do not belong together.',
+  // split-channel mode and Xchange (issue 10)
+  SPLIT_PARAMETERS_INVALID:
+    'A split needs whole numbers 2 ≤ k ≤ n ≤ 16; use 2-of-3 or 3-of-5 unless you need otherwise.',
+  'SHARE_INVALID:MALFORMED':
+    'These bytes are not an xlink share (docs/split-channel.md, "Share format"); check what was passed.',
+  'INCONSISTENT_SHARES:DUPLICATE_INDEX':
+    'The same share index was given twice; pass k different shares (a copy of a share adds nothing).',
+  'INCONSISTENT_SHARES:MIXED_GROUPS':
+    'The shares come from different splits (group ids differ); combine each group on its own.',
+  'INCONSISTENT_SHARES:PARAMETERS':
+    'The shares of one group disagree on k, n or the secret length; at least one was altered.',
+  'INCONSISTENT_SHARES:LENGTH': "A share's data is not the length its header implies; the share was cut or padded.",
+  'INSUFFICIENT_SHARES:PENDING':
+    'The share was verified and held; the message is delivered when k shares of it have arrived.',
+  SPLIT_SHARE_LATE: 'The message of this share was already delivered from k other shares; nothing to do.',
+  SPLIT_BUFFER_FULL:
+    'Too many split messages are waiting for shares; they expire after the reassembly window, or raise the buffer limits.',
   REGISTRY_NOT_AUTHORISED:
     'The entry was not signed by the registry operator in this state (altered, copied from another registry or unsigned); re-import it with the operator key.',
   PROVISION_INPUT_INVALID:

@@ -120,6 +120,16 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // split-channel mode and Xchange (issue 10)
+  'SPLIT_PARAMETERS_INVALID',
+  'SHARE_INVALID:MALFORMED',
+  'INCONSISTENT_SHARES:DUPLICATE_INDEX',
+  'INCONSISTENT_SHARES:MIXED_GROUPS',
+  'INCONSISTENT_SHARES:PARAMETERS',
+  'INCONSISTENT_SHARES:LENGTH',
+  'INSUFFICIENT_SHARES:PENDING',
+  'SPLIT_SHARE_LATE',
+  'SPLIT_BUFFER_FULL',
   // Factory provisioning and operator-signed registries (issue 11).
   'REGISTRY_NOT_AUTHORISED',
   'PROVISION_INPUT_INVALID',
@@ -167,6 +177,9 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
   ['INCONSISTENT_SHARES', 'split-channel'],
+  // split-channel mode and Xchange (issue 10)
+  ['SPLIT_', 'split-channel'],
+  ['SHARE_INVALID', 'split-channel'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */
