@@ -17,6 +17,7 @@ import { createIdentityDocument, documentKeysFromSeed, identityDocumentToJson } 
 import { readInput, required, UsageError } from './arguments.js';
 import { isArtifactFormat } from './artifacts.js';
 import { runBatch, type SeedSource } from './batch.js';
+import { combineShareFiles, custodyCommand } from './custody.js';
 import { operatorFromFile, readSecretFile, stationFromDocument, stationKeysFromFile, writeSecretFile } from './keys.js';
 import { parseManifest } from './manifest.js';
 import { EXIT, Output, type OutputStreams } from './output.js';
@@ -27,11 +28,13 @@ import { verifyArtifact } from './verify.js';
 
 export const PROVISION_HELP = `Usage:
   xlink provision --product P --batch B (--count N | --serials list.csv|list.jsonl) --scopes a,b --out DIR
-                  [--format bin|hex|moddable|espruino|nvs] [--master-secret FILE]
+                  [--format bin|hex|moddable|espruino|nvs] [--master-shares S1,S2,… --hmac-key FILE | --master-secret FILE]
                   [--seal-to station.json --operator-key FILE] [--registry FILE] [--csv] [--json | --jsonl]
   xlink provision keygen --out FILE              a 32-byte key (operator, station or master), mode 0600; prints its DID and document
   xlink provision open ARTIFACT.sealed --station-key FILE [--operator DID] [--out FILE]
   xlink provision verify ARTIFACT… --manifest FILE [--registry FILE [--operator DID]] [--station-key FILE]
+  xlink provision custody split --threshold K --shares N --out DIR [--secret FILE]   k-of-n shares of a (new) master secret
+  xlink provision custody combine SHARE… --hmac-key FILE [--out FILE]               check shares (prints the master id)
 Exit codes: 0 done, 1 failed (see the code), 2 usage, 3 batch partly failed (re-run to retry), 4 verify mismatch.`;
 
 export const REGISTRY_HELP = `Usage (every command takes --registry FILE; changes take --operator-key FILE):
@@ -73,6 +76,7 @@ async function provisionCommand(argv: readonly string[], output: Output): Promis
   if (sub === 'keygen') return keygen(rest, output);
   if (sub === 'open') return openSealed(rest, output);
   if (sub === 'verify') return verify(rest, output);
+  if (sub === 'custody') return custodyCommand(rest, output);
   if (sub === '--help' || sub === 'help') {
     output.note(PROVISION_HELP);
     return EXIT.ok;
@@ -92,6 +96,8 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
       out: { type: 'string' },
       format: { type: 'string', default: 'bin' },
       'master-secret': { type: 'string' },
+      'master-shares': { type: 'string' },
+      'hmac-key': { type: 'string' },
       'seal-to': { type: 'string' },
       'operator-key': { type: 'string' },
       registry: { type: 'string' },
@@ -106,6 +112,9 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
   if (!isArtifactFormat(values.format)) throw new UsageError(`unknown --format ${JSON.stringify(values.format)}`);
   if ((values.count === undefined) === (values.serials === undefined)) {
     throw new UsageError('give exactly one of --count and --serials');
+  }
+  if (values['master-secret'] !== undefined && values['master-shares'] !== undefined) {
+    throw new UsageError('give at most one of --master-secret and --master-shares');
   }
   if ((values['seal-to'] === undefined) !== (values['operator-key'] === undefined)) {
     throw new UsageError('--seal-to needs --operator-key (the operator signs sealed artifacts), and the reverse');
@@ -122,7 +131,15 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
   const seeds: SeedSource =
     values['master-secret'] !== undefined
       ? { kind: 'master', secret: await readSecretFile(values['master-secret'], 'master secret') }
-      : { kind: 'random' };
+      : values['master-shares'] !== undefined
+        ? {
+            kind: 'master',
+            secret: await combineShareFiles(
+              values['master-shares'].split(','),
+              required(values['hmac-key'], '--hmac-key'),
+            ),
+          }
+        : { kind: 'random' };
   const seal =
     values['seal-to'] === undefined
       ? undefined

@@ -27,7 +27,13 @@ function invalid(message: string, field: string): Error {
   return xlinkError('PROVISION_INPUT_INVALID', message, { field });
 }
 
-export async function readSecretFile(path: string, what: string): Promise<Uint8Array> {
+/** A 32-byte key file. */
+export function readSecretFile(path: string, what: string): Promise<Uint8Array> {
+  return readHexFile(path, what, 32);
+}
+
+/** A secret file of hex digits (`length` bytes when given), readable by its owner only. */
+export async function readHexFile(path: string, what: string, length?: number): Promise<Uint8Array> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw invalid(`cannot read the ${what} ${path}: ${error.code ?? error.message}`, what);
   });
@@ -38,8 +44,12 @@ export async function readSecretFile(path: string, what: string): Promise<Uint8A
     );
   }
   const text = (await readFile(path, 'utf8')).trim();
-  const bytes = /^[0-9a-f]{64}$/.test(text) ? hexToBytes(text) : undefined;
-  if (bytes === undefined || !bytes.ok) throw invalid(`the ${what} ${path} is not 64 lowercase hex digits`, what);
+  const shape = length === undefined ? /^(?:[0-9a-f]{2})+$/ : new RegExp(`^[0-9a-f]{${2 * length}}$`);
+  const bytes = shape.test(text) ? hexToBytes(text) : undefined;
+  if (bytes === undefined || !bytes.ok) {
+    const size = length === undefined ? 'an even number of' : String(2 * length);
+    throw invalid(`the ${what} ${path} is not ${size} lowercase hex digits`, what);
+  }
   return bytes.value;
 }
 
