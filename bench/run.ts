@@ -20,9 +20,10 @@ import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { protocolSuite } from './protocol.js';
+import { provisionSuite } from './provision.js';
 import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, provisionSuite];
 
 export interface Options {
   readonly config: BenchConfig;

@@ -296,9 +296,11 @@ async function prepare(
     sequence: 1,
     issuedAt: createdAt,
   });
-  const kid = bytesToHex(await keyIdOf(keys.ed25519.publicKey, { crypto }));
-  const clear = encodeArtifact(format, seed, serial);
+  const kidBytes = await keyIdOf(keys.ed25519.publicKey, { crypto });
+  const kid = bytesToHex(kidBytes);
+  const clear = encodeArtifact(format, { seed, ed25519Seed: keys.ed25519.secretKey, kid: kidBytes }, serial);
   seed.fill(0);
+  keys.ed25519.secretKey.fill(0);
   timing.derive += performance.now() - begun;
   const entry: ManifestEntry = {
     serial,

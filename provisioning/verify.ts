@@ -14,6 +14,7 @@
  * revoked.
  */
 import { basename } from 'node:path';
+import { equalBytes } from 'xlink/codec';
 import type { CryptoProvider } from 'xlink/crypto';
 import { quote, xlinkError } from 'xlink/errors';
 import { type DocumentKeys, didFromEd25519PublicKey, signingKeyFromSeed } from 'xlink/identity';
@@ -65,6 +66,15 @@ export async function verifyArtifact(
   const did = didFromEd25519PublicKey(key.value.signer.publicKey);
   const mismatch = (why: string): Error =>
     xlinkError('PROVISION_VERIFY_FAILED', `${path} (${did}): ${why}`, { field: 'artifact' });
+  // A device form's own Ed25519 secret and kid are what a constrained target signs with: they must be the seed's.
+  if (decoded.ed25519Seed !== undefined) {
+    const signer = await crypto.ed25519Signer(decoded.ed25519Seed);
+    decoded.ed25519Seed.fill(0);
+    if (!equalBytes(signer.publicKey, key.value.signer.publicKey))
+      throw mismatch('its "ed25519" key is not the seed\'s');
+  }
+  if (decoded.kid !== undefined && !equalBytes(decoded.kid, key.value.kid))
+    throw mismatch('its "kid" is not the seed\'s');
   const entry = manifest.get(did);
   if (entry === undefined) throw mismatch('the manifest does not list this DID');
   const named = serialOfFileName(basename(path), decoded.format);

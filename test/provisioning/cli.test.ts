@@ -69,7 +69,7 @@ describe('xlink provision and xlink registry', () => {
       ]),
     );
     assert.equal(opened.sender, operator.did);
-    assert.match(readFileSync(at('L1-000001.js'), 'utf8'), /^require\("Storage"\)\.write\("xlink\.seed"/);
+    assert.match(readFileSync(at('L1-000001.js'), 'utf8'), /^var s=require\("Storage"\);\ns\.write\("xlink\.seed"/);
 
     const registry = ['--registry', at('trust.log'), '--operator-key', at('operator.key')];
     const imported = JSON.parse(

@@ -23,7 +23,11 @@ async function operator() {
 describe('sealed artifacts', () => {
   it('open only with the station key they were sealed to, only as signed by the operator, and only unaltered', async () => {
     const [right, wrong, op, stranger] = [await station(), await station(), await operator(), await operator()];
-    const artifact = encodeArtifact('hex', crypto.randomBytes(32), 'SN-1');
+    const artifact = encodeArtifact(
+      'hex',
+      { seed: crypto.randomBytes(32), ed25519Seed: new Uint8Array(32), kid: new Uint8Array(6) },
+      'SN-1',
+    );
     const sealed = await sealArtifact(artifact, {
       operator: op,
       station: { did: right.did, x25519PublicKey: right.x25519.publicKey },
