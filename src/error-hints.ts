@@ -148,6 +148,12 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     "A share's HMAC does not verify: the share was altered or belongs to another message. Drop it.",
   INSUFFICIENT_SHARES: 'Fewer shares than the threshold arrived; wait for more or ask the sender to resend.',
   INCONSISTENT_SHARES: 'The shares disagree on the group id or the split parameters; they do not belong together.',
+  GATEWAY_CONFIG_INVALID:
+    'A gateway setting is missing or out of range (the message names it and where it came from: flag, XLINK_ variable or file); see docs/gateway.md.',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH':
+    'The envelope verifies, but its signer does not own the device id in the topic: a device may publish only on its own topic (its kid in hex or its registered name).',
+  FORWARD_FAILED:
+    'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
 };
 
 export function errorHint(code: ErrorCode): string {

@@ -120,6 +120,10 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // The gateway daemon (issue 9).
+  'GATEWAY_CONFIG_INVALID',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH',
+  'FORWARD_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -156,6 +160,8 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
   ['INCONSISTENT_SHARES', 'split-channel'],
+  ['GATEWAY_CONFIG_INVALID', 'argument'],
+  ['FORWARD_FAILED', 'transport'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */

@@ -35,7 +35,7 @@ const catalogueCodes: string[] = [...ERROR_CODES].sort();
 
 /** Every code's category, written out: categoryOf derives them from prefixes, and this pins the result. */
 const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
-  argument: ['INVALID_ARGUMENT', 'INVALID_LENGTH'],
+  argument: ['INVALID_ARGUMENT', 'INVALID_LENGTH', 'GATEWAY_CONFIG_INVALID'],
   platform: ['RANDOM_SOURCE_FAILED', 'STORAGE_FAILED'],
   identity: [
     'INVALID_SEED:LENGTH',
@@ -84,6 +84,7 @@ const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
     'VERIFICATION_FAILED:UNKNOWN_KID',
     'VERIFICATION_FAILED:REVOKED',
     'VERIFICATION_FAILED:WRONG_RECIPIENT',
+    'VERIFICATION_FAILED:TOPIC_MISMATCH',
     'NEGOTIATION_FAILED:NO_COMMON_VERSION',
     'DOWNGRADE_DETECTED:VERSION',
     'DOWNGRADE_DETECTED:STRIPPED',
@@ -117,7 +118,7 @@ const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
     'REGISTRY_EXISTS',
     'REGISTRY_READ_ONLY',
   ],
-  transport: ['SEND_FAILED', 'SEND_FAILED:CLOSED', 'SEND_FAILED:BELOW_THRESHOLD'],
+  transport: ['SEND_FAILED', 'SEND_FAILED:CLOSED', 'SEND_FAILED:BELOW_THRESHOLD', 'FORWARD_FAILED'],
   'split-channel': ['HMAC_VERIFICATION_FAILED', 'INSUFFICIENT_SHARES', 'INCONSISTENT_SHARES'],
 };
 
