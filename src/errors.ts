@@ -120,6 +120,18 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // MQTT transport (issue 9): topic templates, connecting, the file-backed session store.
+  'INVALID_TOPIC:TEMPLATE',
+  'INVALID_TOPIC:SEGMENT',
+  'INVALID_TOPIC:WILDCARD',
+  'INVALID_TOPIC:RESERVED',
+  'INVALID_TOPIC:NUL',
+  'INVALID_TOPIC:TOO_LONG',
+  'INVALID_TOPIC:MISMATCH',
+  'SEND_FAILED:NOT_CONNECTED',
+  'SEND_FAILED:CONNECT',
+  'MQTT_STORE_CORRUPT',
+  'MQTT_STORE_LOCKED',
   // The gateway daemon (issue 9).
   'GATEWAY_CONFIG_INVALID',
   'VERIFICATION_FAILED:TOPIC_MISMATCH',
@@ -160,6 +172,8 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
   ['INCONSISTENT_SHARES', 'split-channel'],
+  ['INVALID_TOPIC', 'transport'],
+  ['MQTT_STORE_', 'transport'],
   ['GATEWAY_CONFIG_INVALID', 'argument'],
   ['FORWARD_FAILED', 'transport'],
 ];

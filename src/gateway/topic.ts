@@ -1,18 +1,19 @@
 /**
- * The telemetry topic, read the other way round: the subscription filter a
- * template gives, and the device id and kind a received topic names.
+ * The gateway's view of its topics, on the transport's TopicTemplate: the
+ * subscription filter, the device id and kind a received topic names, and
+ * the sink and dead-letter topics filled from them.
  *
  *   const topics = telemetryTopics('dt/{app}/{deviceId}/{kind}', 'acme');
- *   topics.filter;                       // "dt/acme/+/+"
- *   topics.parse('dt/acme/3f9a01b2c4d5/temp'); // { deviceId: '3f9a01b2c4d5', kind: 'temp' }
- *   topics.format('verified/{app}/{deviceId}/{kind}', parsed); // for the sinks
+ *   topics.filter;                                       // "dt/acme/+/+"
+ *   topics.parse('dt/acme/3f9a01b2c4d5/temp');           // Result<{ deviceId: '3f9a01b2c4d5', kind: 'temp' }>
+ *   topics.format('verified/{app}/{deviceId}/{kind}', parts);
  *
- * A topic that does not fit the template parses as undefined and its message
- * is refused before any crypto runs. Ids are limited to one topic level of
- * `A-Z a-z 0-9 . _ : -` (1 to 64 characters), so a dead-letter topic built
- * from them cannot gain levels or wildcards.
+ * A received topic is checked by the template's segment rules, so the ids it
+ * yields can be put into a dead-letter topic as they are. `{reason}` exists
+ * only in the dead-letter template, filled before the template is compiled.
  */
-import { quote, xlinkError } from '../errors.js';
+import { ok, quote, type Result, refuse, unwrap, xlinkError } from '../errors.js';
+import { TopicTemplate } from '../transport/topic-template.js';
 
 export interface TopicParts {
   readonly deviceId: string;
@@ -21,53 +22,40 @@ export interface TopicParts {
 
 export interface TelemetryTopics {
   readonly filter: string;
-  parse(topic: string): TopicParts | undefined;
+  parse(topic: string): Result<TopicParts>;
+  /** Fills a sink or dead-letter template; throws for a template the configuration should have refused. */
   format(template: string, parts: TopicParts, reason?: string): string;
 }
 
-const PLACEHOLDER = /^\{(app|deviceId|kind)\}$/;
-const LEVEL = /^[A-Za-z0-9._:-]{1,64}$/;
-
-export function isTopicLevel(value: string): boolean {
-  return LEVEL.test(value);
-}
-
-/** Throws GATEWAY_CONFIG_INVALID for a template without exactly one {deviceId} level or with wildcards. */
+/** Throws INVALID_TOPIC:TEMPLATE (or GATEWAY_CONFIG_INVALID without {deviceId}) for a bad template. */
 export function telemetryTopics(template: string, app: string): TelemetryTopics {
-  const levels = template.split('/');
-  const deviceAt = levels.indexOf('{deviceId}');
-  const kindAt = levels.indexOf('{kind}');
-  const wrong =
-    deviceAt < 0 ||
-    levels.filter((l) => l === '{deviceId}').length !== 1 ||
-    levels.some((l) => l === '' || l.includes('+') || l.includes('#') || (l.includes('{') && !PLACEHOLDER.test(l)));
-  if (wrong) {
-    throw xlinkError(
-      'GATEWAY_CONFIG_INVALID',
-      `topic template ${quote(template)} needs one {deviceId} level, no wildcards and no empty levels`,
-      { field: 'topic' },
-    );
+  const compiled = TopicTemplate.compile(template);
+  if (!compiled.placeholders.includes('deviceId')) {
+    throw xlinkError('GATEWAY_CONFIG_INVALID', `the telemetry topic template ${template} has no {deviceId}`, {
+      field: 'topic',
+    });
   }
-  const expected = levels.map((l) => (l === '{app}' ? app : l));
+  const filter = unwrap(compiled.filter({ app }));
+  const templates = new Map<string, TopicTemplate>();
   return {
-    filter: expected.map((l) => (l.startsWith('{') ? '+' : l)).join('/'),
+    filter,
     parse(topic) {
-      const got = topic.split('/');
-      if (got.length !== expected.length) return undefined;
-      for (let i = 0; i < got.length; i++) {
-        const want = expected[i] as string;
-        const level = got[i] as string;
-        if (want.startsWith('{') ? !LEVEL.test(level) : level !== want) return undefined;
+      const values = compiled.parseTopic(topic);
+      if (!values.ok) return values;
+      if (compiled.placeholders.includes('app') && values.value.app !== app) {
+        return refuse('INVALID_TOPIC:MISMATCH', `the topic is for app ${quote(values.value.app)}, not ${quote(app)}`);
       }
-      const deviceId = got[deviceAt] as string;
-      return kindAt < 0 ? { deviceId } : { deviceId, kind: got[kindAt] as string };
+      const { deviceId, kind } = values.value;
+      return ok(kind === undefined ? { deviceId } : { deviceId, kind });
     },
     format(target, parts, reason) {
-      return target
-        .replaceAll('{app}', app)
-        .replaceAll('{deviceId}', parts.deviceId)
-        .replaceAll('{kind}', parts.kind ?? 'data')
-        .replaceAll('{reason}', reason ?? 'unknown');
+      const filled = target.replaceAll('{reason}', reason ?? 'unknown');
+      let sink = templates.get(filled);
+      if (sink === undefined) {
+        sink = TopicTemplate.compile(filled);
+        templates.set(filled, sink);
+      }
+      return unwrap(sink.fill({ app, deviceId: parts.deviceId, kind: parts.kind ?? 'data' }));
     },
   };
 }

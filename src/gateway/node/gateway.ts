@@ -157,7 +157,8 @@ export class Gateway {
     try {
       const bytes = payloadOf(delivery);
       const topic = delivery.topic ?? '';
-      const deviceKey = this.#parts.topics.parse(topic)?.deviceId ?? topic;
+      const parsed = this.#parts.topics.parse(topic);
+      const deviceKey = parsed.ok ? parsed.value.deviceId : topic;
       // Verification starts now (threads keep per-device order); the stateful part waits for the device's previous message.
       const verifying = this.#verify(deviceKey, bytes, topic, started);
       const previous = this.#chains.get(deviceKey) ?? Promise.resolve();

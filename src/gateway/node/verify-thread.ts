@@ -18,7 +18,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from '../../agent/agent.js';
 import { bytesToHex } from '../../codec/bytes.js';
 import { createNodeCrypto } from '../../crypto/node/index.js';
-import { ok, type Result } from '../../errors.js';
+import { errorDetail, ok, type Result } from '../../errors.js';
 import { FileTrustRegistry } from '../../registry/node/file-trust-registry.js';
 import type { NonceStore } from '../../replay/nonce-store.js';
 import { LoopbackTransport } from '../../transport/loopback.js';
@@ -90,15 +90,9 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
   const topics = telemetryTopics(settings.topic, settings.app);
 
   const verify = async (request: VerifyRequest): Promise<VerifyOutcome> => {
-    const parts = topics.parse(request.topic);
-    if (parts === undefined) {
-      return {
-        ok: false,
-        code: 'VERIFICATION_FAILED:TOPIC_MISMATCH',
-        message: 'the topic does not fit the telemetry topic template',
-        deviceId: 'unknown',
-      };
-    }
+    const parsed = topics.parse(request.topic);
+    if (!parsed.ok) return { ok: false, code: parsed.error.code, message: parsed.error.message, deviceId: 'unknown' };
+    const parts = parsed.value;
     recorder.token = undefined;
     const received = await agent.receive(request.bytes, { allowCleartext: true });
     if (!received.ok)
@@ -107,12 +101,12 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
     const entry = await registry.resolve(message.sender);
     if (!entry.ok) return { ok: false, code: entry.error.code, message: entry.error.message, deviceId: parts.deviceId };
     if (parts.deviceId !== bytesToHex(entry.value.kid) && parts.deviceId !== entry.value.name) {
-      return {
-        ok: false,
-        code: 'VERIFICATION_FAILED:TOPIC_MISMATCH',
-        message: `the signer ${message.sender} does not own the topic's device id`,
-        deviceId: parts.deviceId,
-      };
+      const refused = errorDetail(
+        'VERIFICATION_FAILED:TOPIC_MISMATCH',
+        `the signer ${message.sender} does not own the topic's device id`,
+        'topic',
+      );
+      return { ok: false, code: refused.code, message: refused.message, deviceId: parts.deviceId };
     }
     const token = recorder.token as ReplayToken | undefined;
     if (token === undefined) throw new Error('the receive pipeline verified a message without a replay token');
