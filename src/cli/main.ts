@@ -7,11 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { SETTINGS } from '../gateway/config.js';
 import { isDemoBackend, runDemo } from './demo.js';
+import { gatewayCommand, gatewayHelp } from './gateway-command.js';
+import { runGatewayDemo } from './gateway-demo.js';
 
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
 Usage:
+  xlink gateway [settings]                      the verification daemon (MQTT in, verified messages out); --help lists settings
+  xlink gateway-demo                            the gateway on an embedded broker with five simulated devices, for a few seconds
   xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
   xlink --version                               print the version
   xlink --help                                  print this help
@@ -26,6 +31,21 @@ function packageVersion(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'gateway') {
+    const options: Record<string, { type: 'string' | 'boolean' }> = {
+      config: { type: 'string' },
+      help: { type: 'boolean' },
+    };
+    for (const name of Object.keys(SETTINGS))
+      options[name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = { type: 'string' };
+    const { values } = parseArgs({ args: argv.slice(1), options, strict: true });
+    if (values.help) {
+      console.log(gatewayHelp());
+      return 0;
+    }
+    return gatewayCommand(values);
+  }
+  if (argv[0] === 'gateway-demo') return runGatewayDemo((line) => console.log(line));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -143,7 +143,7 @@ export class Gateway {
     this.#parts.log.info({ inflight: this.#inflight }, 'draining');
     const stopped = this.#stop?.();
     const idle = this.#inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
-    await Promise.race([Promise.all([stopped, idle]), sleep(this.#parts.drainTimeoutMs)]);
+    await Promise.race([Promise.all([stopped, idle]), sleep(this.#parts.drainTimeoutMs, undefined, { ref: false })]);
     await this.#parts.transport.close(this.#parts.shared ? { sessionExpiry: 0 } : {});
     this.#parts.log.info({ inflight: this.#inflight }, 'drained');
   }
