@@ -9,7 +9,6 @@ import { MqttTransport, type MqttTransportOptions } from '../../src/transport/no
 import type { DeliveryErrorHandler, TransportEnvelope } from '../../src/transport/transport.js';
 import type { TransportPair } from './transport-contract.js';
 
-export const CONTRACT_TOPIC = 'dt/contract/contract-device/telemetry';
 const BOB = 'did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH';
 
 export interface PairOptions {
@@ -40,20 +39,22 @@ export function recordAcks(transport: MqttTransport): TransportEnvelope[] {
 }
 
 export async function connectedPair(options: PairOptions): Promise<TransportPair> {
+  // Fresh ids and topic per pair: on a shared broker, sessions of earlier pairs live on.
+  const id = randomUUID().slice(0, 8);
+  const topic = `dt/contract/device-${id}/telemetry`;
   const common = {
     url: options.url,
     protocolVersion: options.protocolVersion,
     app: 'contract',
-    deviceId: 'contract-device',
+    deviceId: `device-${id}`,
     reconnectMinMs: 50,
     connectTimeoutMs: 5_000,
     ...options.extra,
   } as const;
-  const id = randomUUID().slice(0, 8);
   const receiver = new MqttTransport({
     ...common,
     clientId: `contract-receiver-${id}`,
-    subscriptions: [CONTRACT_TOPIC],
+    subscriptions: [topic],
     onError: options.onError,
   });
   const sender = new MqttTransport({ ...common, clientId: `contract-sender-${id}` });
@@ -66,7 +67,7 @@ export async function connectedPair(options: PairOptions): Promise<TransportPair
     sender,
     receiver,
     to: BOB,
-    topic: CONTRACT_TOPIC,
+    topic,
     jsonArrivesAsBytes: true,
     acknowledged: () => acked,
     ...(options.cleanup === undefined ? {} : { cleanup: options.cleanup }),
