@@ -180,6 +180,34 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   PROVISION_ARTIFACT_INVALID:
     'The artifact does not parse or does not open with this station key; check the file and the key.',
   PROVISION_VERIFY_FAILED: 'The burned seed does not match the manifest or registry; do not ship this device.',
+  // MQTT transport (issue 9)
+  'INVALID_TOPIC:TEMPLATE':
+    'Write the topic template as slash-separated lowercase segments and {app}, {deviceId} or {kind} placeholders, without a leading slash or wildcards.',
+  'INVALID_TOPIC:SEGMENT':
+    'Topic segments are 1 or more characters of a-z 0-9 . _ ~ : -; lowercase the value, or check the topic was written by this template.',
+  'INVALID_TOPIC:WILDCARD':
+    'A topic value may not contain + or #: those are subscription wildcards, so a device id holding one would subscribe to others.',
+  'INVALID_TOPIC:RESERVED':
+    'Topic segments may not start with $: brokers reserve those topics ($SYS, $share); choose another name.',
+  'INVALID_TOPIC:NUL':
+    'Topics may not contain NUL or other control characters (MQTT forbids them); the value is corrupt.',
+  'INVALID_TOPIC:TOO_LONG':
+    'The topic or one of its segments is longer than allowed; use a shorter device id or name (the limit is in the message).',
+  'INVALID_TOPIC:MISMATCH':
+    'The topic does not have the shape of the template: it came from another publisher or another template. Dead-letter it.',
+  'SEND_FAILED:NOT_CONNECTED': 'Call connect() on the MQTT transport and await it before sending.',
+  'SEND_FAILED:CONNECT':
+    'The broker could not be reached or refused the connection; check the URL, the credentials and that the broker runs (see the cause).',
+  MQTT_STORE_CORRUPT:
+    'The MQTT session store file is damaged (not a torn last write); move it aside to start with an empty queue, knowing its queued messages are lost.',
+  MQTT_STORE_LOCKED:
+    'Another process uses this MQTT store directory; give each transport (client id) its own storeDir.',
+  GATEWAY_CONFIG_INVALID:
+    'A gateway setting is missing or out of range (the message names it and where it came from: flag, XLINK_ variable or file); see docs/gateway.md.',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH':
+    'The envelope verifies, but its signer does not own the device id in the topic: a device may publish only on its own topic (its kid in hex or its registered name).',
+  FORWARD_FAILED:
+    'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
 };
 
 export function errorHint(code: ErrorCode): string {

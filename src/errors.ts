@@ -140,6 +140,22 @@ export const ERROR_CODES = [
   'PROVISION_IO_FAILED',
   'PROVISION_ARTIFACT_INVALID',
   'PROVISION_VERIFY_FAILED',
+  // MQTT transport (issue 9): topic templates, connecting, the file-backed session store.
+  'INVALID_TOPIC:TEMPLATE',
+  'INVALID_TOPIC:SEGMENT',
+  'INVALID_TOPIC:WILDCARD',
+  'INVALID_TOPIC:RESERVED',
+  'INVALID_TOPIC:NUL',
+  'INVALID_TOPIC:TOO_LONG',
+  'INVALID_TOPIC:MISMATCH',
+  'SEND_FAILED:NOT_CONNECTED',
+  'SEND_FAILED:CONNECT',
+  'MQTT_STORE_CORRUPT',
+  'MQTT_STORE_LOCKED',
+  // The gateway daemon (issue 9).
+  'GATEWAY_CONFIG_INVALID',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH',
+  'FORWARD_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -180,6 +196,10 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   // split-channel mode and Xchange (issue 10)
   ['SPLIT_', 'split-channel'],
   ['SHARE_INVALID', 'split-channel'],
+  ['INVALID_TOPIC', 'transport'],
+  ['MQTT_STORE_', 'transport'],
+  ['GATEWAY_CONFIG_INVALID', 'argument'],
+  ['FORWARD_FAILED', 'transport'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */

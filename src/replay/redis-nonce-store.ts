@@ -6,12 +6,21 @@
  *   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
  *   const store = new RedisNonceStore({ client: redis, ttlSeconds: 600, keyPrefix: 'nonce:' });
  *
- * A nonce is one key, `<prefix>n:<sender>:<32 hex digits>`, set with
+ * A nonce is one key, `<prefix>{<sender>}:n:<32 hex digits>`, set with
  * `SET key 1 PX ttl NX`: atomic, so two receivers racing on one nonce cannot
- * both win. A sender's counter window is one key, `<prefix>c:<sender>`, holding
- * `serializeCounterWindow` text without expiry, checked and updated by one Lua
- * script (atomic on the server). Keys end with fixed-length hex or are in
- * their own namespace, so no sender string can collide with another's key.
+ * both win. A sender's counter window is one key, `<prefix>{<sender>}:c`,
+ * holding `serializeCounterWindow` text without expiry, checked and updated by
+ * one Lua script (atomic on the server). `{<sender>}` is a Redis Cluster hash
+ * tag: every key of one sender is in one slot, so a check never spans nodes,
+ * and a check that touches several keys of that sender could stay one script.
+ * Inside the tag the sender is escaped (`%` `{` `}` as `%25` `%7B` `%7D`),
+ * which is injective and leaves the tag without braces: the first `}` ends
+ * it, so no sender string can collide with another's key.
+ *
+ * Redis Cluster: pass an ioredis `Cluster` as the client. The script runs by
+ * EVALSHA of its known SHA-1 and, where a node has not cached it yet
+ * (NOSCRIPT: a fresh node, a restart, SCRIPT FLUSH), by EVAL, which caches it
+ * there; both are routed by the key, so no SCRIPT LOAD must reach every node.
  *
  * Nonce TTL: at least 2 × windowMs + maxSkewMs. The store refuses a timestamp
  * further than windowMs from its own clock (`TIMESTAMP_EXPIRED`,
@@ -54,13 +63,13 @@ import {
  */
 export interface RedisClient {
   set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>;
-  script(subcommand: 'LOAD', script: string): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 
 export interface RedisNonceStoreOptions {
   readonly client: RedisClient;
-  /** Prepended to every key; default `xlink:replay:`. */
+  /** Prepended to every key; default `xlink:replay:`. No braces: the hash tag is the sender's. */
   readonly keyPrefix?: string;
   /** The receivers' timestamp window; default 30 000 ms. */
   readonly windowMs?: number;
@@ -137,6 +146,14 @@ redis.call('SET', KEYS[1], string.format('%.0f', top) .. ':' .. table.concat(par
 return 1
 `;
 
+/** SHA-1 of COUNTER_WINDOW_SCRIPT, as Redis names it (test/replay/redis-nonce-store.test.ts recomputes it). */
+export const COUNTER_WINDOW_SCRIPT_SHA1 = '006d1fb4289396afcd905e80ce49b7c1f2ffc71e';
+
+/** The hash tag of `sender`'s keys: the sender with `%`, `{`, `}` escaped (injective, brace-free). */
+export function senderHashTag(sender: string): string {
+  return `{${sender.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}}`;
+}
+
 export class RedisNonceStore implements NonceStore {
   readonly keyPrefix: string;
   readonly windowMs: number;
@@ -145,19 +162,24 @@ export class RedisNonceStore implements NonceStore {
   readonly counterWindow: number;
   private readonly client: RedisClient;
   private readonly clock: Clock;
-  private scriptSha: Promise<string> | undefined;
   private closed = false;
 
   constructor(options: RedisNonceStoreOptions) {
     if (options === null || typeof options !== 'object' || typeof options.client?.set !== 'function') {
-      throw xlinkError('INVALID_ARGUMENT', '"client" expected an ioredis client (set, script, evalsha)', {
+      throw xlinkError('INVALID_ARGUMENT', '"client" expected an ioredis Redis or Cluster (set, eval, evalsha)', {
         field: 'client',
       });
     }
     this.client = options.client;
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    if (typeof this.keyPrefix !== 'string') {
-      throw xlinkError('INVALID_ARGUMENT', '"keyPrefix" expected a string', { field: 'keyPrefix' });
+    if (typeof this.keyPrefix !== 'string' || /[{}]/.test(this.keyPrefix)) {
+      throw xlinkError(
+        'INVALID_ARGUMENT',
+        '"keyPrefix" expected a string without { or } (the hash tag is the sender\'s)',
+        {
+          field: 'keyPrefix',
+        },
+      );
     }
     this.windowMs = positiveInteger(options.windowMs, 'windowMs', DEFAULT_REPLAY_WINDOW_MS);
     const skew = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
@@ -193,7 +215,13 @@ export class RedisNonceStore implements NonceStore {
     const hex = bytesToHex(nonce);
     let reply: 'OK' | null;
     try {
-      reply = await this.client.set(`${this.keyPrefix}n:${sender}:${hex}`, '1', 'PX', this.nonceTtlMs, 'NX');
+      reply = await this.client.set(
+        `${this.keyPrefix}${senderHashTag(sender)}:n:${hex}`,
+        '1',
+        'PX',
+        this.nonceTtlMs,
+        'NX',
+      );
     } catch (cause) {
       return err(unavailable('SET', cause));
     }
@@ -206,7 +234,7 @@ export class RedisNonceStore implements NonceStore {
     if (refused !== undefined) return err(refused);
     let reply: unknown;
     try {
-      reply = await this.runCounterScript(`${this.keyPrefix}c:${sender}`, counter);
+      reply = await this.runCounterScript(`${this.keyPrefix}${senderHashTag(sender)}:c`, counter);
     } catch (cause) {
       return err(unavailable('EVALSHA', cause));
     }
@@ -234,27 +262,13 @@ export class RedisNonceStore implements NonceStore {
 
   private async runCounterScript(key: string, counter: number): Promise<unknown> {
     const args = [key, counter.toString(), this.counterWindow / 32] as const;
-    this.scriptSha ??= this.loadScript();
     try {
-      return await this.client.evalsha(await this.scriptSha, 1, ...args);
+      return await this.client.evalsha(COUNTER_WINDOW_SCRIPT_SHA1, 1, ...args);
     } catch (error) {
-      // Scripts live in the server's cache, which a restart or SCRIPT FLUSH empties: load once more.
+      // This node has not cached the script (new, restarted, flushed): EVAL runs it and caches it.
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      this.scriptSha = this.loadScript();
-      return await this.client.evalsha(await this.scriptSha, 1, ...args);
+      return await this.client.eval(COUNTER_WINDOW_SCRIPT, 1, ...args);
     }
-  }
-
-  private loadScript(): Promise<string> {
-    const loading = this.client.script('LOAD', COUNTER_WINDOW_SCRIPT).then((sha) => {
-      if (typeof sha !== 'string') throw new Error(`SCRIPT LOAD answered ${String(sha)}`);
-      return sha;
-    });
-    // A failed load is retried by the next call rather than cached.
-    loading.catch(() => {
-      if (this.scriptSha === loading) this.scriptSha = undefined;
-    });
-    return loading;
   }
 }
 

@@ -14,13 +14,15 @@
  */
 import { xlinkError } from '../errors.js';
 import type { Awaitable } from '../platform/awaitable.js';
-import type { Delivery, DeliveryErrorHandler, DeliveryHandler, TransportEnvelope } from './transport.js';
+import type { Delivery, DeliveryErrorHandler, DeliveryHandler, DeliveryHints, TransportEnvelope } from './transport.js';
 
 /** What a carrier knows of one received envelope. */
 export interface Carried {
   readonly envelope: TransportEnvelope;
   readonly to?: string;
   readonly topic?: string;
+  readonly payload?: Uint8Array;
+  readonly hints?: DeliveryHints;
 }
 
 interface Registration {
@@ -126,6 +128,8 @@ function createDelivery(carried: Carried, ack: () => Awaitable<void>): Delivery 
     envelope: carried.envelope,
     ...(carried.to === undefined ? {} : { to: carried.to }),
     ...(carried.topic === undefined ? {} : { topic: carried.topic }),
+    ...(carried.payload === undefined ? {} : { payload: carried.payload }),
+    ...(carried.hints === undefined ? {} : { hints: carried.hints }),
     ack() {
       receipt ??= (async () => ack())();
       return receipt;

@@ -51,6 +51,13 @@ export interface Delivery {
   readonly to?: string;
   /** The carrier's topic or path, for carriers that have one (MQTT). */
   readonly topic?: string;
+  /** The carrier's bytes, for carriers that carry bytes (MQTT: the payload `envelope` was read from). */
+  readonly payload?: Uint8Array;
+  /**
+   * What the carrier's own metadata claims (MQTT 5 content type, user
+   * properties). Unsigned, so hints only: never decide anything on them.
+   */
+  readonly hints?: DeliveryHints;
   /**
    * The receipt: tells the carrier this envelope is dealt with and must not
    * come again. Call it once the verdict is durable; the transport calls it
@@ -58,6 +65,12 @@ export interface Delivery {
    * first call's promise.
    */
   ack(): Promise<void>;
+}
+
+/** Carrier metadata beside an envelope: anyone on the path can set or strip it. */
+export interface DeliveryHints {
+  readonly contentType?: string;
+  readonly userProperties?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** Handles one delivery; the transport awaits the promise before the next delivery. */

@@ -1,10 +1,12 @@
 /**
  * A throwaway redis-server for tests and benchmarks: a free port, a temporary
- * directory, no persistence.
+ * directory, no persistence unless asked (`appendonly: true`: AOF, fsync every
+ * second), and the faults a server has (kill -9, restart on the same port
+ * and data).
  *
- *   const server = await startRedisServer();
+ *   const server = await startRedisServer({ appendonly: true });
  *   if (server === undefined) console.log('not run: redis-server not installed');
- *   else { const redis = new Redis(server.port, '127.0.0.1'); …; await server.stop(); }
+ *   else { const redis = new Redis(server.port, '127.0.0.1'); …; await server.kill(); await server.restart(); await server.stop(); }
  *
  * Returns undefined only when the binary is absent (`which redis-server`
  * fails) and XLINK_REQUIRE_REDIS is unset; CI sets it (.ci/run), so there a
@@ -13,14 +15,30 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export interface RedisServerOptions {
+  /** AOF persistence (`appendonly yes`, `appendfsync everysec`); default false. */
+  readonly appendonly?: boolean;
+  /** More redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
+  readonly args?: readonly string[];
+  /** Default: a free port. */
+  readonly port?: number;
+}
 
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
-  /** Kills the server (SIGTERM, then SIGKILL after 2 s) and removes its directory. */
+  /** Its working directory (AOF, nodes.conf). */
+  readonly dir: string;
+  /** SIGKILL: no last write. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, arguments and directory (after kill). */
+  restart(): Promise<void>;
+  /** Kills the server (SIGTERM, then SIGKILL after 2 s) and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -28,77 +46,101 @@ export function redisServerInstalled(): boolean {
   return spawnSync('which', ['redis-server'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startRedisServer(): Promise<RedisServer | undefined> {
-  if (!redisServerInstalled()) {
-    if (process.env.XLINK_REQUIRE_REDIS === '1') {
-      throw new Error('XLINK_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
-    }
-    return undefined;
+/** Undefined when the binary is absent, unless XLINK_REQUIRE_REDIS=1 (then it throws). */
+export function redisAvailable(): boolean {
+  if (redisServerInstalled()) return true;
+  if (process.env.XLINK_REQUIRE_REDIS === '1') {
+    throw new Error('XLINK_REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
   }
+  return false;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer | undefined> {
+  if (!redisAvailable()) return undefined;
   // Another process may take the free port between our probe and redis binding it: try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
+    const server = new RedisProcess(options.port ?? (await freePort()), options);
     try {
-      return await startOnce(await freePort());
+      await server.restart();
+      return server;
     } catch (error) {
       lastError = error;
+      await server.stop();
+      if (options.port !== undefined) break;
     }
   }
   throw lastError;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+class RedisProcess implements RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  readonly #args: string[];
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #output = '';
+  #stopped = false;
 
-async function startOnce(port: number): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'xlink-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    await kill(child, exited);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 5000;
-  while (!(await answersPing(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server did not answer PING on port ${port}:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  constructor(port: number, options: RedisServerOptions) {
+    this.port = port;
+    this.url = `redis://127.0.0.1:${port}`;
+    this.dir = mkdtempSync(join(tmpdir(), 'xlink-redis-'));
+    const persistence = options.appendonly
+      ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
+      : ['--appendonly', 'no'];
+    this.#args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir];
+    this.#args.push(...(options.args ?? []));
   }
-  return { port, url: `redis://127.0.0.1:${port}`, stop };
+
+  async restart(): Promise<void> {
+    if (this.#running()) throw new Error('redis-server is running; kill it first');
+    const child = spawn('redis-server', this.#args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const keep = (chunk: Buffer): void => {
+      this.#output = (this.#output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const deadline = Date.now() + 5000;
+    while (!(await answersPing(this.port))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await this.#exited;
+        throw new Error(`redis-server did not answer PING on port ${this.port}:\n${this.#output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (!this.#running()) return;
+    this.#child?.kill('SIGKILL');
+    await this.#exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#running()) {
+      this.#child?.kill('SIGTERM');
+      const timer = setTimeout(() => this.#child?.kill('SIGKILL'), 2000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #running(): boolean {
+    const child = this.#child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
 }
 
-async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function answersPing(port: number): Promise<boolean> {
+/** Whether a server on `port` answers PING (a cluster node answers before the cluster is formed). */
+export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let reply = '';

@@ -1,7 +1,7 @@
 // Runs against a real redis-server the suite starts on a free port. Without the
 // binary it prints that it did not run and passes (CI installs redis-server).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -15,7 +15,13 @@ import {
   MAX_COUNTER,
   serializeCounterWindow,
 } from '../../src/replay/counter-window.js';
-import { type RedisClient, RedisNonceStore } from '../../src/replay/redis-nonce-store.js';
+import {
+  COUNTER_WINDOW_SCRIPT,
+  COUNTER_WINDOW_SCRIPT_SHA1,
+  type RedisClient,
+  RedisNonceStore,
+  senderHashTag,
+} from '../../src/replay/redis-nonce-store.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { assertCode, assertOk, randomNonce, runNonceStoreContract } from './nonce-store-contract.js';
 
@@ -58,12 +64,28 @@ if (server === undefined) {
       assert.equal(store.nonceTtlMs, 65_000);
       const nonce = randomNonce();
       assertOk(await store.reserveNonce(SENDER, nonce, Date.now()));
-      const nonceKey = `${keyPrefix}n:${SENDER}:${bytesToHex(nonce)}`;
+      const nonceKey = `${keyPrefix}{${SENDER}}:n:${bytesToHex(nonce)}`;
       const ttl = await redis.pttl(nonceKey);
       assert.ok(ttl > 64_000 && ttl <= 65_000, `PTTL ${ttl}`);
       assertOk(await store.acceptCounter(SENDER, 7, undefined));
-      assert.equal(await redis.pttl(`${keyPrefix}c:${SENDER}`), -1, 'no expiry on the counter window');
-      assert.equal(await redis.get(`${keyPrefix}c:${SENDER}`), '7:0000000000000000');
+      assert.equal(await redis.pttl(`${keyPrefix}{${SENDER}}:c`), -1, 'no expiry on the counter window');
+      assert.equal(await redis.get(`${keyPrefix}{${SENDER}}:c`), '7:0000000000000000');
+    });
+
+    it('tags every key with the sender, escaped, so one sender stays in one cluster slot', async () => {
+      assert.equal(senderHashTag(SENDER), `{${SENDER}}`, 'a DID needs no escaping');
+      assert.equal(senderHashTag('a}b{c%'), '{a%7Db%7Bc%25}');
+      // Injective: the escapes themselves are escaped, so no two senders share a tag.
+      const senders = ['a}', 'a%7D', 'a%', '%', '}', '{', '{}', 'a', 'a%257D'];
+      const tags = senders.map(senderHashTag);
+      assert.equal(new Set(tags).size, senders.length);
+      for (const tag of tags) assert.doesNotMatch(tag.slice(1, -1), /[{}]/, tag);
+      const keyPrefix = uniquePrefix();
+      const store = new RedisNonceStore({ client: redis, keyPrefix });
+      assertOk(await store.acceptCounter('a}b', 3, undefined));
+      assert.equal(await redis.get(`${keyPrefix}{a%7Db}:c`), '3:0000000000000000');
+      assertOk(await store.acceptCounter('a%7Db', 3, undefined), 'another sender, another key');
+      assert.throws(() => new RedisNonceStore({ client: redis, keyPrefix: 'x{y}:' }), /without \{ or \}/);
     });
 
     it('forgets a nonce when its key expires on the server clock', async () => {
@@ -80,7 +102,7 @@ if (server === undefined) {
       assert.equal(store.nonceTtlMs, 600_000);
       const nonce = randomNonce();
       assertOk(await store.reserveNonce(SENDER, nonce, Date.now()));
-      const ttl = await redis.pttl(`nonce:n:${SENDER}:${bytesToHex(nonce)}`);
+      const ttl = await redis.pttl(`nonce:{${SENDER}}:n:${bytesToHex(nonce)}`);
       assert.ok(ttl > 599_000 && ttl <= 600_000, `PTTL ${ttl}`);
     });
 
@@ -136,7 +158,7 @@ if (server === undefined) {
               acceptCounterInWindow(window, counter);
               const result = await store.acceptCounter(SENDER, counter, undefined);
               assert.equal(result.ok, expected === 'new', `counter ${counter}: JS says ${expected}`);
-              assert.equal(await redis.get(`${keyPrefix}c:${SENDER}`), serializeCounterWindow(window));
+              assert.equal(await redis.get(`${keyPrefix}{${SENDER}}:c`), serializeCounterWindow(window));
             }
           },
         ),
@@ -144,17 +166,19 @@ if (server === undefined) {
       );
     });
 
-    it('reloads the script after the server forgot it (SCRIPT FLUSH)', async () => {
+    it('runs the script by its SHA-1, and by EVAL where the server does not have it (SCRIPT FLUSH)', async () => {
+      assert.equal(createHash('sha1').update(COUNTER_WINDOW_SCRIPT).digest('hex'), COUNTER_WINDOW_SCRIPT_SHA1);
       const store = new RedisNonceStore({ client: redis, keyPrefix: uniquePrefix() });
       assertOk(await store.acceptCounter(SENDER, 1, undefined));
       await redis.script('FLUSH');
       assertOk(await store.acceptCounter(SENDER, 2, undefined));
+      assert.deepEqual(await redis.script('EXISTS', COUNTER_WINDOW_SCRIPT_SHA1), [1], 'EVAL cached it again');
       assertCode(await store.acceptCounter(SENDER, 1, undefined), 'REPLAY_DETECTED:COUNTER');
     });
 
     it('fails closed on a counter window it cannot read', async () => {
       const keyPrefix = uniquePrefix();
-      await redis.set(`${keyPrefix}c:${SENDER}`, 'not a window');
+      await redis.set(`${keyPrefix}{${SENDER}}:c`, 'not a window');
       const store = new RedisNonceStore({ client: redis, keyPrefix });
       const result = await store.acceptCounter(SENDER, 1, undefined);
       assertCode(result, 'REPLAY_STORE_UNAVAILABLE');
@@ -188,7 +212,9 @@ if (server === undefined) {
         set: async () => {
           throw new Error('READONLY You cannot write against a read only replica.');
         },
-        script: async () => 'sha',
+        eval: async () => {
+          throw new Error('BUSY Redis is busy running a script.');
+        },
         evalsha: async () => {
           throw new Error('BUSY Redis is busy running a script.');
         },
