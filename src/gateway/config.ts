@@ -42,6 +42,7 @@ export type SettingName =
   | 'shareGroup'
   | 'dataDir'
   | 'registry'
+  | 'registryOperator'
   | 'identityFile'
   | 'redisUrl'
   | 'redisCluster'
@@ -103,6 +104,11 @@ export const SETTINGS: Readonly<Record<SettingName, Setting>> = {
   },
   dataDir: { type: 'string', default: '.xlink-gateway', describe: 'replay log, forward ledger, MQTT store, identity' },
   registry: { type: 'string', describe: 'FileTrustRegistry log; default <dataDir>/registry.log' },
+  registryOperator: {
+    type: 'string',
+    pattern: /^did:key:z[1-9A-HJ-NP-Za-km-z]{1,64}$/,
+    describe: "the registry operator's did:key: entries it did not sign are refused (docs/provisioning.md)",
+  },
   identityFile: {
     type: 'string',
     describe: "the gateway's 32-byte seed (created on first start); default <dataDir>/gateway.seed",

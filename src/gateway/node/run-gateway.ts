@@ -90,6 +90,7 @@ export async function runGateway(
         timestampWindowMs: Number.MAX_SAFE_INTEGER,
         maxEnvelopeBytes: config.maxEnvelopeBytes,
         registryPollMs: config.registryPollMs,
+        registryOperator: config.registryOperator,
       },
       config.workers ?? availableParallelism(),
     );

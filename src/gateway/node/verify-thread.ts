@@ -34,6 +34,8 @@ export interface VerifyThreadSettings {
   readonly timestampWindowMs: number;
   readonly maxEnvelopeBytes: number;
   readonly registryPollMs: number;
+  /** The operator whose signature every registry entry needs; absent: entries are not checked for one. */
+  readonly registryOperator?: string | undefined;
 }
 
 export interface VerifyRequest {
@@ -71,6 +73,7 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
     crypto,
     readOnly: true,
     pollIntervalMs: settings.registryPollMs,
+    ...(settings.registryOperator === undefined ? {} : { operator: { did: settings.registryOperator } }),
   });
   const seed = new Uint8Array(await readFile(settings.seedPath));
   const recorder = new TokenRecorder();
