@@ -200,4 +200,18 @@ describe('a provisioning batch', () => {
     rmSync(join(batch.out, 'artifacts', 'L-1.bin'));
     await assert.rejects(runBatch(batch), { code: 'PROVISION_IO_FAILED', message: /cannot be read/ });
   });
+
+  it('a second run on the folder while the first works is refused (PROVISION_LOCKED) and changes nothing', async () => {
+    const batch = options({ serials: serialsFromCount('K', 40) });
+    let second: Promise<unknown> | undefined;
+    const first = await runBatch({
+      ...batch,
+      onProgress: (done) => {
+        if (done > 0 && second === undefined) second = runBatch(batch).catch((error: unknown) => error);
+      },
+    });
+    assert.equal(first.complete, true);
+    assert.equal(((await second) as { code?: string }).code, 'PROVISION_LOCKED');
+    assert.equal(parseManifest(readFileSync(first.manifest, 'utf8')).length, 40);
+  });
 });
