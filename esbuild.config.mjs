@@ -54,4 +54,17 @@ await esbuild.build({
   logLevel: 'warning',
 });
 await writeDeclarations(files);
-console.log(`dist/: ${files.length} modules with declarations`);
+// The factory tool, which the `xlink` bin loads from dist/provisioning (src/cli/external-commands.ts);
+// its `xlink/…` imports stay as they are and resolve to dist/ through the package's exports.
+const provisioning = await sourceFiles(join(root, 'provisioning'));
+await esbuild.build({
+  entryPoints: provisioning,
+  outdir: join(outDir, 'provisioning'),
+  outbase: join(root, 'provisioning'),
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  bundle: false,
+  logLevel: 'warning',
+});
+console.log(`dist/: ${files.length} modules with declarations, ${provisioning.length} provisioning modules`);

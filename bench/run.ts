@@ -21,9 +21,10 @@ import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { mqttSuite } from './mqtt.js';
 import { protocolSuite } from './protocol.js';
+import { provisionSuite } from './provision.js';
 import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, mqttSuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, mqttSuite, provisionSuite];
 
 export interface Options {
   readonly config: BenchConfig;

@@ -148,6 +148,38 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     "A share's HMAC does not verify: the share was altered or belongs to another message. Drop it.",
   INSUFFICIENT_SHARES: 'Fewer shares than the threshold arrived; wait for more or ask the sender to resend.',
   INCONSISTENT_SHARES: 'The shares disagree on the group id or the split parameters; they do not belong together.',
+  // split-channel mode and Xchange (issue 10)
+  SPLIT_PARAMETERS_INVALID:
+    'A split needs whole numbers 2 ≤ k ≤ n ≤ 16; use 2-of-3 or 3-of-5 unless you need otherwise.',
+  'SHARE_INVALID:MALFORMED':
+    'These bytes are not an xlink share (docs/split-channel.md, "Share format"); check what was passed.',
+  'INCONSISTENT_SHARES:DUPLICATE_INDEX':
+    'The same share index was given twice; pass k different shares (a copy of a share adds nothing).',
+  'INCONSISTENT_SHARES:MIXED_GROUPS':
+    'The shares come from different splits (group ids differ); combine each group on its own.',
+  'INCONSISTENT_SHARES:PARAMETERS':
+    'The shares of one group disagree on k, n or the secret length; at least one was altered.',
+  'INCONSISTENT_SHARES:LENGTH': "A share's data is not the length its header implies; the share was cut or padded.",
+  'INSUFFICIENT_SHARES:PENDING':
+    'The share was verified and held; the message is delivered when k shares of it have arrived.',
+  SPLIT_SHARE_LATE: 'The message of this share was already delivered from k other shares; nothing to do.',
+  SPLIT_BUFFER_FULL:
+    'Too many split messages are waiting for shares; they expire after the reassembly window, or raise the buffer limits.',
+  REGISTRY_NOT_AUTHORISED:
+    'The entry was not signed by the registry operator in this state (altered, copied from another registry or unsigned); re-import it with the operator key.',
+  PROVISION_INPUT_INVALID:
+    'The serial list or an option is malformed (the message names the line); fix it and run the command again.',
+  PROVISION_DUPLICATE_SERIAL:
+    'A serial is listed twice or was already provisioned; remove the duplicate and run again.',
+  PROVISION_JOURNAL_CORRUPT: 'The provisioning journal was edited or damaged; restore the output folder from a backup.',
+  PROVISION_BATCH_MISMATCH:
+    'The folder holds another batch; re-run the original command or choose a new output folder.',
+  PROVISION_LOCKED: 'Another provisioning process works in this folder; wait for it or stop it.',
+  PROVISION_IO_FAILED:
+    'A batch file could not be read or written; check the disk and run the same command again to resume.',
+  PROVISION_ARTIFACT_INVALID:
+    'The artifact does not parse or does not open with this station key; check the file and the key.',
+  PROVISION_VERIFY_FAILED: 'The burned seed does not match the manifest or registry; do not ship this device.',
   // MQTT transport (issue 9)
   'INVALID_TOPIC:TEMPLATE':
     'Write the topic template as slash-separated lowercase segments and {app}, {deviceId} or {kind} placeholders, without a leading slash or wildcards.',
@@ -170,6 +202,12 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'The MQTT session store file is damaged (not a torn last write); move it aside to start with an empty queue, knowing its queued messages are lost.',
   MQTT_STORE_LOCKED:
     'Another process uses this MQTT store directory; give each transport (client id) its own storeDir.',
+  GATEWAY_CONFIG_INVALID:
+    'A gateway setting is missing or out of range (the message names it and where it came from: flag, XLINK_ variable or file); see docs/gateway.md.',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH':
+    'The envelope verifies, but its signer does not own the device id in the topic: a device may publish only on its own topic (its kid in hex or its registered name).',
+  FORWARD_FAILED:
+    'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
 };
 
 export function errorHint(code: ErrorCode): string {

@@ -120,6 +120,26 @@ export const ERROR_CODES = [
   'HMAC_VERIFICATION_FAILED',
   'INSUFFICIENT_SHARES',
   'INCONSISTENT_SHARES',
+  // split-channel mode and Xchange (issue 10)
+  'SPLIT_PARAMETERS_INVALID',
+  'SHARE_INVALID:MALFORMED',
+  'INCONSISTENT_SHARES:DUPLICATE_INDEX',
+  'INCONSISTENT_SHARES:MIXED_GROUPS',
+  'INCONSISTENT_SHARES:PARAMETERS',
+  'INCONSISTENT_SHARES:LENGTH',
+  'INSUFFICIENT_SHARES:PENDING',
+  'SPLIT_SHARE_LATE',
+  'SPLIT_BUFFER_FULL',
+  // Factory provisioning and operator-signed registries (issue 11).
+  'REGISTRY_NOT_AUTHORISED',
+  'PROVISION_INPUT_INVALID',
+  'PROVISION_DUPLICATE_SERIAL',
+  'PROVISION_JOURNAL_CORRUPT',
+  'PROVISION_BATCH_MISMATCH',
+  'PROVISION_LOCKED',
+  'PROVISION_IO_FAILED',
+  'PROVISION_ARTIFACT_INVALID',
+  'PROVISION_VERIFY_FAILED',
   // MQTT transport (issue 9): topic templates, connecting, the file-backed session store.
   'INVALID_TOPIC:TEMPLATE',
   'INVALID_TOPIC:SEGMENT',
@@ -132,6 +152,10 @@ export const ERROR_CODES = [
   'SEND_FAILED:CONNECT',
   'MQTT_STORE_CORRUPT',
   'MQTT_STORE_LOCKED',
+  // The gateway daemon (issue 9).
+  'GATEWAY_CONFIG_INVALID',
+  'VERIFICATION_FAILED:TOPIC_MISMATCH',
+  'FORWARD_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -164,12 +188,18 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['DID_NOT_IN_REGISTRY', 'registry'],
   ['REGISTRATION_FAILED', 'registry'],
   ['REGISTRY_', 'registry'],
+  ['PROVISION_', 'registry'],
   ['SEND_FAILED', 'transport'],
   ['HMAC_VERIFICATION_FAILED', 'split-channel'],
   ['INSUFFICIENT_SHARES', 'split-channel'],
   ['INCONSISTENT_SHARES', 'split-channel'],
+  // split-channel mode and Xchange (issue 10)
+  ['SPLIT_', 'split-channel'],
+  ['SHARE_INVALID', 'split-channel'],
   ['INVALID_TOPIC', 'transport'],
   ['MQTT_STORE_', 'transport'],
+  ['GATEWAY_CONFIG_INVALID', 'argument'],
+  ['FORWARD_FAILED', 'transport'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */

@@ -6,6 +6,7 @@ import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
 import { mqttSuite } from '../bench/mqtt.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
+import { provisionSuite } from '../bench/provision.js';
 import { replaySuite } from '../bench/replay.js';
 import { parseOptions, replaceSection } from '../bench/run.js';
 import { mosquittoInstalled } from './helpers/mosquitto.js';
@@ -281,6 +282,23 @@ describe('mqtt benchmark suite', () => {
       const cells = row.split('|').map((cell) => cell.trim());
       positive(cells.at(-3) as string);
       positive(cells.at(-2) as string);
+    }
+  });
+});
+
+describe('provision benchmark suite', () => {
+  it('provisions a small batch both ways and shows every share of the time', async () => {
+    const markdown = await provisionSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Batch'));
+    assert.deepEqual(
+      rows.map((row) => row.split('|')[1]?.trim()),
+      ['raw .bin artifacts', 'sealed to a burn station'],
+    );
+    for (const row of rows) {
+      const cells = row.split('|').map((cell) => cell.trim());
+      assert.equal(cells[2], '200');
+      positive(cells[3] as string);
+      for (const cell of cells.slice(5, 10)) assert.match(cell, /^-?\d+ %$/);
     }
   });
 });

@@ -33,7 +33,7 @@ import { encodeEnvelope } from '../envelope/encode.js';
 import type { EnvelopeJson } from '../envelope/json-encoding.js';
 import { negotiateVersion } from '../envelope/negotiate.js';
 import { encryptEnvelopeBody } from '../envelope/seal.js';
-import { type EnvelopeSender, signEncodedEnvelope } from '../envelope/sign.js';
+import { type EnvelopeSender, signEncodedEnvelope, signEnvelope } from '../envelope/sign.js';
 import {
   attempt,
   attemptSync,
@@ -58,11 +58,22 @@ import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
 import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
 import { MemoryNonceStore } from '../replay/memory-nonce-store.js';
 import type { NonceStore } from '../replay/nonce-store.js';
+import { type Threshold, TWO_OF_THREE } from '../split/parameters.js';
+import { type ReassemblyOptions, ShareReassembly } from '../split/reassembly.js';
 import { LoopbackTransport } from '../transport/loopback.js';
-import type { Transport } from '../transport/transport.js';
+import type { Transport, TransportEnvelope } from '../transport/transport.js';
 import type { AgentMessage } from './message.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
-import { PeerKeysCache, type ReceiveContext, type ReceiveOptions, receiveEnvelope } from './receive.js';
+import { type PeerKeys, PeerKeysCache, type ReceiveContext, type ReceiveOptions, receiveEnvelope } from './receive.js';
+import {
+  type SecurityLevel,
+  type SecurityPolicy,
+  type SplitChannelConfig,
+  thresholdFor,
+  usesDeprecatedSplitOptions,
+} from './security-policy.js';
+import { type SplitSent, sendSplit } from './split-send.js';
+import { OnceWarnings, type WarningHandler } from './warnings.js';
 
 /** Default accepted clock difference between sender and receiver, both ways. */
 export const DEFAULT_TIMESTAMP_WINDOW_MS = 30_000;
@@ -71,7 +82,8 @@ const DEFAULT_SCOPE = 'default';
 export interface AgentOptions {
   readonly name?: string;
   readonly registry: TrustRegistry;
-  readonly transport: Transport;
+  /** One transport, or one per channel: share i of a split message goes to `transport[i % length]`. */
+  readonly transport: Transport | readonly Transport[];
   /** The backend; required unless the Agent class has `defaults` (the one the `xlink` entry exports has). */
   readonly crypto?: CryptoProvider;
   /** Default: a MemoryNonceStore with the same window and clock. */
@@ -93,6 +105,14 @@ export interface AgentOptions {
   readonly counter?: { next(): Promise<number> };
   /** Accept telemetry-profile envelopes signed for this audience (the application or fleet this agent serves). */
   readonly audience?: string;
+  /** Send and accept Xchange messages (split key, signed-only shares); both agents and the send must opt in. */
+  readonly xchange?: boolean;
+  /** What `security: 'auto'` escalates (docs/split-channel.md, "When a send is split"). */
+  readonly securityPolicy?: SecurityPolicy;
+  /** Limits of the buffer that holds shares until k arrive; the window defaults to `timestampWindowMs`. */
+  readonly splitReassembly?: Omit<ReassemblyOptions, 'clock'>;
+  /** Deprecated options and too few transports are reported here; default `console.warn`. */
+  readonly onWarning?: WarningHandler;
 }
 
 export type QuickstartOptions = Partial<AgentOptions>;
@@ -119,7 +139,25 @@ export interface SendInput<Payload> {
   /** Default "default". */
   readonly scope?: string;
   readonly onProgress?: ProgressHandler<SendStage>;
+  /** `high` splits 2-of-3, `critical` 3-of-5, `auto` asks the agent's risk policy; default `standard` (one envelope). */
+  readonly security?: SecurityLevel;
+  /** What the message does, for the `auto` policy's critical actions (else the payload's `action`). */
+  readonly action?: string;
+  /** Split the key instead of the payload (white paper, "Xchange Mode"); needs `xchange: true` on the agent. */
+  readonly xchange?: boolean;
+  /** @deprecated use `security: 'high'`; warns once. */
+  readonly splitChannel?: boolean;
+  /** @deprecated use `security: 'high' | 'critical'`; warns once. */
+  readonly splitChannelConfig?: SplitChannelConfig;
 }
+
+/** A send that asks for no split: `send` returns the one envelope it sent. */
+export type PlainSendInput<Payload> = SendInput<Payload> & {
+  readonly security?: 'standard';
+  readonly splitChannel?: false;
+  readonly splitChannelConfig?: undefined;
+  readonly xchange?: false;
+};
 
 /** Everything the synchronous constructor needs, keys prepared; the factories build it. */
 export interface AgentParts {
@@ -132,6 +170,8 @@ export interface AgentParts {
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
   readonly transport: Transport;
+  /** The channels of split messages; default `[transport]`. */
+  readonly transports?: readonly Transport[];
   readonly nonceStore: NonceStore;
   readonly crypto: CryptoProvider;
   readonly clock: Clock;
@@ -140,6 +180,10 @@ export interface AgentParts {
   readonly encoding: 'json' | 'compact';
   readonly counter?: { next(): Promise<number> };
   readonly audience?: string;
+  readonly xchange?: boolean;
+  readonly securityPolicy?: SecurityPolicy;
+  readonly splitReassembly?: Omit<ReassemblyOptions, 'clock'>;
+  readonly onWarning?: WarningHandler;
 }
 
 type AgentClass = typeof Agent;
@@ -153,12 +197,16 @@ export class Agent {
   /** Envelope versions this agent sends and accepts, as its identity document lists them. */
   readonly versions: readonly EnvelopeVersion[];
   readonly registry: TrustRegistry;
+  /** The first channel; plain envelopes go here. */
   readonly transport: Transport;
+  /** Every channel; share i of a split message goes to `transports[i % transports.length]`. */
+  readonly transports: readonly Transport[];
   /** The crypto backend this agent signs, encrypts and verifies with. */
   readonly crypto: CryptoProvider;
   readonly #parts: AgentParts;
   readonly #sender: EnvelopeSender;
   readonly #receiving: ReceiveContext;
+  readonly #warnings: OnceWarnings;
 
   /** Throws INVALID_ARGUMENT for a window or size limit that is not a positive integer. */
   constructor(parts: AgentParts) {
@@ -170,7 +218,9 @@ export class Agent {
     this.versions = parts.versions;
     this.registry = parts.registry;
     this.transport = parts.transport;
+    this.transports = parts.transports ?? [parts.transport];
     this.crypto = parts.crypto;
+    this.#warnings = new OnceWarnings(parts.onWarning);
     this.#sender = {
       did: parts.identity.did,
       signer: parts.signer,
@@ -187,6 +237,15 @@ export class Agent {
       timestampWindowMs: parts.timestampWindowMs,
       maxEnvelopeBytes: parts.maxEnvelopeBytes,
       ...(parts.audience === undefined ? {} : { audience: parts.audience }),
+      split: {
+        reassembly: new ShareReassembly({
+          ttlMs: parts.timestampWindowMs,
+          ...parts.splitReassembly,
+          clock: parts.clock,
+        }),
+        xchange: parts.xchange === true,
+        crypto: parts.crypto,
+      },
     };
   }
 
@@ -279,43 +338,114 @@ export class Agent {
 
   /**
    * Encrypts `payload` to `to` with the highest version both support, signs,
-   * and hands the envelope to the transport. Returns what was sent.
+   * and hands the envelope to the transport. Returns what was sent. With
+   * `security` (or the deprecated split options) asking for a split, sends n
+   * share envelopes over `transports` instead and returns a `SplitSent`.
    */
-  async send<Payload>(input: SendInput<Payload>): Promise<Result<EnvelopeJson | Uint8Array>> {
-    const { crypto, clock, transport } = this.#parts;
-    const { to, onProgress } = input;
+  send<Payload>(input: PlainSendInput<Payload>): Promise<Result<EnvelopeJson | Uint8Array>>;
+  send<Payload>(input: SendInput<Payload>): Promise<Result<EnvelopeJson | Uint8Array | SplitSent>>;
+  async send<Payload>(input: SendInput<Payload>): Promise<Result<EnvelopeJson | Uint8Array | SplitSent>> {
+    const { onProgress } = input;
     const scope = input.scope ?? DEFAULT_SCOPE;
+    const threshold = attemptSync(() => this.#thresholdOf(input, scope));
+    if (!threshold.ok) return threshold;
     await report(onProgress, 'resolving');
+    const recipient = await this.#recipient(input.to);
+    if (!recipient.ok) return recipient;
+    const payload = attemptSync(() => encodePayload(input.payload, input.contentType));
+    if (!payload.ok) return payload;
+    const { to } = input;
+    if (threshold.value !== undefined) {
+      const keys = recipient.value;
+      return sendSplit(
+        {
+          did: this.did,
+          crypto: this.crypto,
+          transports: this.transports,
+          warnings: this.#warnings,
+          seal: (frame) => this.#seal(keys, { scope, payload: frame, contentType: 'cbor' }),
+          sign: (frame) => this.#signOnly(to, { scope, payload: frame, contentType: 'cbor' }),
+        },
+        {
+          to,
+          scope,
+          payload: payload.value.bytes,
+          contentType: payload.value.contentType,
+          threshold: threshold.value,
+          mode: input.xchange === true ? 'xchange' : 'split',
+          onProgress,
+        },
+      );
+    }
+    await report(onProgress, 'encrypting');
+    const wire = await this.#seal(
+      recipient.value,
+      { scope, payload: payload.value.bytes, contentType: payload.value.contentType },
+      onProgress,
+    );
+    if (!wire.ok) return wire;
+    await report(onProgress, 'sending');
+    const sent = await this.transport.send(wire.value, to);
+    if (!sent.ok) return sent;
+    await report(onProgress, 'complete');
+    return ok(wire.value as EnvelopeJson | Uint8Array);
+  }
+
+  /** The split a send asks for; warns about deprecated options; throws for contradictory ones. */
+  #thresholdOf(input: SendInput<unknown>, scope: string): Threshold | undefined {
+    if (usesDeprecatedSplitOptions(input)) {
+      this.#warnings.warn('deprecated-split', {
+        code: 'DEPRECATED_OPTION',
+        message:
+          "splitChannel and splitChannelConfig are deprecated: use security: 'high' (2-of-3) or 'critical' (3-of-5)",
+      });
+    }
+    const threshold = thresholdFor({ ...input, scope }, this.#parts.securityPolicy);
+    if (input.xchange === true && this.#parts.xchange !== true) {
+      throw xlinkError('INVALID_ARGUMENT', 'xchange: true on a send needs an agent created with xchange: true', {
+        field: 'xchange',
+      });
+    }
+    // Xchange is a way to split; asked for without a level, it splits 2-of-3.
+    if (input.xchange === true && threshold === undefined && input.security !== 'standard') return TWO_OF_THREE;
+    return threshold;
+  }
+
+  /** The recipient's checked keys, refusing a revoked one. */
+  async #recipient(to: string): Promise<Result<PeerKeys>> {
     const entry = await this.registry.resolve(to);
     if (!entry.ok) return entry;
     if (entry.value.revoked !== undefined) {
       return refuse('VERIFICATION_FAILED:REVOKED', `${to} was revoked: ${quote(entry.value.revoked.reason)}`, 'to');
     }
-    const checked = await attempt(async () => this.#receiving.peers.keysOf(to, entry.value));
-    if (!checked.ok) return checked;
-    const recipient = checked.value.identity;
+    return attempt(async () => this.#receiving.peers.keysOf(to, entry.value));
+  }
+
+  /** One envelope encrypted to the recipient with the highest common version, signed, encoded for the wire. */
+  async #seal(
+    keys: PeerKeys,
+    message: { readonly scope: string; readonly payload: Uint8Array; readonly contentType: ContentType },
+    onProgress?: ProgressHandler<SendStage>,
+  ): Promise<Result<TransportEnvelope>> {
+    const { crypto, clock } = this.#parts;
+    const recipient = keys.identity;
     const version = negotiateVersion(this.versions, recipient.versions);
     if (version === undefined) {
       return refuse(
         'NEGOTIATION_FAILED:NO_COMMON_VERSION',
-        `${to} accepts ${recipient.versions.join(', ')}; this agent sends ${this.versions.join(', ')}`,
+        `${recipient.did} accepts ${recipient.versions.join(', ')}; this agent sends ${this.versions.join(', ')}`,
       );
     }
-    await report(onProgress, 'encrypting');
-    const payload = attemptSync(() => encodePayload(input.payload, input.contentType));
-    if (!payload.ok) return payload;
-    const { counter } = this.#parts;
-    // A CounterSequence throws COUNTER_EXHAUSTED or STORAGE_FAILED; send reports them as a Result.
-    const next = counter === undefined ? undefined : await attempt(() => counter.next());
+    const next = await this.#nextCounter();
     if (next !== undefined && !next.ok) return next;
     const encrypted = await encryptEnvelopeBody(
       this.did,
       recipient,
       {
         version,
-        scope,
-        payload: payload.value.bytes,
-        contentType: payload.value.contentType,
+        scope: message.scope,
+        payload: message.payload,
+        contentType: message.contentType,
         supportedVersions: this.versions,
         timestamp: clock.now(),
         ...(next === undefined ? {} : { counter: next.value }),
@@ -327,12 +457,35 @@ export class Agent {
     const { header, protectedBytes, body } = encrypted.value;
     const signed = await attempt(() => signEncodedEnvelope(header, protectedBytes, body, this.#sender, crypto));
     if (!signed.ok) return signed;
-    const wire = encodeEnvelope(signed.value, this.#parts.encoding);
-    await report(onProgress, 'sending');
-    const sent = await transport.send(wire, to);
-    if (!sent.ok) return sent;
-    await report(onProgress, 'complete');
-    return ok(wire);
+    return ok(encodeEnvelope(signed.value, this.#parts.encoding));
+  }
+
+  /** One signed-only envelope (an Xchange share), encoded for the wire. */
+  async #signOnly(
+    to: string,
+    message: { readonly scope: string; readonly payload: Uint8Array; readonly contentType: ContentType },
+  ): Promise<Result<TransportEnvelope>> {
+    const next = await this.#nextCounter();
+    if (next !== undefined && !next.ok) return next;
+    const signed = await signEnvelope(
+      this.#sender,
+      {
+        to,
+        ...message,
+        supportedVersions: this.versions,
+        timestamp: this.#parts.clock.now(),
+        ...(next === undefined ? {} : { counter: next.value }),
+      },
+      { crypto: this.crypto },
+    );
+    if (!signed.ok) return signed;
+    return ok(encodeEnvelope(signed.value, this.#parts.encoding));
+  }
+
+  /** The next counter in counter mode; a CounterSequence throws COUNTER_EXHAUSTED or STORAGE_FAILED, reported as a Result. */
+  #nextCounter(): Promise<Result<number>> | undefined {
+    const { counter } = this.#parts;
+    return counter === undefined ? undefined : attempt(() => counter.next());
   }
 
   /** Runs the full receive pipeline (docs/protocol.md, "Receiving, in this order"). */
@@ -363,7 +516,7 @@ async function assemble(
       x25519: await crypto.x25519PrivateKey(identity.x25519.secretKey),
       versions,
       registry: options.registry,
-      transport: options.transport,
+      ...transportsOf(options.transport),
       nonceStore: options.nonceStore ?? new MemoryNonceStore({ windowMs: timestampWindowMs, clock }),
       crypto,
       clock,
@@ -373,6 +526,10 @@ async function assemble(
       ...(options.name === undefined ? {} : { name: options.name }),
       ...(options.counter === undefined ? {} : { counter: options.counter }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...(options.xchange === undefined ? {} : { xchange: options.xchange }),
+      ...(options.securityPolicy === undefined ? {} : { securityPolicy: options.securityPolicy }),
+      ...(options.splitReassembly === undefined ? {} : { splitReassembly: options.splitReassembly }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
     if (options.register !== false) unwrap(await agent.registerSelf(options.scopes ?? [ANY_SCOPE]));
     return agent;
@@ -391,6 +548,20 @@ function cryptoOf(
     '"crypto" is required: pass a backend (createNodeCrypto(), createNobleCrypto({ random }), …) or use the Agent of the xlink entry',
     'crypto',
   );
+}
+
+/** `transport` as given: one, or the channels of split messages (the first also carries plain envelopes). */
+function transportsOf(given: Transport | readonly Transport[]): {
+  transport: Transport;
+  transports: readonly Transport[];
+} {
+  const transports: readonly Transport[] = Array.isArray(given) ? [...given] : [given as Transport];
+  const first = transports[0];
+  if (first === undefined)
+    throw xlinkError('INVALID_ARGUMENT', '"transport" expected a transport or a non-empty array', {
+      field: 'transport',
+    });
+  return { transport: first, transports };
 }
 
 function copyKeyPair(pair: KeyPair): KeyPair {

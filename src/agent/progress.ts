@@ -5,10 +5,12 @@
  *
  *   await agent.send({ to, payload, onProgress: (e) => console.log(e.stage) });
  *   // resolving, encrypting, signing, sending (1/1), complete
+ *   // split in n shares: resolving, encrypting, signing (i/n), sending (i/n) per share, complete;
+ *   // receiving a share: parsing, verifying, decrypting, reconstructing (held/k), complete with the k-th
  */
 
 export type SendStage = 'resolving' | 'encrypting' | 'signing' | 'sending' | 'complete';
-export type ReceiveStage = 'parsing' | 'verifying' | 'decrypting' | 'complete';
+export type ReceiveStage = 'parsing' | 'verifying' | 'decrypting' | 'reconstructing' | 'complete';
 
 export interface ProgressEvent<Stage extends string> {
   readonly stage: Stage;

@@ -27,6 +27,8 @@ import { isScopeAllowed, type TrustRegistry, type TrustRegistryEntry } from '../
 import type { NonceStore } from '../replay/nonce-store.js';
 import type { AgentMessage } from './message.js';
 import { type ProgressHandler, type ReceiveStage, report } from './progress.js';
+import { isSplitFrame } from './split-frame.js';
+import { receiveShare, type SplitReceiveContext } from './split-receive.js';
 
 export interface ReceiveContext {
   readonly recipient: EnvelopeRecipient;
@@ -40,6 +42,8 @@ export interface ReceiveContext {
   readonly maxEnvelopeBytes: number;
   /** Telemetry-profile envelopes are accepted when signed for this audience; refused without one. */
   readonly audience?: string;
+  /** Split-channel and Xchange shares are reassembled here; without it they are refused as malformed. */
+  readonly split?: SplitReceiveContext;
 }
 
 export interface ReceiveOptions {
@@ -124,7 +128,9 @@ export function receiveEnvelope<Payload>(
 async function receiveFull(input: unknown, context: ReceiveContext, options: ReceiveOptions): Promise<AgentMessage> {
   const { envelope, encoding } = unwrap(decodeEnvelope(input, context));
   const { header } = envelope;
-  checkAddressing(header, context, options.allowCleartext === true);
+  // An agent that takes Xchange shares refuses other signed-only envelopes only once it has read the payload.
+  const xchange = context.split?.xchange === true;
+  checkAddressing(header, context, options.allowCleartext === true || xchange);
   checkTimestamp(header.timestamp, context);
 
   await report(options.onProgress, 'verifying');
@@ -152,12 +158,28 @@ async function receiveFull(input: unknown, context: ReceiveContext, options: Rec
     await report(options.onProgress, 'decrypting');
     plaintext = unwrap(await decryptEnvelope(context.recipient, envelope, context));
   }
+  let contentType = header.contentType;
+  let payload = readPayload(plaintext, contentType);
+  if (isSplitFrame(payload)) {
+    if (context.split === undefined) {
+      throw xlinkError('SHARE_INVALID:MALFORMED', 'this receiver does not reassemble split messages', {
+        field: 'payload',
+      });
+    }
+    const reconstructed = await receiveShare(payload, header, context.split, options.onProgress);
+    contentType = reconstructed.contentType;
+    payload = readPayload(reconstructed.payload, contentType);
+  } else if (header.version === 'signed' && options.allowCleartext !== true) {
+    throw xlinkError('CLEARTEXT_REFUSED', 'a signed-only envelope needs receive(…, { allowCleartext: true })', {
+      field: 'v',
+    });
+  }
   return {
     sender: header.from,
     recipient: header.to,
     scope: header.scope,
-    payload: readPayload(plaintext, header.contentType),
-    contentType: header.contentType,
+    payload,
+    contentType,
     version: header.version,
     encoding,
     ...(header.timestamp === undefined ? {} : { timestamp: header.timestamp }),

@@ -18,6 +18,8 @@
  *   REGISTRY_CORRUPT, REPLAY_STORE_UNAVAILABLE, REPLAY_STORE_FULL,
  *   STORAGE_FAILED), or `onMessage`/`onRefused`/`receive` threw: not acknowledged; the handler rejects, so the transport's `onError`
  *   gets the error (an XlinkError for a code) and a carrier with receipts redelivers;
+ * - a share of a split-channel message (INSUFFICIENT_SHARES:PENDING, SPLIT_SHARE_LATE):
+ *   acknowledged, neither handler called; the share that completes it comes to `onMessage`;
  * - sent to another DID (`Delivery.to`, as on a loopback several agents share):
  *   skipped, never received; the transport acknowledges it when its other handlers resolve.
  *
@@ -72,6 +74,9 @@ const NO_VERDICT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORAGE_FAILED',
 ]);
 
+/** A share of a split message was taken into the reassembly buffer, or came after its message was complete. */
+const HELD: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INSUFFICIENT_SHARES:PENDING', 'SPLIT_SHARE_LATE']);
+
 /** Throws INVALID_ARGUMENT when `onMessage` or `onRefused` is not a function. */
 export function serve<Payload = unknown>(
   receiver: Receiver<Payload>,
@@ -89,7 +94,7 @@ export function serve<Payload = unknown>(
     const received = await receiver.receive(delivery.envelope, options.receive);
     if (received.ok) await onMessage(received.value, delivery);
     else if (NO_VERDICT.has(received.error.code)) throw toXlinkError(received.error);
-    else await onRefused(received.error, delivery);
+    else if (!HELD.has(received.error.code)) await onRefused(received.error, delivery);
     await delivery.ack();
   });
   let closing: Promise<void> | undefined;

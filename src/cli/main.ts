@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 /**
- * The `xlink` command. Today: `--version`, `--help` and `demo`; the gateway,
- * provisioning and registry commands arrive with their issues.
+ * The `xlink` command: `--version`, `--help`, `demo`, and `provision` and
+ * `registry` (the factory tool, loaded from provisioning/: external-commands.ts).
  *
  *   xlink demo --backend noble
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { SETTINGS } from '../gateway/config.js';
 import { isDemoBackend, runDemo } from './demo.js';
+import { isExternalCommand, runExternalCommand } from './external-commands.js';
+import { gatewayCommand, gatewayHelp } from './gateway-command.js';
+import { runGatewayDemo } from './gateway-demo.js';
 
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
 Usage:
+  xlink gateway [settings]                      the verification daemon (MQTT in, verified messages out); --help lists settings
+  xlink gateway-demo                            the gateway on an embedded broker with five simulated devices, for a few seconds
   xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
+  xlink provision …                             factory provisioning: seeds, burn artifacts, manifest (provision --help)
+  xlink registry …                              the trust registry: import, add, revoke, list, show, export (docs/provisioning.md)
   xlink --version                               print the version
   xlink --help                                  print this help
 
@@ -26,6 +34,23 @@ function packageVersion(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Their options are their own: dispatch before parsing ours.
+  if (isExternalCommand(argv[0])) return runExternalCommand(argv[0], argv.slice(1));
+  if (argv[0] === 'gateway') {
+    const options: Record<string, { type: 'string' | 'boolean' }> = {
+      config: { type: 'string' },
+      help: { type: 'boolean' },
+    };
+    for (const name of Object.keys(SETTINGS))
+      options[name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = { type: 'string' };
+    const { values } = parseArgs({ args: argv.slice(1), options, strict: true });
+    if (values.help) {
+      console.log(gatewayHelp());
+      return 0;
+    }
+    return gatewayCommand(values);
+  }
+  if (argv[0] === 'gateway-demo') return runGatewayDemo((line) => console.log(line));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

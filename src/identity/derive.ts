@@ -116,13 +116,30 @@ export function signingKeyFromSeed(
   });
 }
 
-async function deriveIdentity(seed: Uint8Array, crypto: IdentityCrypto): Promise<Identity> {
-  assertCrypto(crypto, 'mlDsa65KeyPair');
-  const [ed25519Seed, x25519Secret, mlKemSeed, mlDsaSeed] = await Promise.all([
+/** The keys an identity document without ML-DSA-65 names: every key of an Identity but that one. */
+export type DocumentKeys = Omit<Identity, 'mlDsa65'>;
+
+/**
+ * The Ed25519, X25519 and ML-KEM-768 keys of `seed`, the same as
+ * `identityFromSeed` derives, without ML-DSA-65 key generation (most of the
+ * work): what a factory needs to publish a device's identity document.
+ */
+export function documentKeysFromSeed(
+  seed: Uint8Array,
+  { crypto }: { crypto: Omit<IdentityCrypto, keyof PostQuantumSignatures> },
+): Promise<Result<DocumentKeys>> {
+  return attempt(() => deriveDocumentKeys(seed, crypto));
+}
+
+async function deriveDocumentKeys(
+  seed: Uint8Array,
+  crypto: Omit<IdentityCrypto, keyof PostQuantumSignatures>,
+): Promise<DocumentKeys> {
+  assertCrypto(crypto as CryptoProvider, 'mlKem768KeyPair');
+  const [ed25519Seed, x25519Secret, mlKemSeed] = await Promise.all([
     deriveKeySeed(seed, LABEL_ED25519, ED25519_KEY_LENGTH, crypto),
     deriveKeySeed(seed, LABEL_X25519, X25519_KEY_LENGTH, crypto),
     deriveKeySeed(seed, LABEL_ML_KEM_768, ML_KEM_768_SEED_LENGTH, crypto),
-    deriveKeySeed(seed, LABEL_ML_DSA_65, ML_DSA_65_SEED_LENGTH, crypto),
   ]);
   const ed25519PublicKey = (await crypto.ed25519Signer(ed25519Seed)).publicKey;
   return {
@@ -130,8 +147,16 @@ async function deriveIdentity(seed: Uint8Array, crypto: IdentityCrypto): Promise
     ed25519: { publicKey: ed25519PublicKey, secretKey: ed25519Seed },
     x25519: { publicKey: (await crypto.x25519PrivateKey(x25519Secret)).publicKey, secretKey: x25519Secret },
     mlKem768: await crypto.mlKem768KeyPair(mlKemSeed),
-    mlDsa65: await crypto.mlDsa65KeyPair(mlDsaSeed),
   };
+}
+
+async function deriveIdentity(seed: Uint8Array, crypto: IdentityCrypto): Promise<Identity> {
+  assertCrypto(crypto, 'mlDsa65KeyPair');
+  const [keys, mlDsaSeed] = await Promise.all([
+    deriveDocumentKeys(seed, crypto),
+    deriveKeySeed(seed, LABEL_ML_DSA_65, ML_DSA_65_SEED_LENGTH, crypto),
+  ]);
+  return { ...keys, mlDsa65: await crypto.mlDsa65KeyPair(mlDsaSeed) };
 }
 
 /** One key's secret from the identity seed: HKDF-SHA256 under that key's frozen label. */

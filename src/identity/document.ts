@@ -39,6 +39,7 @@ import {
   ED25519_SIGNATURE_LENGTH,
   type Ed25519Signing,
   type Ed25519Verifying,
+  type KeyPair,
   ML_DSA_65_PUBLIC_KEY_LENGTH,
   ML_DSA_65_SIGNATURE_LENGTH,
   ML_KEM_768_PUBLIC_KEY_LENGTH,
@@ -47,7 +48,7 @@ import {
 } from '../crypto/provider.js';
 import { assertX25519PublicKey } from '../crypto/x25519-public-key.js';
 import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
-import { assertCrypto, type Identity } from './derive.js';
+import { assertCrypto, type DocumentKeys } from './derive.js';
 import { didFromEd25519PublicKey, parseDid } from './did.js';
 
 /** Envelope formats an identity can receive: Ed25519-signed only, or encrypted v1 (X25519), v2 (+ML-KEM-768), v3 (+ML-DSA-65). */
@@ -130,7 +131,7 @@ const DECODE_LIMITS = { maxBytes: MAX_IDENTITY_DOCUMENT_BODY_BYTES, maxDepth: 2,
 
 /** Signs a document listing the identity's keys; throws on invalid arguments. */
 export async function createIdentityDocument(
-  identity: Identity,
+  identity: DocumentKeys & { readonly mlDsa65?: KeyPair },
   options: CreateIdentityDocumentOptions,
 ): Promise<SignedIdentityDocument> {
   const { crypto, sequence, issuedAt } = options;
@@ -160,15 +161,16 @@ export async function createIdentityDocument(
     [KEY.sequence, sequence],
     [KEY.issuedAt, issuedAt],
   ]);
+  const { mlDsa65 } = identity;
   if (postQuantumSig) {
-    assertBytes(identity.mlDsa65.publicKey, 'identity.mlDsa65.publicKey', ML_DSA_65_PUBLIC_KEY_LENGTH);
-    fields.set(KEY.mlDsa65, identity.mlDsa65.publicKey);
+    assertBytes(mlDsa65?.publicKey, 'identity.mlDsa65.publicKey', ML_DSA_65_PUBLIC_KEY_LENGTH);
+    fields.set(KEY.mlDsa65, mlDsa65.publicKey);
   }
   const body = encodeCbor(fields);
   const message = signingMessage(body);
   const signature = await (await crypto.ed25519Signer(identity.ed25519.secretKey)).sign(message);
-  if (!postQuantumSig) return { body, signature };
-  return { body, signature, mlDsaSignature: await crypto.mlDsa65Sign(identity.mlDsa65.secretKey, message) };
+  if (!postQuantumSig || mlDsa65 === undefined) return { body, signature };
+  return { body, signature, mlDsaSignature: await crypto.mlDsa65Sign(mlDsa65.secretKey, message) };
 }
 
 /**

@@ -12,6 +12,8 @@
  */
 
 export {
+  type DocumentKeys,
+  documentKeysFromSeed,
   type GeneratedIdentity,
   generateIdentity,
   IDENTITY_SEED_LENGTH,

@@ -10,8 +10,23 @@
  *   if (entry.ok && !entry.value.revoked && isScopeAllowed(entry.value.scopes, 'telemetry')) …
  */
 
+export {
+  type AuthorisedState,
+  authorisationBytes,
+  checkAuthorisation,
+  type RegistryAuthorisation,
+  type RegistryOperator,
+  signAuthorisation,
+} from './authorisation.js';
 export { MemoryTrustRegistry, type MemoryTrustRegistryOptions } from './memory-trust-registry.js';
 export { ANY_SCOPE, assertRegisteredScopes, MAX_REGISTERED_SCOPES } from './scope.js';
+export {
+  createRegistrySnapshot,
+  MAX_SNAPSHOT_LENGTH,
+  type SnapshotEntry,
+  type VerifiedRegistrySnapshot,
+  verifyRegistrySnapshot,
+} from './snapshot.js';
 export {
   isScopeAllowed,
   type RegisterInput,

@@ -22,6 +22,7 @@
 import type { Result } from '../errors.js';
 import type { SignedIdentityDocument } from '../identity/document.js';
 import { type Clock, systemClock } from '../platform/clock.js';
+import type { RegistryOperator } from './authorisation.js';
 import { type RegistryCrypto, TrustRegistryCore } from './registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from './trust-registry.js';
 
@@ -30,6 +31,8 @@ export interface MemoryTrustRegistryOptions {
   readonly crypto: RegistryCrypto;
   /** Dates registrations, changes and default revocations; defaults to the system clock. */
   readonly clock?: Clock;
+  /** The operator whose signature every entry needs; with `signer`, the registry signs its changes. */
+  readonly operator?: RegistryOperator;
 }
 
 /** A TrustRegistry in memory; see the module comment. */
@@ -40,6 +43,7 @@ export class MemoryTrustRegistry implements TrustRegistry {
     this.#core = new TrustRegistryCore({
       crypto: options?.crypto,
       clock: options.clock ?? systemClock,
+      operator: options.operator,
       persist: async () => {},
     });
   }

@@ -23,6 +23,14 @@ import { parseDid } from '../identity/did.js';
 import { type IdentityDocument, type SignedIdentityDocument, verifyIdentityDocument } from '../identity/document.js';
 import { KEY_ID_LENGTH, keyIdOf } from '../identity/kid.js';
 import type { Clock } from '../platform/clock.js';
+import {
+  type AuthorisedState,
+  assertOperator,
+  checkAuthorisation,
+  type RegistryAuthorisation,
+  type RegistryOperator,
+  signAuthorisation,
+} from './authorisation.js';
 import { assertRegisteredScopes } from './scope.js';
 import type { RegisterInput, Revocation, TrustRegistryEntry } from './trust-registry.js';
 
@@ -33,7 +41,12 @@ export const MAX_NAME_LENGTH = 256;
 /** Longest revocation reason, in UTF-16 code units. */
 export const MAX_REASON_LENGTH = 1024;
 
-/** One change to a registry: what the core applies and the file registry logs, one JSONL record each. */
+/**
+ * One change to a registry: what the core applies and the file registry logs,
+ * one JSONL record each. `auth` is the operator's signature over the entry's
+ * state after the change (registries with an operator); a registration with
+ * `revoked` is what compaction writes for a revoked entry.
+ */
 export type RegistryChange =
   | {
       readonly op: 'register';
@@ -42,10 +55,24 @@ export type RegistryChange =
       readonly scopes: readonly string[];
       readonly name?: string;
       readonly at: number;
+      readonly revoked?: Revocation;
+      readonly auth?: RegistryAuthorisation;
     }
   | { readonly op: 'document'; readonly did: string; readonly document: SignedIdentityDocument; readonly at: number }
-  | { readonly op: 'scopes'; readonly did: string; readonly scopes: readonly string[]; readonly at: number }
-  | { readonly op: 'revoke'; readonly did: string; readonly at: number; readonly reason: string };
+  | {
+      readonly op: 'scopes';
+      readonly did: string;
+      readonly scopes: readonly string[];
+      readonly at: number;
+      readonly auth?: RegistryAuthorisation;
+    }
+  | {
+      readonly op: 'revoke';
+      readonly did: string;
+      readonly at: number;
+      readonly reason: string;
+      readonly auth?: RegistryAuthorisation;
+    };
 
 /** What a registry needs of a backend: document signatures and key ids. */
 export type RegistryCrypto = Ed25519Verifying & Pick<PostQuantumSignatures, 'mlDsa65Verify'> & Pick<Hashing, 'sha256'>;
@@ -53,6 +80,8 @@ export type RegistryCrypto = Ed25519Verifying & Pick<PostQuantumSignatures, 'mlD
 export interface TrustRegistryCoreOptions {
   readonly crypto: RegistryCrypto;
   readonly clock: Clock;
+  /** Whose signature every entry needs; with a signer, the core signs its own changes. */
+  readonly operator?: RegistryOperator | undefined;
   /** Makes a validated change durable; it is applied in memory only if this resolves. Called one change at a time. */
   readonly persist: (change: RegistryChange) => Promise<void>;
 }
@@ -71,6 +100,10 @@ interface Slot {
   verifying: Promise<IdentityDocument> | undefined;
   scopes: readonly string[];
   revoked: Revocation | undefined;
+  /** The operator's signature over the current state, if any. */
+  authorisation: RegistryAuthorisation | undefined;
+  /** `authorisation` was checked against the operator's key (registries with an operator only). */
+  authorised: boolean;
   /** The key id; undefined only between restore() and indexKids(). */
   kid: Uint8Array | undefined;
   /** The public entry for the current state; built on first use after each change. */
@@ -81,6 +114,7 @@ interface Slot {
 export class TrustRegistryCore {
   readonly #crypto: RegistryCrypto;
   readonly #clock: Clock;
+  readonly #operator: RegistryOperator | undefined;
   readonly #persist: (change: RegistryChange) => Promise<void>;
   /** Insertion order is registration order. */
   readonly #slots = new Map<string, Slot>();
@@ -92,7 +126,14 @@ export class TrustRegistryCore {
     assertCrypto(options.crypto, 'ed25519Verifier');
     this.#crypto = options.crypto;
     this.#clock = options.clock;
+    if (options.operator !== undefined) assertOperator(options.operator);
+    this.#operator = options.operator;
     this.#persist = options.persist;
+  }
+
+  /** The DID whose signature every entry needs, if any. */
+  get operatorDid(): string | undefined {
+    return this.#operator?.did;
   }
 
   /** Number of entries, revoked ones included. */
@@ -144,10 +185,16 @@ export class TrustRegistryCore {
           );
         }
         const at = this.#now();
-        const change: RegistryChange =
-          name === undefined
-            ? { op: 'register', did: verified.did, document, scopes, at }
-            : { op: 'register', did: verified.did, document, scopes, name, at };
+        const auth = await this.#authorise({ did: verified.did, scopes, name, sequence: 1, at });
+        const change: RegistryChange = {
+          op: 'register',
+          did: verified.did,
+          document,
+          scopes,
+          ...(name === undefined ? {} : { name }),
+          at,
+          ...auth,
+        };
         await this.#persist(change);
         const slot = this.#apply(change, verified);
         this.#index(slot, kid);
@@ -177,10 +224,12 @@ export class TrustRegistryCore {
       assertDid(did);
       const own = ownScopes(scopes);
       return this.exclusive(async () => {
-        this.#existing(did);
-        const change: RegistryChange = { op: 'scopes', did, scopes: own, at: this.#now() };
+        const slot = this.#existing(did);
+        const at = this.#now();
+        const auth = await this.#authorise({ ...stateOf(slot), scopes: own, sequence: nextSequence(slot), at });
+        const change: RegistryChange = { op: 'scopes', did, scopes: own, at, ...auth };
         await this.#persist(change);
-        return this.#entryOf(this.#apply(change, undefined));
+        return this.#entryOf(this.#apply(change, undefined, true));
       });
     });
   }
@@ -203,9 +252,12 @@ export class TrustRegistryCore {
         const slot = this.#existing(did);
         // The first revocation is the one an audit needs; a second one changes nothing.
         if (slot.revoked !== undefined) return this.#entryOf(slot);
-        const change: RegistryChange = { op: 'revoke', did, at: at ?? this.#now(), reason };
+        const now = this.#now();
+        const revoked = { at: at ?? now, reason };
+        const auth = await this.#authorise({ ...stateOf(slot), revoked, sequence: nextSequence(slot), at: now });
+        const change: RegistryChange = { op: 'revoke', did, ...revoked, ...auth };
         await this.#persist(change);
-        return this.#entryOf(this.#apply(change, undefined));
+        return this.#entryOf(this.#apply(change, undefined, true));
       });
     });
   }
@@ -221,7 +273,9 @@ export class TrustRegistryCore {
     // The gateway's per-message path: a known, verified entry is answered without the async machinery below.
     if (kid instanceof Uint8Array && kid.length === KEY_ID_LENGTH) {
       const known = this.#byKid.get(kidKey(kid));
-      if (known?.verified !== undefined) return Promise.resolve(ok(this.#entryOf(known)));
+      if (known?.verified !== undefined && (known.authorised || this.#operator === undefined)) {
+        return Promise.resolve(ok(this.#entryOf(known)));
+      }
     }
     return attempt(async () => {
       if (!(kid instanceof Uint8Array) || kid.length !== KEY_ID_LENGTH) {
@@ -281,6 +335,20 @@ export class TrustRegistryCore {
       } else if (change.op === 'revoke') {
         assertText(change.reason, 'reason', MAX_REASON_LENGTH);
       }
+      if (change.op === 'register' && change.revoked !== undefined) {
+        assertTimestamp(change.revoked.at, 'revoked.at');
+        assertText(change.revoked.reason, 'revoked.reason', MAX_REASON_LENGTH);
+      }
+      if (change.op !== 'document' && change.auth !== undefined) {
+        const { sequence, at, signature } = change.auth;
+        if (!Number.isSafeInteger(sequence) || sequence < 1) throw corrupt('"auth.sequence" expected an integer >= 1');
+        assertTimestamp(at, 'auth.at');
+        if (!(signature instanceof Uint8Array)) throw corrupt('"auth.signature" expected bytes');
+        const previous = slot?.authorisation?.sequence ?? 0;
+        if (sequence <= previous) {
+          throw corrupt(`authorisation sequence ${sequence} of ${quote(change.did)} is not larger than ${previous}`);
+        }
+      }
       if (change.op === 'register' || change.op === 'document') {
         const { did, sequence } = peekDocument(change.document);
         if (did !== change.did) throw corrupt(`the document belongs to ${quote(did)}, not to ${quote(change.did)}`);
@@ -309,15 +377,45 @@ export class TrustRegistryCore {
   changes(): RegistryChange[] {
     const changes: RegistryChange[] = [];
     for (const slot of this.#slots.values()) {
-      const { did, document, scopes, name, registeredAt: at } = slot;
-      changes.push(
-        name === undefined
-          ? { op: 'register', did, document, scopes, at }
-          : { op: 'register', did, document, scopes, name, at },
-      );
-      if (slot.revoked !== undefined) changes.push({ op: 'revoke', did, ...slot.revoked });
+      const { did, document, scopes, name, registeredAt: at, revoked, authorisation } = slot;
+      changes.push({
+        op: 'register',
+        did,
+        document,
+        scopes,
+        ...(name === undefined ? {} : { name }),
+        at,
+        ...(revoked === undefined ? {} : { revoked }),
+        ...(authorisation === undefined ? {} : { auth: authorisation }),
+      });
     }
     return changes;
+  }
+
+  /** The operator's signature over `state`, as the change's `auth`; nothing for a registry without an operator. */
+  async #authorise(state: AuthorisedState): Promise<{ auth?: RegistryAuthorisation }> {
+    const operator = this.#operator;
+    if (operator === undefined) return {};
+    if (operator.signer === undefined) {
+      throw xlinkError(
+        'REGISTRY_NOT_AUTHORISED',
+        `this registry checks the signatures of ${operator.did} but holds no key to sign changes; make them with the operator key`,
+        { field: 'operator' },
+      );
+    }
+    const signature = await signAuthorisation(operator.signer, state);
+    return { auth: { sequence: state.sequence, at: state.at, signature } };
+  }
+
+  /** Checks the entry's signature once (registries with an operator); REGISTRY_NOT_AUTHORISED if it fails. */
+  async #checkAuthorised(slot: Slot): Promise<void> {
+    const operator = this.#operator;
+    if (operator === undefined || slot.authorised) return;
+    const authorisation = slot.authorisation;
+    const state = { ...stateOf(slot), sequence: authorisation?.sequence ?? 0, at: authorisation?.at ?? 0 };
+    await checkAuthorisation(operator.did, state, authorisation?.signature, { crypto: this.#crypto });
+    // A change applied meanwhile replaced the authorisation; this check was of the old one.
+    if (slot.authorisation === authorisation) slot.authorised = true;
   }
 
   #now(): number {
@@ -369,6 +467,7 @@ export class TrustRegistryCore {
 
   /** The entry of `slot` with its document verified. */
   async #resolved(slot: Slot): Promise<TrustRegistryEntry> {
+    await this.#checkAuthorised(slot);
     if (slot.verified === undefined) await this.#verifiedDocumentOf(slot);
     // Read after the wait: a change applied meanwhile (a revocation) is what the caller gets.
     return this.#entryOf(slot);
@@ -394,7 +493,7 @@ export class TrustRegistryCore {
   }
 
   /** Applies a change to its slot, whose entry is rebuilt on its next use. */
-  #apply(change: RegistryChange, verified: IdentityDocument | undefined): Slot {
+  #apply(change: RegistryChange, verified: IdentityDocument | undefined, live = verified !== undefined): Slot {
     if (change.op === 'register') {
       const slot: Slot = {
         did: change.did,
@@ -405,7 +504,10 @@ export class TrustRegistryCore {
         verified,
         verifying: undefined,
         scopes: Object.freeze([...change.scopes]),
-        revoked: undefined,
+        revoked: change.revoked === undefined ? undefined : Object.freeze({ ...change.revoked }),
+        authorisation: change.auth,
+        // A change this registry signed itself needs no check.
+        authorised: live && change.auth !== undefined,
         kid: undefined,
         entry: undefined,
       };
@@ -417,10 +519,11 @@ export class TrustRegistryCore {
       slot.document = change.document;
       slot.sequence = verified?.sequence ?? peekDocument(change.document).sequence;
       slot.verified = verified;
-    } else if (change.op === 'scopes') {
-      slot.scopes = Object.freeze([...change.scopes]);
     } else {
-      slot.revoked = Object.freeze({ at: change.at, reason: change.reason });
+      if (change.op === 'scopes') slot.scopes = Object.freeze([...change.scopes]);
+      else slot.revoked = Object.freeze({ at: change.at, reason: change.reason });
+      slot.authorisation = change.auth;
+      slot.authorised = live && change.auth !== undefined;
     }
     slot.entry = undefined;
     return slot;
@@ -470,9 +573,28 @@ function entryOf(slot: Slot): TrustRegistryEntry {
     scopes: slot.scopes,
     registeredAt: slot.registeredAt,
     ...(slot.revoked === undefined ? {} : { revoked: slot.revoked }),
+    ...(slot.authorisation === undefined ? {} : { authorisation: copyAuthorisation(slot.authorisation) }),
     kid: kid.slice(),
     ...(verified === undefined ? {} : { identity: copyIdentity(verified) }),
   });
+}
+
+function copyAuthorisation(authorisation: RegistryAuthorisation): RegistryAuthorisation {
+  return Object.freeze({ ...authorisation, signature: authorisation.signature.slice() });
+}
+
+/** The part of an entry's state an authorisation covers, before the change's own fields. */
+function stateOf(slot: Slot): {
+  did: string;
+  scopes: readonly string[];
+  name: string | undefined;
+  revoked: Revocation | undefined;
+} {
+  return { did: slot.did, scopes: slot.scopes, name: slot.name, revoked: slot.revoked };
+}
+
+function nextSequence(slot: Slot): number {
+  return (slot.authorisation?.sequence ?? 0) + 1;
 }
 
 function copyIdentity(identity: IdentityDocument): IdentityDocument {

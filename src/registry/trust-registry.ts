@@ -23,6 +23,7 @@
  */
 import type { Result } from '../errors.js';
 import type { IdentityDocument, SignedIdentityDocument } from '../identity/document.js';
+import type { RegistryAuthorisation } from './authorisation.js';
 import { ANY_SCOPE } from './scope.js';
 
 // Defined beside the scope syntax (scope.ts, which depends on errors.ts only); exported here too, where readers look for it.
@@ -44,6 +45,8 @@ export interface TrustRegistryEntry {
   /** Milliseconds since the Unix epoch. */
   readonly registeredAt: number;
   readonly revoked?: Revocation;
+  /** The operator's signature over this state (registries with an operator; see authorisation.ts). */
+  readonly authorisation?: RegistryAuthorisation;
   /** The 6-byte key id of the DID's Ed25519 key (keyIdOf, RFC 9679 thumbprint prefix): unique in the registry. */
   readonly kid: Uint8Array;
   /**
@@ -82,7 +85,8 @@ export interface TrustRegistry {
   ): Promise<Result<TrustRegistryEntry>>;
   /**
    * The entry, revoked or not, its document verified (`identity` set); `DID_NOT_IN_REGISTRY`
-   * when absent, `REGISTRY_CORRUPT` when a stored document does not verify against its DID.
+   * when absent, `REGISTRY_CORRUPT` when a stored document does not verify against its DID,
+   * `REGISTRY_NOT_AUTHORISED` when the registry has an operator who did not sign the entry as it is.
    */
   resolve(did: string): Promise<Result<TrustRegistryEntry>>;
   /** As resolve, by the entry's 6-byte key id; `DID_NOT_IN_REGISTRY` (naming the kid in hex) when no entry has it. */

@@ -20,6 +20,8 @@ import { ERROR_CODES, MAX_MESSAGE_LENGTH, type Result } from '../../src/errors.j
 import * as identity from '../../src/identity/index.js';
 import * as root from '../../src/index.js';
 import * as rootNode from '../../src/index.node.js';
+import * as registry from '../../src/registry/index.js';
+import * as split from '../../src/split/index.js';
 import { createWorld, crypto, identityOf, senderOf, sendJson, T0, toCompact, type World } from './fixtures.js';
 
 // ------------------------------------------------------------------ which functions are decoders
@@ -36,6 +38,8 @@ const SCANNED_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>
   'xlink/codec': codec,
   'xlink/envelope': envelope,
   'xlink/identity': identity,
+  'xlink/split': split,
+  'xlink/registry': registry,
   xlink: root,
   'xlink (node)': rootNode,
 };
@@ -48,14 +52,16 @@ const SCANNED_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>
  * FromBytes, FromCompact, FromText). Not decoders: `…FromSeed` and
  * `…FromEd25519PublicKey` (the caller's own key material), encoders, and the
  * `verify…`/`decrypt…` functions, which check a value a decoder already
- * produced. One exception is listed by hand (EXTRA_DECODERS):
- * verifyIdentityDocument decodes the body of the wire form it is given.
+ * produced. Exceptions are listed by hand (EXTRA_DECODERS):
+ * verifyIdentityDocument decodes the body of the wire form it is given, and
+ * verifyRegistrySnapshot the JSON text of a snapshot, and combineShares the
+ * shares it is given.
  * Methods are not exports, so Agent.receive is listed by hand too, beside a
  * check that the Agent has no other method the rule would pick.
  */
 const DECODER_NAME =
   /^(decode|parse|open|read|import)[A-Z0-9]|Decode$|^[a-z0-9]+ToBytes$|From(Json|Cbor|Bytes|Compact|Text)$/;
-const EXTRA_DECODERS = ['verifyIdentityDocument'] as const;
+const EXTRA_DECODERS = ['verifyIdentityDocument', 'verifyRegistrySnapshot', 'combineShares'] as const;
 const METHOD_DECODERS = ['Agent.receive'] as const;
 
 function isClass(value: unknown): boolean {
@@ -291,6 +297,11 @@ interface Fixture {
   readonly telemetry: Uint8Array;
   readonly document: identity.SignedIdentityDocument;
   readonly pkcs8: identity.IdentityPKCS8;
+  /** A 2-of-3 split of a 40-byte secret and its HMAC key. */
+  readonly shares: Uint8Array[];
+  readonly hmacKey: Uint8Array;
+  readonly snapshot: string;
+  readonly operatorDid: string;
 }
 
 let fixture: Fixture;
@@ -352,7 +363,20 @@ before(async () => {
     sequence: 1,
     issuedAt: T0,
   });
+  const operatorKey = await identity.signingKeyFromSeed(new Uint8Array(32).fill(0x0e), { crypto });
+  assert.ok(operatorKey.ok);
+  const operator = {
+    did: identity.didFromEd25519PublicKey(operatorKey.value.signer.publicKey),
+    signer: operatorKey.value.signer,
+  };
+  const signedRegistry = new registry.MemoryTrustRegistry({ crypto, operator });
+  const entry = await signedRegistry.register({ document, scopes: ['telemetry'], name: 'carol' });
+  assert.ok(entry.ok);
+  await signedRegistry.revoke(carol.did, { reason: 'fuzz', at: T0 });
+  const snapshot = await registry.createRegistrySnapshot(await signedRegistry.list(), { operator, at: T0 });
   fixture = {
+    snapshot,
+    operatorDid: operator.did,
     world,
     gateway,
     v2Json,
@@ -362,8 +386,20 @@ before(async () => {
     telemetry,
     document,
     pkcs8: identity.exportPKCS8(carol),
+    ...(await split.splitSecret(SAMPLE_BYTES.subarray(0, 40), split.TWO_OF_THREE, { crypto })),
   };
 });
+
+/** Bytes with a share's header (version 1, any k, n, index and length) and any data. */
+const shareLike: fc.Arbitrary<Uint8Array> = fc
+  .tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ maxLength: 300 }), fc.nat(400))
+  .map(([params, data, length]) => {
+    const bytes = new Uint8Array(24 + data.length);
+    bytes.set([1, (params[0] as number) % 18, (params[1] as number) % 18, (params[2] as number) % 18]);
+    new DataView(bytes.buffer).setUint32(20, length);
+    bytes.set(data, 24);
+    return bytes;
+  });
 
 const SAMPLE_BYTES = Uint8Array.from({ length: 34 }, (_, i) => (i * 37 + 1) & 255);
 const SAMPLE_CBOR: codec.CborValue = new Map<number | string, codec.CborValue>([
@@ -484,10 +520,33 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
     valid: () => [fixture.pkcs8],
     decode: (input) => identity.importPKCS8(input as identity.IdentityPKCS8, { crypto }),
   },
+  verifyRegistrySnapshot: {
+    shaped: fc.json({ maxDepth: 4 }),
+    valid: () => [fixture.snapshot],
+    decode: (input) => registry.verifyRegistrySnapshot(input, { operatorDid: fixture.operatorDid, crypto }),
+    check: (value) => assert.equal((value as registry.VerifiedRegistrySnapshot).entries[0]?.revoked?.reason, 'fuzz'),
+  },
   verifyIdentityDocument: {
     shaped: documentLike,
     valid: () => [fixture.document],
     decode: (input) => identity.verifyIdentityDocument(input as identity.SignedIdentityDocument, { crypto }),
+  },
+  decodeShare: {
+    shaped: shareLike,
+    valid: () => fixture.shares,
+    decode: (input) => split.decodeShare(input),
+    check: (value, input) => assert.equal((value as split.Share).bytes, input),
+  },
+  combineShares: {
+    // Bytes stand for one share combined with the valid share 2, so that byte mutations reach the HMAC and the combining.
+    shaped: fc.array(fc.oneof(shareLike, anyBytes, anyValue), { maxLength: 5 }),
+    valid: () => [fixture.shares[0], fixture.shares[2]],
+    decode: (input) =>
+      split.combineShares((input instanceof Uint8Array ? [input, fixture.shares[1]] : input) as Uint8Array[], {
+        crypto,
+        hmacKey: fixture.hmacKey,
+      }),
+    check: (value) => assert.deepEqual(value, SAMPLE_BYTES.subarray(0, 40)),
   },
   'Agent.receive': {
     shaped: fc.oneof(

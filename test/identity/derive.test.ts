@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { utf8Encode } from '../../src/codec/bytes.js';
 import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
-import { generateIdentity, type Identity, identityFromSeed } from '../../src/identity/derive.js';
+import { documentKeysFromSeed, generateIdentity, type Identity, identityFromSeed } from '../../src/identity/derive.js';
 import { parseDid } from '../../src/identity/did.js';
 import { webRandomSource } from '../../src/platform/random.js';
 import { backends } from '../helpers/backends.js';
@@ -99,4 +99,17 @@ describe('generateIdentity', () => {
       assert.notEqual(a.value.did, b.value.did);
     }
   });
+});
+
+it('documentKeysFromSeed derives the same Ed25519, X25519 and ML-KEM-768 keys as identityFromSeed, and no ML-DSA key', async () => {
+  const crypto = backends[0] as CryptoProvider;
+  const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+  const full = await identityFromSeed(seed, { crypto });
+  const keys = await documentKeysFromSeed(seed, { crypto });
+  assert.ok(full.ok && keys.ok);
+  const { mlDsa65: _, ...expected } = full.value;
+  assert.deepEqual(keys.value, expected);
+  assert.equal('mlDsa65' in keys.value, false);
+  const short = await documentKeysFromSeed(seed.subarray(1), { crypto });
+  assert.equal(short.ok ? 'ok' : short.error.code, 'INVALID_SEED:LENGTH');
 });

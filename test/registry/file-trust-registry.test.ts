@@ -37,7 +37,7 @@ import {
   value,
 } from './trust-registry-contract.js';
 
-const HEADER = '{"format":"xlink-trust-registry","version":2}';
+const HEADER = '{"format":"xlink-trust-registry","version":3}';
 const POLL_MS = 1000;
 
 let scratch = '';
@@ -365,13 +365,13 @@ describe('FileTrustRegistry', () => {
     });
 
     it('refuses, and never writes, a file that is not a registry of this version', async () => {
-      const v1 = `${HEADER.replace('2}', '1}')}\n`;
+      const v1 = `${HEADER.replace('3}', '1}')}\n`;
       for (const text of [
         'hello world',
         '{"some":"json"}\npartial',
         '#!/bin/sh\n',
         v1,
-        logLine(HEADER.replace('2}', '1}')),
+        logLine(HEADER.replace('3}', '1}')),
       ]) {
         const path = freshPath();
         writeFileSync(path, text);
@@ -398,10 +398,16 @@ describe('FileTrustRegistry', () => {
       value(await registry.revoke(carol.did, { reason: 'gone' }));
       const before = await plainList(registry);
 
-      assert.deepEqual(value(await registry.compact()), { records: 4, removed: 11 });
+      assert.deepEqual(value(await registry.compact()), { records: 3, removed: 12 });
+      // One record per entry: a revoked entry's registration carries its revocation.
       assert.deepEqual(
-        payloads(path).map((line) => JSON.parse(line).op),
-        [undefined, 'register', 'register', 'register', 'revoke'],
+        payloads(path).map((line) => [JSON.parse(line).op, JSON.parse(line).revoked?.reason]),
+        [
+          [undefined, undefined],
+          ['register', undefined],
+          ['register', undefined],
+          ['register', 'gone'],
+        ],
       );
       assert.equal(existsSync(`${path}.tmp`), false);
       assert.deepEqual(await plainList(registry), before);
@@ -413,7 +419,7 @@ describe('FileTrustRegistry', () => {
       await registry.close();
 
       const reopened = await openRegistry(path);
-      assert.deepEqual(reopened.loaded, { records: 5, tornTail: null });
+      assert.deepEqual(reopened.loaded, { records: 4, tornTail: null });
       assert.deepEqual(await plainList(reopened), expected);
       await reopened.close();
     });

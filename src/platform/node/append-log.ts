@@ -38,8 +38,8 @@
  * previous read stopped, or from the start when the file was replaced.
  *
  * Limits: open reads the whole file into memory; records are applied in file
- * order; payloads may not contain "\n". Not exported from xlink/platform/node:
- * users reach it through the two stores.
+ * order; payloads may not contain "\n". Exported from xlink/platform/node
+ * for the provisioning journal (provisioning/journal.ts), its third user.
  */
 import { type FileHandle, lstat, open, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
@@ -61,6 +61,8 @@ export interface AppendLogOptions {
   readonly path: string;
   /** The payload of the first record, e.g. `{"format":"xlink-trust-registry","version":2}`. */
   readonly header: string;
+  /** Headers of older versions still read (records must then parse under both); `rewrite` writes `header`. */
+  readonly olderHeaders?: readonly string[];
   /** What the file is, for messages: "trust registry", "replay log". */
   readonly what: string;
   readonly fail: LogFailure;
@@ -368,7 +370,7 @@ function parse(
     line++;
     const payload = checkedPayload(bytes, from, newline);
     if (line === 1) {
-      if (payload !== options.header) {
+      if (payload !== options.header && !(payload !== undefined && options.olderHeaders?.includes(payload))) {
         const first = bytes.toString('utf8', from, Math.min(newline, from + 200));
         throw fail(
           'corrupt',

@@ -10,13 +10,25 @@
  *   const follower = await FileTrustRegistry.open({ path, crypto, readOnly: true }); // a gateway process
  *
  * Format: an AppendLog (src/platform/node/append-log.ts): each line a CRC-32
- * and a JSON record; the header {"format":"xlink-trust-registry","version":2};
+ * and a JSON record; the header {"format":"xlink-trust-registry","version":3};
  * then one record per change:
- *   {"op":"register","did":…,"document":{body,signature,mlDsaSignature?},"scopes":[…],"name"?:…,"at":…}
+ *   {"op":"register","did":…,"document":{body,signature,mlDsaSignature?},"scopes":[…],"name"?:…,"at":…,"revoked"?:{at,reason},"auth"?:…}
  *   {"op":"document","did":…,"document":{…},"at":…}
- *   {"op":"scopes","did":…,"scopes":[…],"at":…}
- *   {"op":"revoke","did":…,"at":…,"reason":…}
- * Documents are in identityDocumentToJson form; `at` is ms since the epoch.
+ *   {"op":"scopes","did":…,"scopes":[…],"at":…,"auth"?:…}
+ *   {"op":"revoke","did":…,"at":…,"reason":…,"auth"?:…}
+ * Documents are in identityDocumentToJson form; `at` is ms since the epoch;
+ * "auth" is the operator's signature over the entry's state after the change,
+ * {"sequence":n,"at":ms,"signature":base64url} (src/registry/authorisation.ts);
+ * a register record with "revoked" is what compaction writes for a revoked
+ * entry. Version 2 files (no "auth", no inline "revoked") are still read, and
+ * records appended to them are of the same shape unless an operator signs;
+ * compact() rewrites a file under the version 3 header.
+ *
+ * Operators. With `operator: { did }` every entry must carry a valid
+ * signature by that did:key over its current state: one that lacks it, was
+ * altered or was signed by another key is refused on lookup with
+ * REGISTRY_NOT_AUTHORISED (checked once per entry state, like documents); a
+ * writer given `operator.signer` signs each change it makes.
  *
  * The writer. `create` starts a file (`REGISTRY_EXISTS` if one is there),
  * `open` opens one `create` made (`REGISTRY_MISSING` if it is gone or empty:
@@ -49,6 +61,7 @@
  * explicit (`compact()`), so call it when `loaded.records` is several times
  * list().length; one writer per file.
  */
+import { base64urlDecode, base64urlEncode } from '../../codec/base64url.js';
 import { attempt, err, isXlinkError, quote, type Result, type XlinkError, xlinkError } from '../../errors.js';
 import { assertCrypto } from '../../identity/derive.js';
 import type { SignedIdentityDocument } from '../../identity/document.js';
@@ -64,6 +77,7 @@ import {
 } from '../../platform/node/append-log.js';
 import { type FileFollower, followFile } from '../../platform/node/follow-file.js';
 import { systemTimer, type Timer } from '../../platform/timer.js';
+import type { RegistryAuthorisation, RegistryOperator } from '../authorisation.js';
 import { type RegistryChange, type RegistryCrypto, TrustRegistryCore } from '../registry-core.js';
 import type { RegisterInput, TrustRegistry, TrustRegistryEntry } from '../trust-registry.js';
 
@@ -87,18 +101,23 @@ export interface FileTrustRegistryOptions {
   readonly pollIntervalMs?: number;
   /** Runs that poll; defaults to the system timer. */
   readonly timer?: Timer;
+  /** The operator whose signature every entry needs (see the module comment); a writer with `signer` signs its changes. */
+  readonly operator?: RegistryOperator;
 }
 
-const HEADER = JSON.stringify({ format: 'xlink-trust-registry', version: 2 });
+const HEADER = JSON.stringify({ format: 'xlink-trust-registry', version: 3 });
+const OLDER_HEADERS = [JSON.stringify({ format: 'xlink-trust-registry', version: 2 })];
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /** Keys of each record kind; all required except "name". */
 const RECORD_KEYS: Readonly<Record<RegistryChange['op'], readonly string[]>> = {
-  register: ['op', 'did', 'document', 'scopes', 'name', 'at'],
+  register: ['op', 'did', 'document', 'scopes', 'name', 'at', 'revoked', 'auth'],
   document: ['op', 'did', 'document', 'at'],
-  scopes: ['op', 'did', 'scopes', 'at'],
-  revoke: ['op', 'did', 'at', 'reason'],
+  scopes: ['op', 'did', 'scopes', 'at', 'auth'],
+  revoke: ['op', 'did', 'at', 'reason', 'auth'],
 };
+/** Keys a record may leave out. */
+const OPTIONAL_KEYS: readonly string[] = ['name', 'revoked', 'auth'];
 
 /** What a read-only registry keeps to follow the file. */
 interface Following {
@@ -128,6 +147,7 @@ export class FileTrustRegistry implements TrustRegistry {
   readonly loaded: AppendLogReport;
   readonly #crypto: RegistryCrypto;
   readonly #clock: Clock;
+  readonly #operator: RegistryOperator | undefined;
   readonly #log: AppendLog | undefined;
   readonly #following: Following | undefined;
   #core: TrustRegistryCore;
@@ -145,6 +165,7 @@ export class FileTrustRegistry implements TrustRegistry {
     this.loaded = loaded;
     this.#crypto = options.crypto;
     this.#clock = options.clock;
+    this.#operator = options.operator;
     this.#core = core;
     this.#log = log;
     this.#following = following?.(this);
@@ -159,7 +180,9 @@ export class FileTrustRegistry implements TrustRegistry {
       });
     }
     let log: AppendLog | undefined;
-    const core = newCore(crypto, clock, (change) => (log as AppendLog).append(JSON.stringify(recordOf(change))));
+    const core = newCore(crypto, clock, options.operator, (change) =>
+      (log as AppendLog).append(JSON.stringify(recordOf(change))),
+    );
     log = await AppendLog.create(logOptions(options.path));
     return new FileTrustRegistry(
       { ...options, crypto, clock },
@@ -179,7 +202,9 @@ export class FileTrustRegistry implements TrustRegistry {
     const { crypto, clock } = checkedOptions(options, this.defaults);
     if (options.readOnly === true) return FileTrustRegistry.#follow(options, crypto, clock);
     let log: AppendLog | undefined;
-    const core = newCore(crypto, clock, (change) => (log as AppendLog).append(JSON.stringify(recordOf(change))));
+    const core = newCore(crypto, clock, options.operator, (change) =>
+      (log as AppendLog).append(JSON.stringify(recordOf(change))),
+    );
     const opened = await AppendLog.open(logOptions(options.path), (payload) => core.restore(changeOf(payload)));
     log = opened.log;
     try {
@@ -208,7 +233,7 @@ export class FileTrustRegistry implements TrustRegistry {
     }
     const timer = options.timer ?? systemTimer;
     const read = await readLog(logOptions(options.path));
-    const core = await rebuilt(crypto, clock, read.payloads, options.path);
+    const core = await rebuilt(crypto, clock, options.operator, read.payloads, options.path);
     const loaded = Object.freeze({ records: read.payloads.length, tornTail: null });
     return new FileTrustRegistry({ ...options, crypto, clock }, core, loaded, undefined, (registry) => ({
       follower: followFile(options.path, { timer, intervalMs: interval, onChange: () => void registry.#refresh() }),
@@ -337,8 +362,9 @@ export class FileTrustRegistry implements TrustRegistry {
         if (isXlinkError(error) && error.code === 'REGISTRY_CORRUPT') return readLog(logOptions(this.path));
         throw error;
       });
-      if (read.fresh) this.#core = await rebuilt(this.#crypto, this.#clock, read.payloads, this.path);
-      else if (read.payloads.length > 0) {
+      if (read.fresh) {
+        this.#core = await rebuilt(this.#crypto, this.#clock, this.#operator, read.payloads, this.path);
+      } else if (read.payloads.length > 0) {
         const core = this.#core;
         const changes = changesOf(read.payloads, following.position.line, this.path);
         // Key ids first (hashing is asynchronous), so the batch below applies in one synchronous
@@ -375,19 +401,23 @@ function checkedOptions(
 function newCore(
   crypto: RegistryCrypto,
   clock: Clock,
+  operator: RegistryOperator | undefined,
   persist: (change: RegistryChange) => Promise<void>,
 ): TrustRegistryCore {
-  return new TrustRegistryCore({ crypto, clock, persist });
+  return new TrustRegistryCore({ crypto, clock, operator, persist });
 }
 
 /** A follower's core: changes never reach it through persist. */
 async function rebuilt(
   crypto: RegistryCrypto,
   clock: Clock,
+  operator: RegistryOperator | undefined,
   payloads: readonly string[],
   path: string,
 ): Promise<TrustRegistryCore> {
-  const core = newCore(crypto, clock, async () => {
+  // A follower never signs: it only checks.
+  const checking = operator === undefined ? undefined : { did: operator.did };
+  const core = newCore(crypto, clock, checking, async () => {
     throw xlinkError('REGISTRY_READ_ONLY', `the registry ${path} was opened read-only`);
   });
   applyAll(core, changesOf(payloads, 1, path), 1, path);
@@ -433,7 +463,7 @@ async function indexed(core: TrustRegistryCore, path: string): Promise<void> {
 }
 
 function logOptions(path: string): AppendLogOptions {
-  return { path, header: HEADER, what: 'trust registry', fail: logFailure };
+  return { path, header: HEADER, olderHeaders: OLDER_HEADERS, what: 'trust registry', fail: logFailure };
 }
 
 function logFailure(kind: LogFailureKind, message: string, cause?: unknown): XlinkError {
@@ -473,28 +503,71 @@ function changeOf(payload: string): RegistryChange {
     if (!keys.includes(key)) throw malformed(`unexpected key ${quote(key)} in a "${op}" record`);
   }
   for (const key of keys) {
-    if (key !== 'name' && !Object.hasOwn(value, key)) throw malformed(`"${op}" record lacks "${key}"`);
+    if (!OPTIONAL_KEYS.includes(key) && !Object.hasOwn(value, key)) throw malformed(`"${op}" record lacks "${key}"`);
   }
   if (typeof value.did !== 'string') throw malformed('"did" expected a string');
-  if (!Object.hasOwn(value, 'document')) return value as unknown as RegistryChange;
+  const record: Record<string, unknown> = { ...value };
+  if (Object.hasOwn(value, 'auth')) record.auth = authorisationOf(value.auth, malformed);
+  if (Object.hasOwn(value, 'revoked')) {
+    const revoked = value.revoked;
+    if (!isObject(revoked) || Object.keys(revoked).sort().join() !== 'at,reason') {
+      throw malformed('"revoked" expected {"at","reason"}');
+    }
+  }
+  if (!Object.hasOwn(value, 'document')) return record as unknown as RegistryChange;
   const document = identityDocumentFromJson(value.document);
   if (!document.ok) throw malformed(`"document": ${document.error.message}`);
-  return { ...value, document: document.value } as unknown as RegistryChange;
+  return { ...record, document: document.value } as unknown as RegistryChange;
+}
+
+/** An "auth" value's shape; the core checks the numbers and the signature. */
+function authorisationOf(value: unknown, malformed: (message: string) => Error): RegistryAuthorisation {
+  if (!isObject(value) || Object.keys(value).sort().join() !== 'at,sequence,signature') {
+    throw malformed('"auth" expected {"sequence","at","signature"}');
+  }
+  const signature = typeof value.signature === 'string' ? base64urlDecode(value.signature) : undefined;
+  if (signature === undefined || !signature.ok) throw malformed('"auth.signature" expected base64url');
+  return { sequence: value.sequence as number, at: value.at as number, signature: signature.value };
+}
+
+function authorisationRecord(auth: RegistryAuthorisation | undefined): Record<string, unknown> {
+  if (auth === undefined) return {};
+  return { auth: { sequence: auth.sequence, at: auth.at, signature: base64urlEncode(auth.signature) } };
 }
 
 function recordOf(change: RegistryChange): Record<string, unknown> {
   switch (change.op) {
     case 'register': {
-      const { did, document, scopes, name, at } = change;
-      const record = { op: 'register', did, document: identityDocumentToJson(document), scopes };
-      return name === undefined ? { ...record, at } : { ...record, name, at };
+      const { did, document, scopes, name, at, revoked, auth } = change;
+      return {
+        op: 'register',
+        did,
+        document: identityDocumentToJson(document),
+        scopes,
+        ...(name === undefined ? {} : { name }),
+        at,
+        ...(revoked === undefined ? {} : { revoked: { at: revoked.at, reason: revoked.reason } }),
+        ...authorisationRecord(auth),
+      };
     }
     case 'document':
       return { op: 'document', did: change.did, document: identityDocumentToJson(change.document), at: change.at };
     case 'scopes':
-      return { op: 'scopes', did: change.did, scopes: change.scopes, at: change.at };
+      return {
+        op: 'scopes',
+        did: change.did,
+        scopes: change.scopes,
+        at: change.at,
+        ...authorisationRecord(change.auth),
+      };
     case 'revoke':
-      return { op: 'revoke', did: change.did, at: change.at, reason: change.reason };
+      return {
+        op: 'revoke',
+        did: change.did,
+        at: change.at,
+        reason: change.reason,
+        ...authorisationRecord(change.auth),
+      };
   }
 }
 

@@ -1,0 +1,29 @@
+/**
+ * Where verified messages go. A sink resolves once the message is durably
+ * taken (PUBACK, fdatasync, XADD reply, 2xx), and rejects with FORWARD_FAILED
+ * otherwise; the gateway acknowledges a message only once every sink took it,
+ * retrying the ones that failed.
+ */
+import type { Result } from '../errors.js';
+import type { VerifiedRecord } from './verified-record.js';
+
+export interface Sink {
+  /** For logs and the `sink` label of the forward-failure metric. */
+  readonly name: string;
+  forward(record: VerifiedRecord, text: string): Promise<Result<void>>;
+  close(): Promise<void>;
+}
+
+/** The raw publish of the MQTT transport (xlink/transport/mqtt), as the republish and dead-letter sinks use it. */
+export interface Publisher {
+  publish(
+    topic: string,
+    payload: Uint8Array,
+    options?: {
+      readonly qos?: 0 | 1;
+      readonly retain?: boolean;
+      readonly contentType?: string;
+      readonly userProperties?: Record<string, string>;
+    },
+  ): Promise<Result<void>>;
+}
