@@ -21,8 +21,9 @@ import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { protocolSuite } from './protocol.js';
 import { replaySuite } from './replay.js';
+import { splitSuite } from './split.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, splitSuite];
 
 export interface Options {
   readonly config: BenchConfig;
