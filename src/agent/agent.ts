@@ -409,9 +409,13 @@ export class Agent {
     if (input.xchange !== true || threshold !== undefined) return threshold;
     // Xchange is a way to split: alone it means 2-of-3; with a level that asks for no split it is a contradiction.
     if (input.security === undefined) return TWO_OF_THREE;
-    throw xlinkError('INVALID_ARGUMENT', `xchange: true splits, but security ${quote(input.security)} sends one envelope`, {
-      field: 'xchange',
-    });
+    throw xlinkError(
+      'INVALID_ARGUMENT',
+      `xchange: true splits, but security ${quote(input.security)} sends one envelope`,
+      {
+        field: 'xchange',
+      },
+    );
   }
 
   /** The recipient's checked keys, refusing a revoked one. */

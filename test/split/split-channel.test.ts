@@ -313,6 +313,13 @@ describe('Xchange', () => {
     assert.ok(!refused.ok && refused.error.code === 'CLEARTEXT_REFUSED');
     const notOptedIn = await bob.send({ to: alice.did, payload: 1, security: 'high', xchange: true });
     assert.ok(!notOptedIn.ok && notOptedIn.error.code === 'INVALID_ARGUMENT' && notOptedIn.error.field === 'xchange');
+    const contradiction = await alice.send({ to: bob.did, payload: 1, security: 'standard', xchange: true });
+    assert.ok(
+      !contradiction.ok && contradiction.error.field === 'xchange',
+      'xchange with no split is refused, not ignored',
+    );
+    const alone = splitSent(await alice.send({ to: bob.did, payload: 1, xchange: true }));
+    assert.deepEqual([alone.k, alone.n, alone.mode], [2, 3, 'xchange']);
   });
 
   it('an xchange agent refuses other signed-only envelopes, and split-channel shares sent in clear', async () => {
