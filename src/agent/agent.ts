@@ -107,7 +107,7 @@ export interface AgentOptions {
   readonly audience?: string;
   /** Send and accept Xchange messages (split key, signed-only shares); both agents and the send must opt in. */
   readonly xchange?: boolean;
-  /** What `security: 'auto'` escalates (docs/split-channel.md, "When a send is split"). */
+  /** What `security: 'auto'` escalates (docs/split-channel.md, "Split-channel sends in the Agent"). */
   readonly securityPolicy?: SecurityPolicy;
   /** Limits of the buffer that holds shares until k arrive; the window defaults to `timestampWindowMs`. */
   readonly splitReassembly?: Omit<ReassemblyOptions, 'clock'>;
