@@ -130,6 +130,7 @@ export const ERROR_CODES = [
   'INSUFFICIENT_SHARES:PENDING',
   'SPLIT_SHARE_LATE',
   'SPLIT_BUFFER_FULL',
+  'SEND_FAILED:TIMEOUT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

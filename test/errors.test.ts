@@ -117,7 +117,13 @@ const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
     'REGISTRY_EXISTS',
     'REGISTRY_READ_ONLY',
   ],
-  transport: ['SEND_FAILED', 'SEND_FAILED:CLOSED', 'SEND_FAILED:BELOW_THRESHOLD'],
+  transport: [
+    'SEND_FAILED',
+    'SEND_FAILED:CLOSED',
+    'SEND_FAILED:BELOW_THRESHOLD',
+    // split-channel mode and Xchange (issue 10)
+    'SEND_FAILED:TIMEOUT',
+  ],
   'split-channel': [
     'HMAC_VERIFICATION_FAILED',
     'INSUFFICIENT_SHARES',
