@@ -23,8 +23,17 @@ import { mqttSuite } from './mqtt.js';
 import { protocolSuite } from './protocol.js';
 import { provisionSuite } from './provision.js';
 import { replaySuite } from './replay.js';
+import { splitSuite } from './split.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, mqttSuite, provisionSuite];
+export const SUITES: readonly Suite[] = [
+  coreSuite,
+  cryptoSuite,
+  protocolSuite,
+  replaySuite,
+  mqttSuite,
+  provisionSuite,
+  splitSuite,
+];
 
 export interface Options {
   readonly config: BenchConfig;

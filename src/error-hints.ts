@@ -162,6 +162,8 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   'INCONSISTENT_SHARES:LENGTH': "A share's data is not the length its header implies; the share was cut or padded.",
   'INSUFFICIENT_SHARES:PENDING':
     'The share was verified and held; the message is delivered when k shares of it have arrived.',
+  'SEND_FAILED:TIMEOUT':
+    'The transport did not take the share in time (splitSendTimeoutMs); check that channel, the other shares went on.',
   SPLIT_SHARE_LATE: 'The message of this share was already delivered from k other shares; nothing to do.',
   SPLIT_BUFFER_FULL:
     'Too many split messages are waiting for shares; they expire after the reassembly window, or raise the buffer limits.',

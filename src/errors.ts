@@ -156,6 +156,8 @@ export const ERROR_CODES = [
   'GATEWAY_CONFIG_INVALID',
   'VERIFICATION_FAILED:TOPIC_MISMATCH',
   'FORWARD_FAILED',
+  // Split-channel sends (issue 10).
+  'SEND_FAILED:TIMEOUT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -143,6 +143,7 @@ const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
     'MQTT_STORE_CORRUPT',
     'MQTT_STORE_LOCKED',
     'FORWARD_FAILED',
+    'SEND_FAILED:TIMEOUT',
   ],
   'split-channel': [
     'HMAC_VERIFICATION_FAILED',

@@ -54,6 +54,7 @@ import {
 } from '../identity/document.js';
 import { exportPKCS8 as exportIdentityPKCS8, type IdentityPKCS8, importPKCS8 } from '../identity/pkcs8.js';
 import { type Clock, systemClock } from '../platform/clock.js';
+import { systemTimer, type Timer } from '../platform/timer.js';
 import { MemoryTrustRegistry } from '../registry/memory-trust-registry.js';
 import { ANY_SCOPE, type TrustRegistry } from '../registry/trust-registry.js';
 import { MemoryNonceStore } from '../replay/memory-nonce-store.js';
@@ -77,6 +78,8 @@ import { OnceWarnings, type WarningHandler } from './warnings.js';
 
 /** Default accepted clock difference between sender and receiver, both ways. */
 export const DEFAULT_TIMESTAMP_WINDOW_MS = 30_000;
+/** How long one transport may take to accept one share of a split send. */
+export const DEFAULT_SPLIT_SEND_TIMEOUT_MS = 10_000;
 const DEFAULT_SCOPE = 'default';
 
 export interface AgentOptions {
@@ -107,12 +110,16 @@ export interface AgentOptions {
   readonly audience?: string;
   /** Send and accept Xchange messages (split key, signed-only shares); both agents and the send must opt in. */
   readonly xchange?: boolean;
-  /** What `security: 'auto'` escalates (docs/split-channel.md, "When a send is split"). */
+  /** What `security: 'auto'` escalates (docs/split-channel.md, "Split-channel sends in the Agent"). */
   readonly securityPolicy?: SecurityPolicy;
   /** Limits of the buffer that holds shares until k arrive; the window defaults to `timestampWindowMs`. */
   readonly splitReassembly?: Omit<ReassemblyOptions, 'clock'>;
   /** Deprecated options and too few transports are reported here; default `console.warn`. */
   readonly onWarning?: WarningHandler;
+  /** How long a transport may take to accept one share of a split send; default 10 000 ms. */
+  readonly splitSendTimeoutMs?: number;
+  /** Runs that timeout; default the host's timers (a VirtualClock in tests). */
+  readonly timer?: Timer;
 }
 
 export type QuickstartOptions = Partial<AgentOptions>;
@@ -184,6 +191,8 @@ export interface AgentParts {
   readonly securityPolicy?: SecurityPolicy;
   readonly splitReassembly?: Omit<ReassemblyOptions, 'clock'>;
   readonly onWarning?: WarningHandler;
+  readonly splitSendTimeoutMs?: number;
+  readonly timer?: Timer;
 }
 
 type AgentClass = typeof Agent;
@@ -212,6 +221,7 @@ export class Agent {
   constructor(parts: AgentParts) {
     assertPositiveInteger(parts.timestampWindowMs, 'timestampWindowMs');
     assertPositiveInteger(parts.maxEnvelopeBytes, 'maxEnvelopeBytes');
+    if (parts.splitSendTimeoutMs !== undefined) assertPositiveInteger(parts.splitSendTimeoutMs, 'splitSendTimeoutMs');
     this.#parts = parts;
     this.did = parts.identity.did;
     this.name = parts.name;
@@ -363,6 +373,8 @@ export class Agent {
           crypto: this.crypto,
           transports: this.transports,
           warnings: this.#warnings,
+          timer: this.#parts.timer ?? systemTimer,
+          sendTimeoutMs: this.#parts.splitSendTimeoutMs ?? DEFAULT_SPLIT_SEND_TIMEOUT_MS,
           seal: (frame) => this.#seal(keys, { scope, payload: frame, contentType: 'cbor' }),
           sign: (frame) => this.#signOnly(to, { scope, payload: frame, contentType: 'cbor' }),
         },
@@ -406,9 +418,16 @@ export class Agent {
         field: 'xchange',
       });
     }
-    // Xchange is a way to split; asked for without a level, it splits 2-of-3.
-    if (input.xchange === true && threshold === undefined && input.security !== 'standard') return TWO_OF_THREE;
-    return threshold;
+    if (input.xchange !== true || threshold !== undefined) return threshold;
+    // Xchange is a way to split: alone it means 2-of-3; with a level that asks for no split it is a contradiction.
+    if (input.security === undefined) return TWO_OF_THREE;
+    throw xlinkError(
+      'INVALID_ARGUMENT',
+      `xchange: true splits, but security ${quote(input.security)} sends one envelope`,
+      {
+        field: 'xchange',
+      },
+    );
   }
 
   /** The recipient's checked keys, refusing a revoked one. */
@@ -530,6 +549,8 @@ async function assemble(
       ...(options.securityPolicy === undefined ? {} : { securityPolicy: options.securityPolicy }),
       ...(options.splitReassembly === undefined ? {} : { splitReassembly: options.splitReassembly }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...(options.splitSendTimeoutMs === undefined ? {} : { splitSendTimeoutMs: options.splitSendTimeoutMs }),
+      ...(options.timer === undefined ? {} : { timer: options.timer }),
     });
     if (options.register !== false) unwrap(await agent.registerSelf(options.scopes ?? [ANY_SCOPE]));
     return agent;

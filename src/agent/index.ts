@@ -13,6 +13,7 @@ export {
   type AgentKeyExport,
   type AgentOptions,
   type AgentParts,
+  DEFAULT_SPLIT_SEND_TIMEOUT_MS,
   DEFAULT_TIMESTAMP_WINDOW_MS,
   type QuickstartOptions,
   type SendInput,
@@ -20,4 +21,12 @@ export {
 export type { AgentMessage } from './message.js';
 export type { ProgressEvent, ProgressHandler, ReceiveStage, SendStage } from './progress.js';
 export type { ReceiveOptions } from './receive.js';
+export {
+  DEFAULT_SECURITY_POLICY,
+  type SecurityLevel,
+  type SecurityPolicy,
+  type SplitChannelConfig,
+} from './security-policy.js';
 export { type Receiver, type ServeHandle, type ServeOptions, serve } from './serve.js';
+export type { SplitSent } from './split-send.js';
+export type { AgentWarning, AgentWarningCode, WarningHandler } from './warnings.js';

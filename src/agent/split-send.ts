@@ -20,6 +20,7 @@ import { encodeCbor } from '../codec/cbor.js';
 import type { Aead, Hashing, Randomness } from '../crypto/provider.js';
 import type { ContentType } from '../envelope/content-type.js';
 import { type ErrorDetail, ok, type Result, refuse } from '../errors.js';
+import type { Timer } from '../platform/timer.js';
 import type { Threshold } from '../split/parameters.js';
 import { splitSecret } from '../split/secret-sharing.js';
 import type { Transport, TransportEnvelope } from '../transport/transport.js';
@@ -35,6 +36,9 @@ export interface SplitSendContext {
   readonly crypto: Randomness & Pick<Hashing, 'hmacSha256' | 'hmacSha256Verify'> & Pick<Aead, 'aes256GcmEncrypt'>;
   readonly transports: readonly Transport[];
   readonly warnings: OnceWarnings;
+  readonly timer: Timer;
+  /** A share its transport has not taken after this long counts as not taken (SEND_FAILED:TIMEOUT). */
+  readonly sendTimeoutMs: number;
   /** Encrypts and signs one share envelope to the recipient, encoded for the wire. */
   readonly seal: (payload: Uint8Array) => Promise<Result<TransportEnvelope>>;
   /** Signs one share envelope, its payload in clear (Xchange). */
@@ -64,6 +68,30 @@ export interface SplitSent {
   readonly delivered: number;
   /** Why the others did not, one entry per share not taken. */
   readonly failures: { readonly index: number; readonly error: ErrorDetail }[];
+}
+
+/**
+ * `sent`, or SEND_FAILED:TIMEOUT once the timeout passes first: a transport
+ * whose `send` never settles must not hold the other shares' result forever.
+ */
+function withinTimeout(sent: Promise<Result<void>>, context: SplitSendContext): Promise<Result<void>> {
+  const { timer, sendTimeoutMs } = context;
+  return new Promise((resolve, reject) => {
+    const handle = timer.setTimeout(
+      () => resolve(refuse('SEND_FAILED:TIMEOUT', `the transport did not take the share within ${sendTimeoutMs} ms`)),
+      sendTimeoutMs,
+    );
+    sent.then(
+      (result) => {
+        timer.clearTimeout(handle);
+        resolve(result);
+      },
+      (error: unknown) => {
+        timer.clearTimeout(handle);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The additional data that binds an Xchange ciphertext to its message. */
@@ -111,7 +139,7 @@ export async function sendSplit(context: SplitSendContext, input: SplitSendInput
   const results = await Promise.all(
     envelopes.map(async (envelope, i) => {
       await report(onProgress, 'sending', i + 1, n);
-      return (transports[i % transports.length] as Transport).send(envelope, to);
+      return withinTimeout((transports[i % transports.length] as Transport).send(envelope, to), context);
     }),
   );
   const failures = results.flatMap((result, i) => (result.ok ? [] : [{ index: i + 1, error: result.error }]));

@@ -1,10 +1,11 @@
 /**
  * Threshold parameters: k of n, 2 ≤ k ≤ n ≤ 16, and what they imply for the
- * scheme: the prime p (the smallest odd prime ≥ n), m = p − 1 pieces per
+ * scheme: the prime p (the smallest odd prime ≥ n − 1: share 1 is the point
+ * at infinity, the others need n − 1 distinct powers of x), m = p − 1 pieces per
  * share, the piece length for a secret of L bytes (⌈L / m⌉) and so the share
  * length (m · ⌈L / m⌉: the secret's length, plus fewer than m bytes).
  *
- *   const params = thresholdParameters(2, 3); // { k: 2, n: 3, p: 3, pieces: 2 }
+ *   const params = thresholdParameters(3, 5); // { k: 3, n: 5, p: 5, pieces: 4 }
  */
 import { xlinkError } from '../errors.js';
 
@@ -22,7 +23,7 @@ export const TWO_OF_THREE: Threshold = { k: 2, n: 3 };
 export const THREE_OF_FIVE: Threshold = { k: 3, n: 5 };
 
 export interface ThresholdParameters extends Threshold {
-  /** The odd prime of the ring R_p; share index i is the point x^(i−1). */
+  /** The odd prime of the ring R_p; share 1 is the point at infinity, share i ≥ 2 the point x^(i−2). */
   readonly p: number;
   /** Pieces per share: p − 1. */
   readonly pieces: number;
@@ -43,7 +44,7 @@ export function thresholdParameters(k: unknown, n: unknown): ThresholdParameters
       { field: isSmallInteger(k) && k >= 2 ? 'n' : 'k' },
     );
   }
-  const p = PRIMES.find((prime) => prime >= n) as number;
+  const p = PRIMES.find((prime) => prime >= n - 1) as number;
   return { k, n, p, pieces: p - 1 };
 }
 

@@ -112,18 +112,19 @@ export class ShareReassembly {
     } else {
       checkAgrees(group, share, binding);
     }
+    if (group.shares.length + 1 >= share.k) {
+      const secret = combineVerified([...group.shares, share]);
+      this.#forget(key, group);
+      this.#remember(key, now);
+      return { status: 'complete', secret, k: share.k, n: share.n };
+    }
+    // Only a share that must wait is held; the one that completes a split never counts against the limit.
     if (this.#bytes + size > this.#maxBytes) {
       throw xlinkError(
         'SPLIT_BUFFER_FULL',
         `holding this ${size}-byte share would pass the ${this.#maxBytes}-byte reassembly limit`,
         { field: 'data' },
       );
-    }
-    if (group.shares.length + 1 >= share.k) {
-      const secret = combineVerified([...group.shares, share]);
-      this.#forget(key, group);
-      this.#remember(key, now);
-      return { status: 'complete', secret, k: share.k, n: share.n };
     }
     if (!this.#groups.has(key)) {
       this.#groups.set(key, group);

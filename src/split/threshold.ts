@@ -1,10 +1,11 @@
 /**
  * The (k, n) threshold scheme itself, on raw share bytes: Shamir's polynomial
- * over the ring R_p = GF(2)[x] / (1 + x + … + x^(p−1)) (ring.ts), evaluated
- * at the points x^0 … x^(n−1). A secret of L bytes is m = p − 1 pieces
- * S_0 … S_(m−1) (zero-padded to m · ⌈L/m⌉), the element Σ S_t x^t; k − 1
- * random elements R_1 … R_(k−1) make f(y) = S + Σ R_h y^h; share i is
- * f(x^(i−1)). Multiplying by x^e only moves pieces and XORs one of them into
+ * over the ring R_p = GF(2)[x] / (1 + x + … + x^(p−1)) (ring.ts). A secret of
+ * L bytes is m = p − 1 pieces S_0 … S_(m−1) (zero-padded to m · ⌈L/m⌉), the
+ * element Σ S_t x^t; k − 1 random elements R_1 … R_(k−1) make
+ * f(y) = S + Σ R_h y^h. Share 1 is the point at infinity, f's leading
+ * coefficient R_(k−1) (random bytes as drawn: no XOR at all); share i ≥ 2 is
+ * f(x^(i−2)). Multiplying by x^e only moves pieces and XORs one of them into
  * the rest, so every share piece is an XOR of secret and random pieces, and
  * reconstruction is XORs of share pieces chosen by the Lagrange coefficients.
  * Proof of correctness and (k−1)-secrecy: docs/split-channel.md.
@@ -17,7 +18,7 @@
  */
 
 import { pieceLengthFor, type Threshold, type ThresholdParameters, thresholdParameters } from './parameters.js';
-import { lagrangeAtZero, powerOfX } from './ring.js';
+import { lagrangeAtZero, multiply, powerOfX } from './ring.js';
 import { isWordAligned, type PieceRef, runXorPlan, type XorPlan } from './xor-pieces.js';
 
 /** One share's data and its index (1 … n). */
@@ -59,13 +60,16 @@ function finish(pieces: Map<number, PieceRef>[]): PieceRef[][] {
 
 const splitPlans = new Map<number, XorPlan>();
 
-/** Inputs: buffer 0 the secret, buffer h the random element R_h. Output o: share o + 1. */
+/**
+ * Inputs: buffer 0 the secret, buffer h the random element R_h (R_(k−1) is
+ * share 1 itself, the point at infinity). Output o: share o + 2, the point x^o.
+ */
 function splitPlan(params: ThresholdParameters): XorPlan {
   const key = params.k * 32 + params.n;
   let plan = splitPlans.get(key);
   if (plan === undefined) {
     const { k, n, p } = params;
-    plan = Array.from({ length: n }, (_, o) => {
+    plan = Array.from({ length: n - 1 }, (_, o) => {
       const pieces = emptyPieces(params);
       addProduct(pieces, p, 1, 0);
       for (let h = 1; h < k; h++) addProduct(pieces, p, powerOfX(p, (h * o) % p), h);
@@ -76,14 +80,28 @@ function splitPlan(params: ThresholdParameters): XorPlan {
   return plan;
 }
 
-/** Inputs: the given shares in order. One output: the padded secret. */
+/**
+ * Inputs: the given shares in order. One output: the padded secret. Without
+ * share 1 this is Lagrange at 0; with it (y_∞ = R_(k−1)), the other k − 1
+ * shares at points β_j give S = Σ λ'_j (y_j + β_j^(k−1) y_∞), λ' the Lagrange
+ * coefficients of those k − 1 points.
+ */
 function combinePlan(params: ThresholdParameters, indexes: readonly number[]): XorPlan {
+  const { k, p } = params;
   const pieces = emptyPieces(params);
+  const infinity = indexes.indexOf(1);
+  const finite = indexes.flatMap((index, j) => (index === 1 ? [] : [{ j, e: index - 2 }]));
   const lambdas = lagrangeAtZero(
-    params.p,
-    indexes.map((index) => index - 1),
+    p,
+    finite.map((point) => point.e),
   );
-  for (let j = 0; j < lambdas.length; j++) addProduct(pieces, params.p, lambdas[j] as number, j);
+  let atInfinity = 0;
+  for (const [t, { j, e }] of finite.entries()) {
+    const lambda = lambdas[t] as number;
+    addProduct(pieces, p, lambda, j);
+    atInfinity ^= multiply(p, lambda, powerOfX(p, (e * (k - 1)) % p));
+  }
+  if (infinity >= 0) addProduct(pieces, p, atInfinity, infinity);
   return [finish(pieces)];
 }
 
@@ -104,7 +122,8 @@ function aligned(bytes: Uint8Array): Uint8Array {
 /**
  * Writes the n share bodies of `secret` into `outputs` (each `pieceLength · m`
  * bytes, where pieceLength = ⌈L/m⌉), with `random` the (k−1) · m · pieceLength
- * random bytes. Used by `splitSecret` to write straight into encoded shares.
+ * random bytes: the first element becomes share 1 (R_(k−1)) as it is, the
+ * rest are R_1 … R_(k−2). Used by `splitSecret` to write straight into encoded shares.
  */
 export function splitInto(
   secret: Uint8Array,
@@ -114,12 +133,13 @@ export function splitInto(
 ): void {
   const pieceLength = pieceLengthFor(params, secret.length);
   const elementLength = pieceLength * params.pieces;
-  const randomBytes = aligned(random);
+  const atInfinity = outputs[0] as Uint8Array;
+  atInfinity.set(random.subarray(0, elementLength));
+  const rest = aligned(random.subarray(elementLength));
   const inputs = [paddedSecret(secret, pieceLength, params.pieces)];
-  for (let h = 1; h < params.k; h++) {
-    inputs.push(randomBytes.subarray((h - 1) * elementLength, h * elementLength));
-  }
-  runXorPlan(splitPlan(params), inputs, outputs, pieceLength);
+  for (let h = 1; h < params.k - 1; h++) inputs.push(rest.subarray((h - 1) * elementLength, h * elementLength));
+  inputs.push(atInfinity);
+  runXorPlan(splitPlan(params), inputs, outputs.slice(1), pieceLength);
 }
 
 /** Random bytes a split of `length` bytes consumes. */

@@ -17,10 +17,11 @@ export interface PieceRef {
 /** For every output buffer, for every piece of it, the input pieces whose XOR it is. */
 export type XorPlan = readonly (readonly (readonly PieceRef[])[])[];
 
-type View = Uint8Array | Uint32Array;
+type View = Uint8Array | Int32Array;
 
-function wordView(bytes: Uint8Array): Uint32Array {
-  return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+/** Int32, not Uint32: XOR yields int32 values, which V8 stores into an Int32Array without conversion. */
+function wordView(bytes: Uint8Array): Int32Array {
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
 }
 
 /** True when `bytes` can be viewed as 32-bit words (4-aligned offset and length). */

@@ -78,6 +78,16 @@ describe('ShareReassembly', () => {
     assert.equal(refused, 200 - 20);
   });
 
+  it('a full buffer still completes the splits it holds: the completing share is never held', async () => {
+    const buffer = new ShareReassembly({ maxBytes: 1024 });
+    const secret = crypto.randomBytes(1024);
+    const [a, b] = await sharesOf(secret);
+    buffer.add('alice', a as Share, 'x');
+    assert.equal(buffer.heldBytes, 1024);
+    const done = buffer.add('alice', b as Share, 'x');
+    assert.ok(done.status === 'complete' && Buffer.from(done.secret).equals(secret));
+  });
+
   it('a split still incomplete after ttlMs is dropped, and its bytes with it', async () => {
     const clock = new VirtualClock(1_000_000);
     const buffer = new ShareReassembly({ ttlMs: 30_000, maxGroups: 4, clock });

@@ -20,6 +20,7 @@ import { type EnvelopeJson, envelopeToJson } from '../../src/envelope/json-encod
 import { signEnvelope } from '../../src/envelope/sign.js';
 import { type ErrorDetail, ok, type Result, refuse, unwrap } from '../../src/errors.js';
 import { identityFromSeed } from '../../src/identity/derive.js';
+import { VirtualClock } from '../../src/platform/virtual-clock.js';
 import { MemoryTrustRegistry } from '../../src/registry/memory-trust-registry.js';
 import { TWO_OF_THREE } from '../../src/split/parameters.js';
 import { splitSecret } from '../../src/split/secret-sharing.js';
@@ -254,6 +255,53 @@ describe('split-channel end to end over three loopback transports', () => {
     );
   });
 
+  it('a transport whose send never settles: that share times out (SEND_FAILED:TIMEOUT), the others go', async () => {
+    const registry = new MemoryTrustRegistry({ crypto });
+    const live = [new LoopbackTransport(), new LoopbackTransport()];
+    const stuck: Transport = {
+      send: () => new Promise<Result<void>>(() => {}),
+      onReceive: () => async () => {},
+      close: async () => {},
+    };
+    const clock = new VirtualClock(Date.now());
+    const alice = unwrap(
+      await Agent.create({
+        registry,
+        crypto,
+        transport: [live[0] as Transport, stuck, live[1] as Transport],
+        timer: clock,
+        splitSendTimeoutMs: 5000,
+      }),
+    );
+    const bob = unwrap(await Agent.create({ registry, crypto, transport: live[0] as Transport }));
+    const bobServed = served(bob, live);
+    let settled = false;
+    const sending = alice.send({ to: bob.did, payload: PAYLOAD, security: 'high' }).finally(() => {
+      settled = true;
+    });
+    // Wait until the live channels took their shares (their timers cleared) and only the stuck one waits.
+    for (let turn = 0; turn < 1000 && !(clock.pendingTimers === 1 && live.every((c) => c.sent.length === 1)); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(clock.pendingTimers, 1);
+    clock.advance(4999);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'still waiting for the stuck channel');
+    clock.advance(1);
+    const sent = splitSent(await sending);
+    assert.equal(sent.delivered, 2);
+    assert.deepEqual(
+      sent.failures.map((f) => [f.index, f.error.code]),
+      [[2, 'SEND_FAILED:TIMEOUT']],
+    );
+    assert.equal(clock.pendingTimers, 0, 'the timers of the shares taken were cleared');
+    await bobServed.settled();
+    assert.deepEqual(
+      bobServed.messages.map((m) => m.payload),
+      [PAYLOAD],
+    );
+  });
+
   it('fewer than k shares taken by their transports: SEND_FAILED:BELOW_THRESHOLD; k taken is a partial success', async () => {
     const registry = new MemoryTrustRegistry({ crypto });
     const live = new LoopbackTransport();
@@ -313,6 +361,13 @@ describe('Xchange', () => {
     assert.ok(!refused.ok && refused.error.code === 'CLEARTEXT_REFUSED');
     const notOptedIn = await bob.send({ to: alice.did, payload: 1, security: 'high', xchange: true });
     assert.ok(!notOptedIn.ok && notOptedIn.error.code === 'INVALID_ARGUMENT' && notOptedIn.error.field === 'xchange');
+    const contradiction = await alice.send({ to: bob.did, payload: 1, security: 'standard', xchange: true });
+    assert.ok(
+      !contradiction.ok && contradiction.error.field === 'xchange',
+      'xchange with no split is refused, not ignored',
+    );
+    const alone = splitSent(await alice.send({ to: bob.did, payload: 1, xchange: true }));
+    assert.deepEqual([alone.k, alone.n, alone.mode], [2, 3, 'xchange']);
   });
 
   it('an xchange agent refuses other signed-only envelopes, and split-channel shares sent in clear', async () => {

@@ -84,7 +84,8 @@ function sameHistogram(a: Map<string, number>, b: Map<string, number>): boolean 
   return true;
 }
 
-// Every (k, n) whose enumeration stays under 2^16 splits: p = 3, 5, 7 (3-of-7, 2^18, would take 12 s).
+// Every (k, n) whose enumeration stays under 2^16 splits: p = 3 (n ≤ 4), 5 (n = 5, 6), 7 (n = 7, 8);
+// 3-of-7 (2^18) would take 12 s.
 const EXHAUSTIVE: [number, number][] = [
   [2, 2],
   [2, 3],
@@ -96,7 +97,9 @@ const EXHAUSTIVE: [number, number][] = [
   [3, 5],
   [4, 5],
   [2, 6],
+  [3, 6],
   [2, 7],
+  [2, 8],
 ];
 
 describe('exhaustive: all secrets × all randomness, exact distributions', () => {
@@ -130,7 +133,7 @@ describe('exhaustive: all secrets × all randomness, exact distributions', () =>
   });
 
   it('every k-subset reconstructs every secret under every randomness (p = 3 and 5, k ≤ 3)', () => {
-    for (const [k, n] of EXHAUSTIVE.filter(([k, n]) => n <= 5 && k <= 3)) {
+    for (const [k, n] of EXHAUSTIVE.filter(([k, n]) => n <= 6 && k <= 3)) {
       const { pieces } = thresholdParameters(k, n);
       const all = subsets(n, k);
       enumerate(k, n, (secret, _random, shares) => {
