@@ -102,7 +102,7 @@ export function utf8Encode(text: string): Uint8Array {
     else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
     else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
   }
-  return Uint8Array.from(out);
+  return new Uint8Array(out);
 }
 
 /** Short ASCII text (DIDs, scopes, header fields) without the buffer below; undefined otherwise. */

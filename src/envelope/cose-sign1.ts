@@ -63,20 +63,9 @@ export type CoseVerifier = (sigStructure: Uint8Array, signature: Uint8Array) => 
 
 const EMPTY: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 /** `[` of four items, then the text "Signature1": how every Sig_structure begins. */
-const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ Uint8Array.of(
-  0x84,
-  0x6a,
-  0x53,
-  0x69,
-  0x67,
-  0x6e,
-  0x61,
-  0x74,
-  0x75,
-  0x72,
-  0x65,
-  0x31,
-);
+const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ new Uint8Array([
+  0x84, 0x6a, 0x53, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x72, 0x65, 0x31,
+]);
 
 /**
  * `18([protected, unprotected, payload, signature])`, always tagged. Throws

@@ -33,7 +33,7 @@
  * characters of A-Z a-z 0-9 . _ : / -.
  */
 import { assertBytes, copyBytes, utf8Encode } from '../codec/bytes.js';
-import { type CborMap, type CborValue, encodeCbor } from '../codec/cbor.js';
+import { CBOR_MAJOR_BYTE_STRING, type CborMap, type CborValue, cborHeadLength, writeCborHead } from '../codec/cbor.js';
 import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } from '../crypto/provider.js';
 import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { KEY_ID_LENGTH } from '../identity/kid.js';
@@ -135,7 +135,17 @@ function frameTelemetry(
   payload: Uint8Array,
   signature: Uint8Array,
 ): Uint8Array {
-  return frameCoseSign1(protectedBytes, encodeCbor(new Map([[COSE_HEADER_KID, kid]])), payload, signature, false);
+  return frameCoseSign1(
+    protectedBytes,
+    frameItems([
+      [MAP, 1],
+      [UINT, COSE_HEADER_KID],
+      [BYTES, kid.length, kid],
+    ]),
+    payload,
+    signature,
+    false,
+  );
 }
 
 /** Strictly decodes telemetry-profile bytes; never throws for any input. Nothing is verified yet. */
@@ -181,6 +191,23 @@ export function isTelemetryShaped(bytes: Uint8Array): boolean {
 
 // ---------------------------------------------------------------- internals
 
+/** CBOR major types the header framer writes. */
+const UINT = 0;
+const NINT = 1;
+const BYTES = CBOR_MAJOR_BYTE_STRING;
+const TEXT = 3;
+const MAP = 5;
+
+/** One CBOR item head, with the bytes of a byte or text string after it. */
+type Item = readonly [major: number, argument: number, bytes?: Uint8Array];
+
+/**
+ * The protected header in its one deterministic spelling, framed directly:
+ * every label is a fixed one-byte integer, so the order is fixed too (1, 3,
+ * 15; claims 6, 7, 9). No Map, sort or growable writer: a signing device
+ * carries no generic CBOR encoder, and engines without Map (Duktape,
+ * Espruino) can seal. test/envelope/telemetry.test.ts holds it to encodeCbor.
+ */
 function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
   if (typeof message !== 'object' || message === null) {
     throw xlinkError('INVALID_ARGUMENT', `"message" expected an object, got ${quote(message)}`, { field: 'message' });
@@ -192,27 +219,48 @@ function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
       field: 'counter',
     });
   }
-  const claims = new Map<number, CborValue>([[CLAIM_CTI, counterBytes(counter)]]);
-  if (scope !== DEFAULT_TELEMETRY_SCOPE) claims.set(CLAIM_SCOPE, scope);
-  if (timestamp !== undefined) {
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw xlinkError(
-        'INVALID_ARGUMENT',
-        `"timestamp" expected milliseconds since the epoch, got ${quote(timestamp)}`,
-        {
-          field: 'timestamp',
-        },
-      );
-    }
-    claims.set(CLAIM_IAT, Math.floor(timestamp / 1000));
+  if (timestamp !== undefined && (!Number.isSafeInteger(timestamp) || timestamp < 0)) {
+    throw xlinkError('INVALID_ARGUMENT', `"timestamp" expected milliseconds since the epoch, got ${quote(timestamp)}`, {
+      field: 'timestamp',
+    });
   }
-  const header = new Map<number, CborValue>([
-    [COSE_HEADER_ALG, COSE_ALG_EDDSA],
-    [COSE_HEADER_CWT_CLAIMS, claims],
-  ]);
   const format = contentFormatOf(message.contentType ?? 'bytes');
-  if (format !== undefined) header.set(COSE_HEADER_CONTENT_TYPE, format);
-  return encodeCbor(header);
+  const claims: Item[] = [];
+  if (timestamp !== undefined) claims.push([UINT, CLAIM_IAT], [UINT, Math.floor(timestamp / 1000)]);
+  const cti = counterBytes(counter);
+  claims.push([UINT, CLAIM_CTI], [BYTES, cti.length, cti]);
+  if (scope !== DEFAULT_TELEMETRY_SCOPE) {
+    const text = utf8Encode(scope);
+    claims.push([UINT, CLAIM_SCOPE], [TEXT, text.length, text]);
+  }
+  const header: Item[] = [
+    [MAP, format === undefined ? 2 : 3],
+    [UINT, COSE_HEADER_ALG],
+    [NINT, -1 - COSE_ALG_EDDSA],
+  ];
+  if (format !== undefined) header.push([UINT, COSE_HEADER_CONTENT_TYPE], [UINT, format]);
+  header.push([UINT, COSE_HEADER_CWT_CLAIMS], [MAP, claims.length / 2]);
+  return frameItems(header.concat(claims));
+}
+
+function frameItems(items: readonly Item[]): Uint8Array {
+  let length = 0;
+  for (let i = 0; i < items.length; i++) {
+    const [, argument, bytes] = items[i] as Item;
+    length += cborHeadLength(argument) + (bytes === undefined ? 0 : bytes.length);
+  }
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (let i = 0; i < items.length; i++) {
+    const [major, argument, bytes] = items[i] as Item;
+    writeCborHead(out, offset, major, argument);
+    offset += cborHeadLength(argument);
+    if (bytes !== undefined) {
+      out.set(bytes, offset);
+      offset += bytes.length;
+    }
+  }
+  return out;
 }
 
 function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {

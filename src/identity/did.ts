@@ -27,7 +27,7 @@ import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
 const DID_KEY_PREFIX = 'did:key:';
 
 /** Multicodec ed25519-pub (0xed) as an unsigned varint. */
-const ED25519_MULTICODEC: Uint8Array = /* @__PURE__ */ Uint8Array.of(0xed, 0x01);
+const ED25519_MULTICODEC: Uint8Array = /* @__PURE__ */ new Uint8Array([0xed, 0x01]);
 
 /**
  * Longest method-specific id decoded at all. base58 decoding is quadratic, so

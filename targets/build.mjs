@@ -1,0 +1,156 @@
+// Builds the device targets and holds each to targets/budgets.json: the
+// bytes (minified and gzip) and the modules and strings that must not leak
+// in. esbuild.config.mjs calls it (printing the table, failing the build on a
+// breach) and so do the tests, so there is one budget mechanism.
+//
+//   const results = await buildTargets({ write: true });
+//   console.log(budgetTable(results)); // one row per target; breaches named
+//
+// Public API only: `xlink/<subpath>` resolves through package.json exports to
+// the source file behind dist/, so a target bundles exactly what a firmware
+// build from the published package would.
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { minify } from 'terser';
+import ts from 'typescript';
+
+const root = join(dirname(new URL(import.meta.url).pathname), '..');
+
+export function loadBudgets() {
+  const all = JSON.parse(readFileSync(join(root, 'targets/budgets.json'), 'utf8'));
+  return Object.entries(all).filter(([name]) => !name.startsWith('//'));
+}
+
+/** `xlink/x` → the source file whose build is the export's dist file. */
+function publicApi() {
+  const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return {
+    name: 'xlink-public-api',
+    setup(build) {
+      build.onResolve({ filter: /^xlink(\/|$)/ }, (args) => {
+        const entry = exports[`.${args.path.slice('xlink'.length)}`];
+        if (entry === undefined) return { errors: [{ text: `${args.path} is not a public subpath of xlink` }] };
+        const dist = typeof entry === 'string' ? entry : (entry.default ?? entry.node?.default);
+        return { path: join(root, dist.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')) };
+      });
+    },
+  };
+}
+
+/**
+ * @stablelib/random builds its system source when imported (a side effect,
+ * and a probe of the host's crypto): @stablelib/ed25519 imports it only for
+ * key generation, which a device never runs. Declared free of side effects,
+ * it leaves the bundle with nothing of it used.
+ */
+const stablelibRandomUnused = {
+  name: 'stablelib-random-unused',
+  setup(build) {
+    build.onResolve({ filter: /^@stablelib\/random$/ }, async (args) => {
+      if (args.pluginData === 'resolving') return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolving',
+      });
+      return { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
+/** Bundles one target; the ES5 ones go on through tsc (ES5 syntax) and terser. */
+export async function bundleTarget(budget, { minifyEs5 = true } = {}) {
+  const es5 = budget.syntax === 'es5';
+  const result = await esbuild.build({
+    entryPoints: [join(root, budget.entry)],
+    bundle: true,
+    minify: !es5,
+    write: false,
+    format: 'esm',
+    target: es5 ? 'es2018' : budget.syntax,
+    platform: budget.platform ?? 'neutral',
+    mainFields: ['module', 'main'],
+    packages: budget.platform === 'node' ? 'external' : undefined,
+    plugins: [publicApi(), stablelibRandomUnused],
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  // The modules that put code into the output: esbuild visits more (metafile.inputs), tree-shaking drops the rest.
+  const inputs = [];
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) if (bytesInOutput > 0) inputs.push(input);
+  }
+  let code = result.outputFiles[0].text;
+  if (es5) {
+    // tsc lowers what esbuild cannot (classes, arrows, let, destructuring) and turns exports into `exports.x = x`, which
+    // Espruino's module loader provides. terser then minifies as ES5: hoisted functions (Espruino does not hoist
+    // declarations), and never the names Espruino cannot take as identifiers.
+    code = ts.transpileModule(code, {
+      compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
+      fileName: 'device.js',
+    }).outputText;
+    if (!minifyEs5) return { code, inputs };
+    const minified = await minify(code, {
+      ecma: 5,
+      compress: { hoist_funs: true, passes: 2 },
+      mangle: { reserved: ['of', 'let', 'static'] },
+      format: { ascii_only: true },
+    });
+    code = minified.code;
+  }
+  return { code, inputs };
+}
+
+/** Builds every target of targets/budgets.json; with `write`, into dist/targets/<name>/. */
+export async function buildTargets({ write = false } = {}) {
+  const results = [];
+  for (const [name, budget] of loadBudgets()) {
+    const { code, inputs } = await bundleTarget(budget);
+    const minifiedBytes = Buffer.byteLength(code);
+    const gzipBytes = gzipSync(code, { level: 9 }).length;
+    const leakedModules = inputs.filter((input) => budget.forbiddenModules.some((module) => input.includes(module)));
+    const leakedStrings = budget.forbiddenStrings.filter((text) => code.includes(text));
+    const breaches = [];
+    if (minifiedBytes > budget.minifiedBytes) breaches.push(`${minifiedBytes} B minified > ${budget.minifiedBytes}`);
+    if (gzipBytes > budget.gzipBytes) breaches.push(`${gzipBytes} B gzip > ${budget.gzipBytes}`);
+    for (const module of leakedModules) breaches.push(`module leaked in: ${module}`);
+    for (const text of leakedStrings) breaches.push(`string leaked in: ${JSON.stringify(text)}`);
+    const files = [{ path: budget.output, text: code }];
+    if (budget.addCached !== undefined) {
+      // Espruino: paste into the IDE's right-hand side or upload as a file; then require(id) anywhere.
+      files.push({
+        path: budget.addCached.output,
+        text: `Modules.addCached(${JSON.stringify(budget.addCached.id)},${JSON.stringify(code)});\n`,
+      });
+    }
+    if (write) {
+      for (const file of files) {
+        await mkdir(dirname(join(root, file.path)), { recursive: true });
+        await writeFile(join(root, file.path), file.text);
+      }
+    }
+    results.push({ name, budget, code, inputs, minifiedBytes, gzipBytes, breaches, files });
+  }
+  return results;
+}
+
+/** The table the build prints: every target against its budget, breaches named. */
+export function budgetTable(results) {
+  const rows = [['target', 'minified', 'budget', 'gzip', 'budget', 'status']];
+  for (const r of results) {
+    rows.push([
+      r.name,
+      String(r.minifiedBytes),
+      String(r.budget.minifiedBytes),
+      String(r.gzipBytes),
+      String(r.budget.gzipBytes),
+      r.breaches.length === 0 ? 'ok' : `BREACH: ${r.breaches.join('; ')}`,
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (i === 5 ? 0 : row[i].length))));
+  return rows.map((row) => row.map((cell, i) => (i === 5 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+}
