@@ -33,14 +33,20 @@ import {
   type Ed25519Verifying,
 } from '../provider.js';
 
+export interface StablelibEd25519Signer extends Ed25519Signer {
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export interface StablelibEd25519Verifier extends Ed25519Verifier {
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+
 export interface StablelibEd25519Signing extends Ed25519Signing {
-  ed25519Signer(seed: Uint8Array): Ed25519Signer & { sign(message: Uint8Array): Uint8Array };
+  ed25519Signer(seed: Uint8Array): StablelibEd25519Signer;
 }
 
 export interface StablelibEd25519Verifying extends Ed25519Verifying {
-  ed25519Verifier(
-    publicKey: Uint8Array,
-  ): Ed25519Verifier & { verify(message: Uint8Array, signature: Uint8Array): boolean };
+  ed25519Verifier(publicKey: Uint8Array): StablelibEd25519Verifier;
 }
 
 export function stablelibEd25519Signing(): StablelibEd25519Signing {
