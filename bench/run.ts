@@ -18,11 +18,12 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
+import { devicesSuite } from './devices.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { protocolSuite } from './protocol.js';
 import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, devicesSuite];
 
 export interface Options {
   readonly config: BenchConfig;

@@ -25,7 +25,7 @@
  * its counter is never reused.
  */
 import type { ContentType } from '../envelope/content-type.js';
-import { DEFAULT_TELEMETRY_SCOPE, sealTelemetry } from '../envelope/telemetry.js';
+import { DEFAULT_TELEMETRY_SCOPE, sealTelemetry, type TelemetryMessage } from '../envelope/telemetry.js';
 import { isXlinkError, quote, xlinkError } from '../errors.js';
 import type { SigningKey } from '../identity/derive.js';
 import { didFromEd25519PublicKey } from '../identity/did.js';
@@ -88,16 +88,35 @@ export interface Device {
 }
 
 export function createDevice(options: DeviceFromKeys): Device {
-  if (typeof options !== 'object' || options === null) {
-    throw xlinkError('INVALID_ARGUMENT', `"options" expected an object, got ${quote(options)}`, { field: 'options' });
-  }
-  const keys = options.keys;
+  const keys = options?.keys;
   if (typeof keys?.signer?.sign !== 'function' || !(keys.kid instanceof Uint8Array)) {
     throw xlinkError('INVALID_ARGUMENT', '"keys" expected { kid, signer } (signingKeyFromSeed, or provisioned)', {
       field: 'keys',
     });
   }
-  const { audience, publish, clock } = options;
+  // Synchronous for a synchronous signer; sealTelemetry's overloads cannot see that here.
+  const seal = sealTelemetry as (key: SigningKey, message: TelemetryMessage) => Awaitable<Uint8Array>;
+  return assembleDevice(
+    { did: didFromEd25519PublicKey(keys.signer.publicKey), kid: keys.kid },
+    (message) => seal(keys, message),
+    options,
+  );
+}
+
+/**
+ * A device around one sealing function: the counter, the clock, publishing
+ * and their failures, shared by the signed profile (createDevice) and the
+ * MAC profile (mac-device.ts).
+ */
+export function assembleDevice(
+  names: { readonly did: string; readonly kid: Uint8Array },
+  seal: (message: TelemetryMessage) => Awaitable<Uint8Array>,
+  parts: DeviceParts,
+): Device {
+  if (typeof parts !== 'object' || parts === null) {
+    throw xlinkError('INVALID_ARGUMENT', `"options" expected an object, got ${quote(parts)}`, { field: 'options' });
+  }
+  const { audience, publish, clock } = parts;
   if (typeof publish !== 'function') {
     throw xlinkError('INVALID_ARGUMENT', '"publish" expected a function (bytes, reading) => void', {
       field: 'publish',
@@ -107,24 +126,19 @@ export function createDevice(options: DeviceFromKeys): Device {
     throw xlinkError('INVALID_ARGUMENT', '"clock" expected { now() } or nothing', { field: 'clock' });
   }
   const counters = new CounterSequence({
-    storage: options.storage,
-    persistEvery: options.persistEvery ?? DEVICE_PERSIST_EVERY,
-    ...(options.counterKey === undefined ? {} : { key: options.counterKey }),
+    storage: parts.storage,
+    persistEvery: parts.persistEvery ?? DEVICE_PERSIST_EVERY,
+    ...(parts.counterKey === undefined ? {} : { key: parts.counterKey }),
   });
-  // The sealing step is synchronous for a synchronous signer; sealTelemetry's overloads cannot see that here.
-  const seal = sealTelemetry as (
-    key: SigningKey,
-    message: Parameters<typeof sealTelemetry>[1],
-  ) => Awaitable<Uint8Array>;
   return {
-    did: didFromEd25519PublicKey(keys.signer.publicKey),
-    kid: keys.kid,
+    did: names.did,
+    kid: names.kid,
     telemetry(payload, options = {}) {
       const scope = options.scope ?? DEFAULT_TELEMETRY_SCOPE;
       // One counter per reading, taken before anything can fail after it: a failed reading burns its counter.
       return andThen(counters.take(), (counter) =>
         andThen(
-          seal(keys, {
+          seal({
             audience,
             scope,
             counter,

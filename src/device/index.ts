@@ -18,3 +18,4 @@ export {
   type TelemetryOptions,
 } from './device.js';
 export { createDeviceFromSeed, type DeviceFromSeed } from './from-seed.js';
+export { createMacDevice, type MacDeviceKeys, type MacDeviceOptions } from './mac-device.js';

@@ -129,7 +129,8 @@ export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awa
   return signature.then((signed) => frameTelemetry(protectedBytes, kid, payload, signed));
 }
 
-function frameTelemetry(
+/** The untagged four-element frame; `tag` is the signature or MAC. */
+export function frameTelemetry(
   protectedBytes: Uint8Array,
   kid: Uint8Array,
   payload: Uint8Array,
@@ -153,7 +154,7 @@ export function decodeTelemetry(
   bytes: Uint8Array,
   options: { readonly maxEnvelopeBytes?: number } = {},
 ): Result<TelemetryEnvelope> {
-  return attemptSync(() => readTelemetry(bytes, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES));
+  return attemptSync(() => readTelemetry(bytes, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES, EDDSA));
 }
 
 /**
@@ -208,7 +209,8 @@ type Item = readonly [major: number, argument: number, bytes?: Uint8Array];
  * carries no generic CBOR encoder, and engines without Map (Duktape,
  * Espruino) can seal. test/envelope/telemetry.test.ts holds it to encodeCbor.
  */
-function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
+/** The protected header of `message` under `alg` (EdDSA here; HMAC 256/256 in telemetry-mac.ts). */
+export function encodeTelemetryHeader(message: TelemetryMessage, alg: number = COSE_ALG_EDDSA): Uint8Array {
   if (typeof message !== 'object' || message === null) {
     throw xlinkError('INVALID_ARGUMENT', `"message" expected an object, got ${quote(message)}`, { field: 'message' });
   }
@@ -236,7 +238,7 @@ function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
   const header: Item[] = [
     [MAP, format === undefined ? 2 : 3],
     [UINT, COSE_HEADER_ALG],
-    [NINT, -1 - COSE_ALG_EDDSA],
+    alg < 0 ? [NINT, -1 - alg] : [UINT, alg],
   ];
   if (format !== undefined) header.push([UINT, COSE_HEADER_CONTENT_TYPE], [UINT, format]);
   header.push([UINT, COSE_HEADER_CWT_CLAIMS], [MAP, claims.length / 2]);
@@ -263,7 +265,20 @@ function frameItems(items: readonly Item[]): Uint8Array {
   return out;
 }
 
-function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
+/** What tells a telemetry profile's messages apart: its COSE algorithm and the length of its tag. */
+export interface TelemetryAuthentication {
+  readonly alg: number;
+  readonly tagLength: number;
+}
+
+const EDDSA: TelemetryAuthentication = { alg: COSE_ALG_EDDSA, tagLength: ED25519_SIGNATURE_LENGTH };
+
+/** Strict decoding under one profile; throws the XlinkError decodeTelemetry returns. */
+export function readTelemetry(
+  bytes: Uint8Array,
+  maxBytes: number,
+  profile: TelemetryAuthentication,
+): TelemetryEnvelope {
   assertBytes(bytes, 'bytes');
   if (bytes.length > maxBytes) {
     throw xlinkError(
@@ -283,27 +298,30 @@ function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
     );
   }
   const kid = readKid(message.unprotectedHeader);
-  if (message.signature.length !== ED25519_SIGNATURE_LENGTH) {
+  // The algorithm before the tag's length: a message of the other profile is named as such.
+  const header = readHeader(message.protectedHeader, profile.alg);
+  if (message.signature.length !== profile.tagLength) {
     throw xlinkError(
       'ENVELOPE_INVALID:LENGTH',
-      `"signature" expected ${ED25519_SIGNATURE_LENGTH} bytes, got ${message.signature.length}`,
+      `"signature" expected ${profile.tagLength} bytes, got ${message.signature.length}`,
       { field: 'signature' },
     );
   }
   return {
     kid,
-    header: readHeader(message.protectedHeader),
+    header,
     protectedBytes: message.protectedBytes,
     payload: message.payload,
     signature: message.signature,
   };
 }
 
-function readHeader(map: CborMap): TelemetryHeader {
+function readHeader(map: CborMap, expectedAlg: number): TelemetryHeader {
   onlyKeys(map, [COSE_HEADER_ALG, COSE_HEADER_CONTENT_TYPE, COSE_HEADER_CWT_CLAIMS], 'protected header');
   const alg = map.get(COSE_HEADER_ALG);
-  if (alg !== COSE_ALG_EDDSA) {
-    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not EdDSA (-8)`, {
+  if (alg !== expectedAlg) {
+    const expected = expectedAlg === COSE_ALG_EDDSA ? 'EdDSA (-8)' : `HMAC 256/256 (${expectedAlg})`;
+    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not ${expected}`, {
       field: 'alg',
     });
   }
@@ -361,7 +379,7 @@ function readCounter(cti: CborValue | undefined): number {
 }
 
 /** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
-function audienceBytes(audience: unknown): Uint8Array {
+export function audienceBytes(audience: unknown): Uint8Array {
   if (isValidScope(audience)) return utf8Encode(audience);
   throw xlinkError(
     'INVALID_ARGUMENT',

@@ -33,6 +33,13 @@ export interface RunResult {
   readonly memory: number;
 }
 
+export interface RunOptions {
+  /** QuickJS only: the runtime's setMemoryLimit. */
+  readonly memoryLimit?: number;
+  /** ES5 scripts in Espruino module form, loaded first, each as the global of its key (`exports.x` → `NAME.x`). */
+  readonly libraries?: Readonly<Record<string, string>>;
+}
+
 export interface Engine {
   readonly name: 'xs' | 'quickjs' | 'duktape';
   /** The target whose bundle this engine runs. */
@@ -40,7 +47,7 @@ export interface Engine {
   readonly memoryUnit: string;
   /** Why it cannot run here, or undefined when it can. Throws when CI requires it and it cannot. */
   unavailable(): string | undefined;
-  run(bundle: string, body: string, options?: { readonly memoryLimit?: number }): Promise<RunResult>;
+  run(bundle: string, body: string, options?: RunOptions): Promise<RunResult>;
 }
 
 /** ES5 helpers every body may use: hex in and out, a flash-like storage over an object of hex values. */
@@ -69,15 +76,22 @@ export function asScript(target: TargetName, code: string): string {
   if (target === 'espruino') return `var xlink = {}; (function (exports) {\n${code}\n})(xlink);`;
   const match = /export\s*\{([^}]*)\};?\s*$/.exec(code);
   if (match === null) throw new Error(`the ${target} bundle does not end in one export clause`);
-  const members = (match[1] as string).split(',').map((part) => {
-    const [local, exported = local] = part.trim().split(/\s+as\s+/);
-    return `${exported}: ${local}`;
-  });
+  const members = (match[1] as string)
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => {
+      const [local, exported = local] = part.trim().split(/\s+as\s+/);
+      return `${exported}: ${local}`;
+    });
   return `var xlink = (function () {\n${code.slice(0, match.index)}\nreturn { ${members.join(', ')} };\n})();`;
 }
 
-function program(script: string, body: string): { script: string; result: string } {
-  return { script: `${script}\n${PRELUDE}`, result: `JSON.stringify((function () {\n${body}\n})())` };
+function program(script: string, body: string, options: RunOptions = {}): { script: string; result: string } {
+  let libraries = '';
+  for (const [name, code] of Object.entries(options.libraries ?? {})) {
+    libraries += `var ${name} = {}; (function (exports) {\n${code}\n})(${name});\n`;
+  }
+  return { script: `${libraries}${script}\n${PRELUDE}`, result: `JSON.stringify((function () {\n${body}\n})())` };
 }
 
 const xs: Engine = {
@@ -85,8 +99,8 @@ const xs: Engine = {
   target: 'moddable',
   memoryUnit: 'XS heap slots (currentHeapCount)',
   unavailable: () => undefined,
-  async run(bundle, body) {
-    const input = JSON.stringify(program(asScript('moddable', bundle), body));
+  async run(bundle, body, options = {}) {
+    const input = JSON.stringify(program(asScript('moddable', bundle), body, options));
     const child = spawn(process.execPath, [new URL('./xsnap-child.mjs', import.meta.url).pathname], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -120,7 +134,7 @@ const quickjs: Engine = {
     if (options.memoryLimit !== undefined) runtime.setMemoryLimit(options.memoryLimit);
     const context = runtime.newContext();
     try {
-      const { script, result } = program(asScript('quickjs', bundle), body);
+      const { script, result } = program(asScript('quickjs', bundle), body, options);
       context.unwrapResult(context.evalCode(script, 'xlink-device.js')).dispose();
       const handle = context.unwrapResult(context.evalCode(result, 'run.js'));
       const text = context.getString(handle);
@@ -151,8 +165,8 @@ const duktape: Engine = {
     }
     return 'duk is not installed (apt-get install duktape)';
   },
-  async run(bundle, body) {
-    const { script, result } = program(asScript('espruino', bundle), body);
+  async run(bundle, body, options = {}) {
+    const { script, result } = program(asScript('espruino', bundle), body, options);
     const dir = mkdtempSync(join(tmpdir(), 'xlink-duk-'));
     try {
       const file = join(dir, 'run.js');
