@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
+import { devicesSuite } from '../bench/devices.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { replaySuite } from '../bench/replay.js';
 import { parseOptions, replaceSection } from '../bench/run.js';
@@ -261,5 +262,15 @@ describe('replay benchmark suite', () => {
     );
     for (const cells of memory) positive(cells[2] ?? '');
     assert.match(markdown, /Default capacity: 720,000 nonces/);
+  });
+});
+
+describe('devices benchmark suite', () => {
+  it('runs on every engine with one round of one and produces every table', async () => {
+    const markdown = await devicesSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
+    for (const heading of ['| Target |', '| Engine |', '| Window W |', 'setMemoryLimit']) {
+      assert.ok(markdown.includes(heading), `missing ${heading}`);
+    }
+    assert.match(markdown, /\| QuickJS \(quickjs-emscripten 0\.32\) \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ \| 102 \|/);
   });
 });

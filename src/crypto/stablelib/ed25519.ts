@@ -6,14 +6,13 @@
  *   const signature = signer.sign(message);                       // synchronous
  *
  * Why @stablelib/ed25519 and not tweetnacl (both TweetNaCl's constant-time
- * field arithmetic on Float64Array limbs, both maintained and audited in
- * lineage): built to ES5 and minified, stablelib's signer is 17.3 KB / 6.5 KB
- * gzip against tweetnacl's 30 KB (one file: box, secretbox, scalarmult and
- * sign together, which no bundler can split), it signs about a quarter faster
- * (Espruino x86: 7.5 s against 10 s), and it needs 3,500–5,000 Espruino
- * variables against about 11,000 (docs/devices.md, BENCHMARKS.md). Its
- * signatures are byte-identical to the noble backend's (RFC 8032 and
- * Wycheproof, test/crypto/stablelib.test.ts).
+ * field arithmetic on Float64Array limbs): tweetnacl is one file (box,
+ * secretbox, scalarmult and sign together, 32 KB minified as nacl-fast) that
+ * no bundler can split, and on Espruino it needed about 11,000 variables and
+ * 10 s per signature against stablelib's 3,500–5,000 and 7.5 s (x86 build):
+ * only stablelib fits a board. tweetnacl's nacl-fast signs faster on Duktape
+ * (BENCHMARKS.md, devices). Its signatures are byte-identical to the noble
+ * backend's (RFC 8032, Wycheproof: test/crypto/stablelib.test.ts).
  *
  * Signing needs no randomness (RFC 8032 is deterministic and stablelib does
  * not blind), so this backend takes no random source. Verification applies
