@@ -10,8 +10,8 @@
  * secretbox, scalarmult and sign together, 32 KB minified as nacl-fast) that
  * no bundler can split, and on Espruino it needed about 11,000 variables and
  * 10 s per signature against stablelib's 3,500–5,000 and 7.5 s (x86 build):
- * only stablelib fits a board. tweetnacl's nacl-fast signs faster on Duktape
- * (BENCHMARKS.md, devices). Its signatures are byte-identical to the noble
+ * only stablelib fits a board. On Duktape nacl-fast signs at about the same
+ * speed (BENCHMARKS.md, devices). Its signatures are byte-identical to the noble
  * backend's (RFC 8032, Wycheproof: test/crypto/stablelib.test.ts).
  *
  * Signing needs no randomness (RFC 8032 is deterministic and stablelib does
