@@ -70,7 +70,7 @@ export async function bundleTarget(budget, { minifyEs5 = true } = {}) {
     minify: !es5,
     write: false,
     format: 'esm',
-    target: es5 ? 'es2018' : budget.syntax,
+    target: es5 ? 'es2022' : budget.syntax,
     platform: budget.platform ?? 'neutral',
     mainFields: ['module', 'main'],
     packages: budget.platform === 'node' ? 'external' : undefined,
@@ -94,10 +94,13 @@ export async function bundleTarget(budget, { minifyEs5 = true } = {}) {
       fileName: 'device.js',
     }).outputText;
     if (!minifyEs5) return { code, inputs };
+    // toplevel: the file is a module body (Espruino runs it inside a function, as Modules.addCached does), so its
+    // top-level names are private and can be mangled too; only `exports.x` is public.
     const minified = await minify(code, {
       ecma: 5,
-      compress: { hoist_funs: true, passes: 2 },
-      mangle: { reserved: ['of', 'let', 'static'] },
+      toplevel: true,
+      compress: { hoist_funs: true, passes: 3 },
+      mangle: { reserved: ['of', 'let', 'static', 'exports'] },
       format: { ascii_only: true },
     });
     code = minified.code;
