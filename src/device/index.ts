@@ -17,5 +17,6 @@ export {
   type PublishedReading,
   type TelemetryOptions,
 } from './device.js';
+export { createEncryptedDevice, type EncryptedDeviceOptions } from './encrypted-device.js';
 export { createDeviceFromSeed, type DeviceFromSeed } from './from-seed.js';
 export { createMacDevice, type MacDeviceKeys, type MacDeviceOptions } from './mac-device.js';

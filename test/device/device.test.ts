@@ -5,9 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nobleEd25519Signing } from '../../src/crypto/noble/ed25519.js';
+import { createNobleCrypto } from '../../src/crypto/noble/index.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
-import { createDevice, createDeviceFromSeed } from '../../src/device/index.js';
+import { createDevice, createDeviceFromSeed, createEncryptedDevice } from '../../src/device/index.js';
+import { decodeEnvelope } from '../../src/envelope/decode.js';
+import { decryptEnvelope } from '../../src/envelope/decrypt.js';
 import { decodeTelemetry, verifyTelemetry } from '../../src/envelope/telemetry.js';
+import { verifyEnvelope } from '../../src/envelope/verify.js';
 import { unwrap } from '../../src/errors.js';
 import { identityFromSeed, signingKeyFromSeed } from '../../src/identity/derive.js';
 import { webRandomSource } from '../../src/platform/random.js';
@@ -106,5 +110,56 @@ describe('createDevice', () => {
       await refusalCode(() => createDeviceFromSeed({ ...parts, seed: new Uint8Array(31), crypto })),
       'INVALID_SEED:LENGTH',
     );
+  });
+});
+
+describe('createEncryptedDevice', () => {
+  it('sends v1 envelopes only the gateway decrypts, signed by the device and numbered by its counter', async () => {
+    const noble = createNobleCrypto({ random });
+    const device = unwrap(await identityFromSeed(SEED, { crypto }));
+    const gateway = unwrap(await identityFromSeed(new Uint8Array(32).fill(0x99), { crypto }));
+    const sent: Uint8Array[] = [];
+    const encrypting = await createEncryptedDevice({
+      sender: { did: device.did, signer: await noble.ed25519Signer(device.ed25519.secretKey) },
+      recipient: { did: gateway.did, x25519PublicKey: gateway.x25519.publicKey },
+      crypto: noble,
+      storage: new MemoryKeyValueStorage(),
+      publish: (bytes) => {
+        sent.push(bytes);
+      },
+    });
+    assert.equal(encrypting.did, device.did);
+    const reading = new Uint8Array([0x42, 0x43]);
+    await encrypting.telemetry(reading, { kind: 'cbor' });
+    await encrypting.telemetry(reading);
+    for (const [index, bytes] of sent.entries()) {
+      const { envelope } = unwrap(decodeEnvelope(bytes));
+      assert.equal(envelope.header.version, 'v1');
+      assert.equal(envelope.header.counter, index);
+      assert.ok(!Buffer.from(bytes).includes(Buffer.from(reading)), 'the reading is not in the clear');
+      assert.ok(
+        (
+          await verifyEnvelope(
+            { did: device.did, verifier: await crypto.ed25519Verifier(device.ed25519.publicKey) },
+            envelope,
+            { crypto },
+          )
+        ).ok,
+      );
+      const recipient = {
+        did: gateway.did,
+        x25519: await crypto.x25519PrivateKey(gateway.x25519.secretKey),
+        mlKem768: gateway.mlKem768,
+      };
+      assert.deepEqual([...unwrap(await decryptEnvelope(recipient, envelope, { crypto }))], [...reading]);
+    }
+    const keyless = await createEncryptedDevice({
+      sender: { did: device.did, signer: await noble.ed25519Signer(device.ed25519.secretKey) },
+      recipient: { did: gateway.did },
+      crypto: noble,
+      storage: new MemoryKeyValueStorage(),
+      publish: () => {},
+    });
+    assert.equal(await refusalCode(() => keyless.telemetry(reading)), 'ENCRYPT_FAILED:NO_X25519_KEY');
   });
 });
