@@ -57,9 +57,10 @@ describe('counters under failing and slow flash', () => {
     };
     const before = new CounterSequence({ storage: torn, persistEvery: 4 });
     assert.throws(() => before.take(), { code: 'STORAGE_FAILED' });
-    const handed = [before.take(), before.take()];
+    // Synchronous storage, so take() answers numbers.
+    const handed = [before.take(), before.take()] as number[];
     const after = new CounterSequence({ storage: torn, persistEvery: 4 });
-    const later = [after.take(), after.take()];
+    const later = [after.take(), after.take()] as number[];
     assert.equal(new Set([...handed, ...later]).size, 4, `reused: ${handed} then ${later}`);
     assert.ok(Math.min(...later) > Math.max(...handed));
   });
