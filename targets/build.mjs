@@ -61,6 +61,26 @@ const stablelibRandomUnused = {
   },
 };
 
+/**
+ * tsc's own helpers carry fallbacks for ES3 engines (no Object.create, no
+ * setPrototypeOf), some 900 bytes in a device bundle; every ES5 engine we
+ * target (Espruino, Duktape) has both, so the ES5 build defines these short
+ * ones instead. A helper tsc asks for that is not here fails the build, naming
+ * it, rather than shipping a bundle that calls an undefined function.
+ */
+const ES5_HELPERS = {
+  __extends:
+    'function __extends(d, b) { Object.setPrototypeOf(d, b); d.prototype = Object.create(b.prototype); d.prototype.constructor = d; }',
+};
+
+function es5Helpers(code) {
+  const wanted = new Set(code.match(/\b__[a-zA-Z]+(?=\()/g) ?? []);
+  const missing = [...wanted].filter((name) => ES5_HELPERS[name] === undefined);
+  if (missing.length > 0)
+    throw new Error(`the ES5 build has no helper for ${missing.join(', ')}: avoid the syntax or add one`);
+  return `${[...wanted].map((name) => ES5_HELPERS[name]).join('\n')}\n${code}`;
+}
+
 /** Bundles one target; the ES5 ones go on through tsc (ES5 syntax) and terser. */
 export async function bundleTarget(budget, { minifyEs5 = true } = {}) {
   const es5 = budget.syntax === 'es5';
@@ -89,10 +109,17 @@ export async function bundleTarget(budget, { minifyEs5 = true } = {}) {
     // tsc lowers what esbuild cannot (classes, arrows, let, destructuring) and turns exports into `exports.x = x`, which
     // Espruino's module loader provides. terser then minifies as ES5: hoisted functions (Espruino does not hoist
     // declarations), and never the names Espruino cannot take as identifiers.
-    code = ts.transpileModule(code, {
-      compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS, removeComments: true },
-      fileName: 'device.js',
-    }).outputText;
+    code = es5Helpers(
+      ts.transpileModule(code, {
+        compilerOptions: {
+          target: ts.ScriptTarget.ES5,
+          module: ts.ModuleKind.CommonJS,
+          removeComments: true,
+          noEmitHelpers: true,
+        },
+        fileName: 'device.js',
+      }).outputText,
+    );
     if (!minifyEs5) return { code, inputs };
     // toplevel: the file is a module body (Espruino runs it inside a function, as Modules.addCached does), so its
     // top-level names are private and can be mangled too; only `exports.x` is public.

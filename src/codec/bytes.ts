@@ -112,8 +112,12 @@ function asciiDecode(bytes: Uint8Array): string | undefined {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
-/** The common case, DIDs, scopes, labels: one byte per character, or undefined at the first non-ASCII one. */
-function asciiEncode(text: string): Uint8Array | undefined {
+/**
+ * The common case, DIDs, scopes, labels: one byte per character, or undefined
+ * at the first non-ASCII one. Text whose alphabet is ASCII by rule (scopes,
+ * audiences) needs nothing more: a device then carries no UTF-8 encoder.
+ */
+export function asciiEncode(text: string): Uint8Array | undefined {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

@@ -28,7 +28,7 @@ import type { ContentType } from '../envelope/content-type.js';
 import { DEFAULT_TELEMETRY_SCOPE, sealTelemetry, type TelemetryMessage } from '../envelope/telemetry.js';
 import { isXlinkError, quote, xlinkError } from '../errors.js';
 import type { SigningKey } from '../identity/derive.js';
-import { didFromEd25519PublicKey } from '../identity/did.js';
+import { didOfSignerKey } from '../identity/did.js';
 import { type Awaitable, andThen } from '../platform/awaitable.js';
 import type { Clock } from '../platform/clock.js';
 import type { KeyValueStorage } from '../platform/storage.js';
@@ -97,7 +97,7 @@ export function createDevice(options: DeviceFromKeys): Device {
   // Synchronous for a synchronous signer; sealTelemetry's overloads cannot see that here.
   const seal = sealTelemetry as (key: SigningKey, message: TelemetryMessage) => Awaitable<Uint8Array>;
   return assembleDevice(
-    { did: didFromEd25519PublicKey(keys.signer.publicKey), kid: keys.kid },
+    { did: didOfSignerKey(keys.signer.publicKey), kid: keys.kid },
     (message) => seal(keys, message),
     options,
   );
@@ -125,30 +125,30 @@ export function assembleDevice(
   if (clock !== undefined && typeof clock?.now !== 'function') {
     throw xlinkError('INVALID_ARGUMENT', '"clock" expected { now() } or nothing', { field: 'clock' });
   }
-  const counters = new CounterSequence({
+  // Objects built in place, not spread, here and below: ES5 device builds would carry a helper for spreads.
+  const counterOptions: { storage: KeyValueStorage; persistEvery: number; key?: string } = {
     storage: parts.storage,
     persistEvery: parts.persistEvery ?? DEVICE_PERSIST_EVERY,
-    ...(parts.counterKey === undefined ? {} : { key: parts.counterKey }),
-  });
+  };
+  if (parts.counterKey !== undefined) counterOptions.key = parts.counterKey;
+  const counters = new CounterSequence(counterOptions);
   return {
     did: names.did,
     kid: names.kid,
     telemetry(payload, options = {}) {
       const scope = options.scope ?? DEFAULT_TELEMETRY_SCOPE;
       // One counter per reading, taken before anything can fail after it: a failed reading burns its counter.
-      return andThen(counters.take(), (counter) =>
-        andThen(
-          seal({
-            audience,
-            scope,
-            counter,
-            payload,
-            ...(clock === undefined ? {} : { timestamp: clock.now() }),
-            ...(options.kind === undefined ? {} : { contentType: options.kind }),
-          }),
-          (bytes) => andThen(sent(publish, bytes, { scope, counter }), () => bytes),
-        ),
-      );
+      return andThen(counters.take(), (counter) => {
+        const message: { -readonly [K in keyof TelemetryMessage]: TelemetryMessage[K] } = {
+          audience,
+          scope,
+          counter,
+          payload,
+        };
+        if (clock !== undefined) message.timestamp = clock.now();
+        if (options.kind !== undefined) message.contentType = options.kind;
+        return andThen(seal(message), (bytes) => andThen(sent(publish, bytes, { scope, counter }), () => bytes));
+      });
     },
   };
 }

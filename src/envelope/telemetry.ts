@@ -32,7 +32,7 @@
  * timestamp has one-second resolution; scope and audience are 1 to 64
  * characters of A-Z a-z 0-9 . _ : / -.
  */
-import { assertBytes, copyBytes, utf8Encode } from '../codec/bytes.js';
+import { asciiEncode, assertBytes, copyBytes } from '../codec/bytes.js';
 import { CBOR_MAJOR_BYTE_STRING, type CborMap, type CborValue, cborHeadLength, writeCborHead } from '../codec/cbor.js';
 import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } from '../crypto/provider.js';
 import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
@@ -232,7 +232,7 @@ export function encodeTelemetryHeader(message: TelemetryMessage, alg: number = C
   const cti = counterBytes(counter);
   claims.push([UINT, CLAIM_CTI], [BYTES, cti.length, cti]);
   if (scope !== DEFAULT_TELEMETRY_SCOPE) {
-    const text = utf8Encode(scope);
+    const text = asciiEncode(scope) as Uint8Array; // a valid scope is ASCII
     claims.push([UINT, CLAIM_SCOPE], [TEXT, text.length, text]);
   }
   const header: Item[] = [
@@ -380,7 +380,7 @@ function readCounter(cti: CborValue | undefined): number {
 
 /** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
 export function audienceBytes(audience: unknown): Uint8Array {
-  if (isValidScope(audience)) return utf8Encode(audience);
+  if (isValidScope(audience)) return asciiEncode(audience) as Uint8Array; // the scope alphabet is ASCII
   throw xlinkError(
     'INVALID_ARGUMENT',
     `"audience" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`,

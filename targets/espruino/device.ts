@@ -26,7 +26,8 @@ export interface EspruinoDeviceOptions extends DeviceParts {
 
 export function createEspruinoDevice(options: EspruinoDeviceOptions): Device {
   const signer = stablelibEd25519Signing().ed25519Signer(options.key.ed25519Seed);
-  return createDevice({ ...options, keys: { kid: options.key.kid, signer } });
+  // The options object itself, keys added, rather than a spread copy: ES5 would carry a helper for the spread.
+  return createDevice(Object.create(options, { keys: { value: { kid: options.key.kid, signer } } }));
 }
 
 export { base64, base64Publish, type EspruinoMqtt, type EspruinoStorageModule, espruinoStorage } from './glue.js';

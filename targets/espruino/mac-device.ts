@@ -31,5 +31,8 @@ export interface EspruinoMacDeviceOptions extends DeviceParts {
 export function createEspruinoMacDevice(options: EspruinoMacDeviceOptions): Device {
   const hmac = hmacSha256Of(options.sha256);
   const { macKey, kid, did } = options.key;
-  return createMacDevice({ ...options, keys: { did, kid, mac: (data) => hmac(macKey, data) } });
+  // The options object itself, keys added, rather than a spread copy: ES5 would carry a helper for the spread.
+  return createMacDevice(
+    Object.create(options, { keys: { value: { did, kid, mac: (data: Uint8Array) => hmac(macKey, data) } } }),
+  );
 }
