@@ -29,7 +29,7 @@ import { DEFAULT_TELEMETRY_SCOPE, sealTelemetry, type TelemetryMessage } from '.
 import { isXlinkError, quote, xlinkError } from '../errors.js';
 import type { SigningKey } from '../identity/derive.js';
 import { didOfSignerKey } from '../identity/did.js';
-import { type Awaitable, andThen } from '../platform/awaitable.js';
+import { type Awaitable, andThen, isPromiseLike } from '../platform/awaitable.js';
 import type { Clock } from '../platform/clock.js';
 import type { KeyValueStorage } from '../platform/storage.js';
 import { CounterSequence } from '../replay/counter-sequence.js';
@@ -90,7 +90,7 @@ export interface Device {
 export function createDevice(options: DeviceFromKeys): Device {
   const keys = options?.keys;
   if (typeof keys?.signer?.sign !== 'function' || !(keys.kid instanceof Uint8Array)) {
-    throw xlinkError('INVALID_ARGUMENT', '"keys" expected { kid, signer } (signingKeyFromSeed, or provisioned)', {
+    throw xlinkError('INVALID_ARGUMENT', '"keys" expected { kid, signer }', {
       field: 'keys',
     });
   }
@@ -118,7 +118,7 @@ export function assembleDevice(
   }
   const { audience, publish, clock } = parts;
   if (typeof publish !== 'function') {
-    throw xlinkError('INVALID_ARGUMENT', '"publish" expected a function (bytes, reading) => void', {
+    throw xlinkError('INVALID_ARGUMENT', '"publish" expected a function', {
       field: 'publish',
     });
   }
@@ -161,9 +161,7 @@ function sent(publish: DeviceParts['publish'], bytes: Uint8Array, reading: Publi
   };
   try {
     const answer = publish(bytes, reading);
-    return typeof (answer as { then?: unknown } | undefined)?.then === 'function'
-      ? (answer as Promise<void>).then(undefined, fail)
-      : answer;
+    return isPromiseLike(answer) ? answer.then(undefined, fail) : answer;
   } catch (cause) {
     return fail(cause);
   }

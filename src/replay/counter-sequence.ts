@@ -118,10 +118,7 @@ export class CounterSequence {
 
   private issue(counter: number): Awaitable<number> {
     if (counter > MAX_COUNTER) {
-      throw xlinkError(
-        'COUNTER_EXHAUSTED',
-        'every counter up to 2^53-1 was handed out; this sender cannot use counters',
-      );
+      throw xlinkError('COUNTER_EXHAUSTED', 'every counter up to 2^53-1 was handed out');
     }
     if (counter < this.reserved) {
       this.following = counter + 1;

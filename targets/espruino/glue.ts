@@ -21,9 +21,10 @@ export function espruinoStorage(storage: EspruinoStorageModule): KeyValueStorage
       return value === undefined ? undefined : new Uint8Array(value);
     },
     set(key, value) {
+      const name = `xl.${key}`;
       // Storage.write overwrites in place only when the new value fits; erase first keeps one copy.
-      storage.erase(`xl.${key}`);
-      if (!storage.write(`xl.${key}`, value)) throw new Error(`Storage.write of xl.${key} failed (flash full?)`);
+      storage.erase(name);
+      if (!storage.write(name, value)) throw new Error(`Storage.write of ${name} failed (flash full?)`);
     },
     delete(key) {
       storage.erase(`xl.${key}`);
