@@ -107,6 +107,32 @@ export function describeDeviceConformance(engine: Engine, bundleOf: () => Promis
       assert.equal(booted.kid, key.kid);
     });
 
+    it('throws typed XlinkErrors on the engine, and a publish that rethrows one keeps it unwrapped', async () => {
+      key ??= await provision();
+      const create = engine.target === 'espruino' ? 'createEspruinoDevice' : 'createNobleDevice';
+      // Lowered to ES5, a subclass of Error is a plain Error unless it sets its prototype: its category and detail
+      // read undefined there, and the device wrapped an XlinkError thrown back at it as SEND_FAILED.
+      const booted = await run(`
+        var flash = {}; var state = { drawn: 0 }; var captured; var rethrown;
+        function parts(seed, publish) {
+          return { key: { ed25519Seed: unhex(seed), kid: unhex('${key.kid}') }, random: countingRandom(state),
+            audience: '${AUDIENCE}', storage: flashStorage(flash), publish: publish };
+        }
+        try { xlink.${create}(parts('0102', function () {})); } catch (e) { captured = e; }
+        var device = xlink.${create}(parts('${key.ed25519Seed}', function () { throw captured; }));
+        try { device.telemetry(unhex('01')); } catch (e) { rethrown = e; }
+        return { code: captured.code, name: captured.name, category: captured.category, field: captured.field,
+          docs: captured.detail.docs, rethrown: rethrown === captured };`);
+      assert.deepEqual(booted, {
+        code: 'INVALID_LENGTH',
+        name: 'XlinkArgumentError',
+        category: 'argument',
+        field: 'seed',
+        docs: 'docs/errors.md#invalid_length',
+        rethrown: true,
+      });
+    });
+
     it("seals telemetry that Node's verifier accepts, carrying what was sealed, and publishes exactly that", async () => {
       key ??= await provision();
       const readings = [
