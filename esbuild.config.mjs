@@ -1,13 +1,15 @@
 // Builds dist/: one ESM file and one .d.ts per source file, so consumers'
 // bundlers tree-shake per module. Declarations come from TypeScript's
 // transpileDeclaration, which `isolatedDeclarations` makes exact per file.
-// Device targets, when they come, are further esbuild.build() calls here.
+// Then the device targets (targets/build.mjs): built into dist/targets/, their
+// bytes printed against targets/budgets.json, and the build fails on a breach.
 
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
+import { budgetTable, buildTargets } from './targets/build.mjs';
 
 const root = dirname(new URL(import.meta.url).pathname);
 const srcDir = join(root, 'src');
@@ -68,3 +70,11 @@ await esbuild.build({
   logLevel: 'warning',
 });
 console.log(`dist/: ${files.length} modules with declarations, ${provisioning.length} provisioning modules`);
+
+const targets = await buildTargets({ write: true });
+console.log(`dist/targets/: device bundles against targets/budgets.json\n${budgetTable(targets)}`);
+const breached = targets.filter((target) => target.breaches.length > 0);
+if (breached.length > 0) {
+  console.error(`device budget breached: ${breached.map((t) => `${t.name} (${t.breaches.join('; ')})`).join(', ')}`);
+  process.exit(1);
+}

@@ -18,6 +18,7 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
+import { devicesSuite } from './devices.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { mqttSuite } from './mqtt.js';
 import { protocolSuite } from './protocol.js';
@@ -33,6 +34,7 @@ export const SUITES: readonly Suite[] = [
   mqttSuite,
   provisionSuite,
   splitSuite,
+  devicesSuite,
 ];
 
 export interface Options {

@@ -288,8 +288,14 @@ function cappedField(field: string | undefined): string | undefined {
 }
 
 export function errorDetail(code: ErrorCode, message: string, field?: string): ErrorDetail {
-  const detail = { code, message: capped(message), docs: docsUrl(code) };
-  return field === undefined ? detail : { ...detail, field: cappedField(field) as string };
+  // Built in place, not spread: ES5 device builds would carry a helper for `{ ...detail }`.
+  const detail: { code: ErrorCode; message: string; docs: string; field?: string } = {
+    code,
+    message: capped(message),
+    docs: docsUrl(code),
+  };
+  if (field !== undefined) detail.field = cappedField(field) as string;
+  return detail;
 }
 
 export interface XlinkErrorOptions {
@@ -305,6 +311,9 @@ export class XlinkError extends Error {
 
   constructor(code: ErrorCode, message: string, options: XlinkErrorOptions = {}) {
     super(capped(message), options.cause === undefined ? undefined : { cause: options.cause });
+    // Lowered to ES5 (the Espruino target), `super` is Error.call, which returns a new plain Error: without this,
+    // `instanceof XlinkError` and the getters below fail there. Where classes are native it changes nothing.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.code = code;
     this.field = cappedField(options.field);
   }
@@ -329,40 +338,46 @@ export class XlinkError extends Error {
   }
 }
 
+/**
+ * A category's class: XlinkError under its own name. Made by one function
+ * rather than nine class declarations, which lowered to ES5 cost a device
+ * bundle about a kilobyte; `instanceof` and `name` work as for any subclass.
+ */
+function categoryClass(name: string): typeof XlinkError {
+  const ErrorClass = class extends XlinkError {
+    override name = name;
+  };
+  return Object.defineProperty(ErrorClass, 'name', { value: name });
+}
+
 /** A caller's mistake: a value of the wrong type or size. Not bad input from a peer. */
-export class XlinkArgumentError extends XlinkError {
-  override name = 'XlinkArgumentError';
-}
+export const XlinkArgumentError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkArgumentError');
+export type XlinkArgumentError = XlinkError;
 /** The injected platform failed: the random source, the key-value storage. */
-export class XlinkPlatformError extends XlinkError {
-  override name = 'XlinkPlatformError';
-}
-export class XlinkIdentityError extends XlinkError {
-  override name = 'XlinkIdentityError';
-}
-export class XlinkEnvelopeError extends XlinkError {
-  override name = 'XlinkEnvelopeError';
-}
-export class XlinkTransportError extends XlinkError {
-  override name = 'XlinkTransportError';
-}
-export class XlinkRegistryError extends XlinkError {
-  override name = 'XlinkRegistryError';
-}
-export class XlinkKeyAgreementError extends XlinkError {
-  override name = 'XlinkKeyAgreementError';
-}
-export class XlinkSplitChannelError extends XlinkError {
-  override name = 'XlinkSplitChannelError';
-}
-export class XlinkAgentError extends XlinkError {
-  override name = 'XlinkAgentError';
-}
+export const XlinkPlatformError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkPlatformError');
+export type XlinkPlatformError = XlinkError;
+export const XlinkIdentityError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkIdentityError');
+export type XlinkIdentityError = XlinkError;
+export const XlinkEnvelopeError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkEnvelopeError');
+export type XlinkEnvelopeError = XlinkError;
+export const XlinkTransportError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkTransportError');
+export type XlinkTransportError = XlinkError;
+export const XlinkRegistryError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkRegistryError');
+export type XlinkRegistryError = XlinkError;
+export const XlinkKeyAgreementError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkKeyAgreementError');
+export type XlinkKeyAgreementError = XlinkError;
+export const XlinkSplitChannelError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkSplitChannelError');
+export type XlinkSplitChannelError = XlinkError;
+export const XlinkAgentError: typeof XlinkError = /* @__PURE__ */ categoryClass('XlinkAgentError');
+export type XlinkAgentError = XlinkError;
 
 /** Builds the subclass the code's category calls for. */
 export function xlinkError(code: ErrorCode, message: string, options?: XlinkErrorOptions): XlinkError {
-  const ErrorClass = CLASS_OF_CATEGORY[ERROR_CATEGORIES.indexOf(categoryOf(code))] as typeof XlinkError;
-  return new ErrorClass(code, message, options);
+  return new (CLASS_OF_CATEGORY[ERROR_CATEGORIES.indexOf(categoryOf(code))] as typeof XlinkError)(
+    code,
+    message,
+    options,
+  );
 }
 
 /** The class of each category, in ERROR_CATEGORIES order. */

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
 import { mqttSuite } from '../bench/mqtt.js';
+import { devicesSuite } from '../bench/devices.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { provisionSuite } from '../bench/provision.js';
 import { replaySuite } from '../bench/replay.js';
@@ -300,5 +301,15 @@ describe('provision benchmark suite', () => {
       positive(cells[3] as string);
       for (const cell of cells.slice(5, 10)) assert.match(cell, /^-?\d+ %$/);
     }
+  });
+});
+
+describe('devices benchmark suite', () => {
+  it('runs on every engine with one round of one and produces every table', async () => {
+    const markdown = await devicesSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
+    for (const heading of ['| Target |', '| Engine |', '| Window W |', 'setMemoryLimit']) {
+      assert.ok(markdown.includes(heading), `missing ${heading}`);
+    }
+    assert.match(markdown, /\| QuickJS \(quickjs-emscripten 0\.32\) \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ \| 102 \|/);
   });
 });

@@ -1,30 +1,17 @@
-// Device bundles must tree-shake: these bundle real entry points with esbuild
-// (as a firmware build would), hold them to the budgets of
-// test/bundle-budgets.json, name whatever leaked in, and run the result in a
-// bare JavaScript context (no crypto, no timers, no TextEncoder), watching
-// which host globals it reads.
+// Device bundles must tree-shake. The target builds (targets/build.mjs, the
+// same code `npm run build` runs) are held to targets/budgets.json: bytes,
+// and no forbidden module or string; and each ES module target runs in a bare
+// JavaScript context (no crypto, no timers, no TextEncoder) that watches
+// which host globals it reads: a device bundle reads none. The other tests
+// bundle single entry points to check what their import graph pulls in.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { type Context, createContext, runInContext } from 'node:vm';
-import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { createNodeCrypto } from '../src/crypto/node/index.js';
-import { decodeTelemetry, verifyTelemetry } from '../src/envelope/telemetry.js';
-import { unwrap } from '../src/errors.js';
-import { identityFromSeed, signingKeyFromSeed } from '../src/identity/derive.js';
+import { budgetTable, buildTargets } from '../targets/build.mjs';
+import { asScript } from './devices/engines.js';
 
 const root = new URL('..', import.meta.url).pathname;
-
-interface Budget {
-  readonly entry: string;
-  readonly minifiedBytes: number;
-  readonly gzipBytes: number;
-  readonly forbiddenModules: readonly string[];
-  readonly forbiddenStrings: readonly string[];
-}
-
-const budgets = JSON.parse(readFileSync(`${root}test/bundle-budgets.json`, 'utf8')) as Record<string, Budget | string>;
 
 interface Bundle {
   readonly code: string;
@@ -32,16 +19,13 @@ interface Bundle {
   readonly inputs: readonly string[];
 }
 
-async function bundle(options: { entry?: string; source?: string; format?: 'esm' | 'iife' }): Promise<Bundle> {
+async function bundle(options: { source: string }): Promise<Bundle> {
   const result = await esbuild.build({
-    ...(options.entry === undefined
-      ? { stdin: { contents: options.source ?? '', resolveDir: root, loader: 'ts' } }
-      : { entryPoints: [`${root}${options.entry}`] }),
+    stdin: { contents: options.source, resolveDir: root, loader: 'ts' },
     bundle: true,
     minify: true,
     write: false,
-    format: options.format ?? 'esm',
-    ...(options.format === 'iife' ? { globalName: 'device' } : {}),
+    format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
     metafile: true,
@@ -54,38 +38,6 @@ async function bundle(options: { entry?: string; source?: string; format?: 'esm'
   }
   return { code: result.outputFiles.map((file) => file.text).join('\n'), inputs: [...used] };
 }
-
-/** A board's parts, made inside the device's context (its Uint8Array is not this realm's). */
-interface Board {
-  readonly drawn: number;
-  random(length: number): Uint8Array;
-  storage(): unknown;
-  bytes(list: readonly number[]): Uint8Array;
-}
-
-/** Boots a device bundle on `seed` and returns its send function; the bundles differ in what their key arrives as. */
-type Boot = (
-  device: Record<string, (...args: never[]) => unknown>,
-  seed: Uint8Array,
-  board: Board,
-) => Promise<(payload: Uint8Array) => Promise<Uint8Array>>;
-
-const crypto = createNodeCrypto();
-
-const boots: Record<string, Boot> = {
-  'sign-only': async (device, seed, board) => {
-    // What provisioning hands a sensor that only signs: the Ed25519 seed and the kid derived from its factory seed.
-    const identity = unwrap(await identityFromSeed(seed, { crypto }));
-    const key = unwrap(await signingKeyFromSeed(seed, { crypto }));
-    const boot = device.boot as (...args: unknown[]) => Promise<(payload: Uint8Array) => Promise<Uint8Array>>;
-    const provisioned = { ed25519Seed: board.bytes([...identity.ed25519.secretKey]), kid: board.bytes([...key.kid]) };
-    return boot(provisioned, (length: number) => board.random(length), board.storage());
-  },
-  'sign-only-from-seed': async (device, seed, board) => {
-    const boot = device.boot as (...args: unknown[]) => Promise<(payload: Uint8Array) => Promise<Uint8Array>>;
-    return boot(board.bytes([...seed]), (length: number) => board.random(length), board.storage());
-  },
-};
 
 /**
  * A fresh context has the JavaScript builtins and nothing of Node or a browser.
@@ -120,71 +72,69 @@ test('the bare context notices host globals, read bare or through globalThis, an
   assert.deepEqual(reads(), ['crypto', 'TextEncoder']);
 });
 
-for (const [name, budget] of Object.entries(budgets)) {
-  if (typeof budget === 'string') continue;
-  const boot = boots[name];
+const targets = await buildTargets();
 
-  test(`the ${name} device bundle stays within its budget and carries no code it does not use`, async () => {
-    const { code, inputs } = await bundle({ entry: budget.entry });
+test('every device target is within its budget in targets/budgets.json, and carries no forbidden module or string', () => {
+  console.log(budgetTable(targets));
+  assert.deepEqual(
+    targets
+      .filter((target) => target.breaches.length > 0)
+      .map((target) => `${target.name}: ${target.breaches.join('; ')}`),
+    [],
+  );
+  for (const target of targets.filter((t) => t.budget.platform !== 'node')) {
     assert.ok(
-      inputs.some((input) => input.includes('src/envelope/telemetry')),
-      'sanity: the bundle holds the telemetry profile',
+      target.inputs.some((input: string) => input.includes('src/envelope/telemetry')),
+      `sanity: the ${target.name} bundle holds the telemetry profile`,
     );
-    const leakedModules = inputs.filter((input) => budget.forbiddenModules.some((module) => input.includes(module)));
-    assert.deepEqual(leakedModules, [], `modules that leaked into the ${name} bundle: ${leakedModules.join(', ')}`);
-    const leakedStrings = budget.forbiddenStrings.filter((text) => code.includes(text));
-    assert.deepEqual(leakedStrings, [], `strings that leaked into the ${name} bundle: ${leakedStrings.join(', ')}`);
-    const minified = Buffer.byteLength(code);
-    const gzip = gzipSync(code, { level: 9 }).length;
-    console.log(
-      `${name} bundle: ${minified} bytes minified (budget ${budget.minifiedBytes}), ${gzip} gzip (budget ${budget.gzipBytes})`,
-    );
-    assert.ok(
-      minified <= budget.minifiedBytes,
-      `${minified} bytes minified, over the budget of ${budget.minifiedBytes}`,
-    );
-    assert.ok(gzip <= budget.gzipBytes, `${gzip} bytes gzip, over the budget of ${budget.gzipBytes}`);
+  }
+});
+
+test('a budget breach names what leaked', async () => {
+  const [quickjs] = await buildTargets({
+    only: 'quickjs',
+    override: { forbiddenModules: ['src/device/'], forbiddenStrings: ['telemetry'], minifiedBytes: 1000 },
   });
+  assert.ok(quickjs !== undefined);
+  assert.deepEqual(quickjs.breaches.slice(0, 1), [`${quickjs.minifiedBytes} B minified > 1000`]);
+  assert.ok(quickjs.breaches.includes('module leaked in: src/device/device.ts'), quickjs.breaches.join('; '));
+  assert.ok(quickjs.breaches.includes('string leaked in: "telemetry"'));
+});
 
-  test(`the ${name} bundle runs in a bare context: it reads no host global, and a node gateway verifies what it seals`, async () => {
-    assert.ok(boot !== undefined, `test/bundle.test.ts does not know how to boot the ${name} bundle`);
-    const { code } = await bundle({ entry: budget.entry, format: 'iife' });
+for (const target of targets.filter((t) => t.budget.platform !== 'node')) {
+  test(`the ${target.name} bundle reads no host global while loading or sealing, in a bare context`, () => {
     const { context, reads } = bareContext();
-    runInContext(`${code}\nglobalThis.device = device;`, context);
+    const engineTarget = target.name.startsWith('espruino')
+      ? 'espruino'
+      : target.name === 'moddable'
+        ? 'moddable'
+        : 'quickjs';
+    runInContext(asScript(engineTarget, target.code), context);
     assert.deepEqual(reads(), [], `host globals read while loading: ${reads().join(', ')}`);
-
-    // The board's parts live in the device's realm, as they would on the board: its RNG, its flash, its bytes.
-    const board = runInContext(
-      `({
-        drawn: 0,
-        random(length) { const out = new Uint8Array(length); for (let i = 0; i < length; i++) out[i] = (this.drawn++ * 73) & 0xff; return out; },
-        flash: new Map(),
-        storage() { const flash = this.flash; return { get: (k) => flash.get(k), set: (k, v) => { flash.set(k, v.slice()); }, delete: (k) => { flash.delete(k); } }; },
-        bytes: (list) => Uint8Array.from(list),
-      })`,
+    // The MAC target hashes with the board's SHA-256; any 32 bytes serve to see which globals it reads.
+    const create =
+      {
+        espruino: 'createEspruinoDevice',
+        'espruino-mac': 'createEspruinoMacDevice',
+      }[target.name] ?? 'createNobleDevice';
+    const sealed = runInContext(
+      `(() => {
+        let drawn = 0;
+        const flash = {};
+        const device = xlink.${create}({
+          key: { ed25519Seed: new Uint8Array(32).fill(9), macKey: new Uint8Array(32), kid: new Uint8Array(6), did: 'did:key:z6Mk' },
+          sha256: () => new Uint8Array(32),
+          random: (n) => { const out = new Uint8Array(n); for (let i = 0; i < n; i++) out[i] = drawn++ & 255; return out; },
+          audience: 'acme-fleet',
+          storage: { get: (k) => flash[k], set: (k, v) => { flash[k] = v; }, delete: (k) => { delete flash[k]; } },
+          publish: () => {},
+        });
+        return device.telemetry(new Uint8Array([1, 2, 3])).length;
+      })()`,
       context,
-    ) as Board;
-    const seed = new Uint8Array(32).fill(9);
-    const device = runInContext('device', context) as Record<string, (...args: never[]) => unknown>;
-    const send = await boot(device, seed, board);
-    const first = await send(board.bytes([1, 2, 3]));
-    const second = await send(board.bytes([4]));
+    );
+    assert.ok(sealed > 32, 'sanity: it sealed a reading');
     assert.deepEqual(reads(), [], `host globals read while running: ${reads().join(', ')}`);
-    assert.ok(board.drawn > 0, 'sanity: the signer blinds with the injected random source');
-
-    const key = unwrap(await signingKeyFromSeed(seed, { crypto }));
-    const verifier = await crypto.ed25519Verifier(key.signer.publicKey);
-    for (const [bytes, expected] of [
-      [first, 0],
-      [second, 1],
-    ] as const) {
-      // The context's Uint8Array is another realm's: copy into this one, as a transport would.
-      const decoded = decodeTelemetry(new Uint8Array(bytes));
-      assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
-      assert.equal(decoded.value.header.counter, expected);
-      assert.deepEqual(decoded.value.kid, key.kid);
-      assert.ok((await verifyTelemetry(verifier, decoded.value, 'acme-fleet')).ok);
-    }
   });
 }
 

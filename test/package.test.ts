@@ -20,6 +20,17 @@ test('every subpath export is built from a source module', () => {
   }
 });
 
+test('tsconfig.paths.json maps every subpath to the source its export is built from (the root: its Node entry) (targets type-check before a build)', () => {
+  const { paths } = JSON.parse(readFileSync(`${root}tsconfig.paths.json`, 'utf8')).compilerOptions;
+  const expected: Record<string, string[]> = {};
+  for (const [subpath, target] of Object.entries(manifest.exports)) {
+    if (typeof target === 'string') continue;
+    const code = subpath === '.' ? (target as { node: ExportTarget }).node.default : (target as ExportTarget).default;
+    expected[`xlink${subpath.slice(1)}`] = [code.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts')];
+  }
+  assert.deepEqual(paths, expected);
+});
+
 test('on Node the root resolves to the Node entry, elsewhere to the portable one', () => {
   const root = manifest.exports['.'];
   assert.deepEqual(Object.keys(root), ['node', 'types', 'default'], 'the node condition must come first');

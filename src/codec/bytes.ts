@@ -102,7 +102,7 @@ export function utf8Encode(text: string): Uint8Array {
     else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
     else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
   }
-  return Uint8Array.from(out);
+  return new Uint8Array(out);
 }
 
 /** Short ASCII text (DIDs, scopes, header fields) without the buffer below; undefined otherwise. */
@@ -112,8 +112,12 @@ function asciiDecode(bytes: Uint8Array): string | undefined {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
-/** The common case, DIDs, scopes, labels: one byte per character, or undefined at the first non-ASCII one. */
-function asciiEncode(text: string): Uint8Array | undefined {
+/**
+ * The common case, DIDs, scopes, labels: one byte per character, or undefined
+ * at the first non-ASCII one. Text whose alphabet is ASCII by rule (scopes,
+ * audiences) needs nothing more: a device then carries no UTF-8 encoder.
+ */
+export function asciiEncode(text: string): Uint8Array | undefined {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

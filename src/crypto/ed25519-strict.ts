@@ -11,7 +11,7 @@ import { readHex } from '../codec/bytes.js';
  */
 
 /** The group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
-const ORDER_L_LE: Uint8Array = /* @__PURE__ */ Uint8Array.from([
+const ORDER_L_LE: Uint8Array = /* @__PURE__ */ new Uint8Array([
   0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ]);

@@ -63,20 +63,9 @@ export type CoseVerifier = (sigStructure: Uint8Array, signature: Uint8Array) => 
 
 const EMPTY: Uint8Array = /* @__PURE__ */ new Uint8Array(0);
 /** `[` of four items, then the text "Signature1": how every Sig_structure begins. */
-const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ Uint8Array.of(
-  0x84,
-  0x6a,
-  0x53,
-  0x69,
-  0x67,
-  0x6e,
-  0x61,
-  0x74,
-  0x75,
-  0x72,
-  0x65,
-  0x31,
-);
+const SIGNATURE1_PREFIX: Uint8Array = /* @__PURE__ */ new Uint8Array([
+  0x84, 0x6a, 0x53, 0x69, 0x67, 0x6e, 0x61, 0x74, 0x75, 0x72, 0x65, 0x31,
+]);
 
 /**
  * `18([protected, unprotected, payload, signature])`, always tagged. Throws
@@ -196,6 +185,31 @@ export function coseSign1SigStructure(
   payload: Uint8Array,
   externalAad?: Uint8Array,
 ): Uint8Array {
+  return toBeAuthenticated(SIGNATURE1_PREFIX, protectedBytes, payload, externalAad);
+}
+
+/**
+ * The RFC 9052 §6.3 MAC_structure of a COSE_Mac0, `["MAC0", protected,
+ * external_aad, payload]`: what the telemetry MAC profile tags
+ * (telemetry-mac.ts). Same framing and empty-header rule as the Sig_structure.
+ */
+export function coseMac0Structure(
+  protectedBytes: Uint8Array,
+  payload: Uint8Array,
+  externalAad?: Uint8Array,
+): Uint8Array {
+  return toBeAuthenticated(MAC0_PREFIX, protectedBytes, payload, externalAad);
+}
+
+/** `[` of four items, then the text "MAC0". */
+const MAC0_PREFIX: Uint8Array = /* @__PURE__ */ new Uint8Array([0x84, 0x64, 0x4d, 0x41, 0x43, 0x30]);
+
+function toBeAuthenticated(
+  prefix: Uint8Array,
+  protectedBytes: Uint8Array,
+  payload: Uint8Array,
+  externalAad?: Uint8Array,
+): Uint8Array {
   assertBytes(protectedBytes, 'protectedBytes');
   assertBytes(payload, 'payload');
   if (externalAad !== undefined) assertBytes(externalAad, 'externalAad');
@@ -203,11 +217,11 @@ export function coseSign1SigStructure(
   const aad = externalAad ?? EMPTY;
   // Framed by hand into one array, not through encodeCbor: this runs once per message signed or verified.
   const parts = [signedProtected, aad, payload];
-  let length = SIGNATURE1_PREFIX.length;
+  let length = prefix.length;
   for (const part of parts) length += cborHeadLength(part.length) + part.length;
   const out = new Uint8Array(length);
-  out.set(SIGNATURE1_PREFIX);
-  let offset = SIGNATURE1_PREFIX.length;
+  out.set(prefix);
+  let offset = prefix.length;
   for (const part of parts) offset = putByteString(out, offset, part);
   return out;
 }

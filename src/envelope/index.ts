@@ -47,4 +47,12 @@ export {
   type TelemetryMessage,
   verifyTelemetry,
 } from './telemetry.js';
+export {
+  COSE_ALG_HMAC_256,
+  decodeTelemetryMac,
+  sealTelemetryMac,
+  TELEMETRY_MAC_TAG_LENGTH,
+  type TelemetryMacKey,
+  verifyTelemetryMac,
+} from './telemetry-mac.js';
 export { type EnvelopeSenderKeys, verifyEnvelope } from './verify.js';

@@ -19,12 +19,19 @@ export function isValidScope(scope: unknown): scope is string {
   return typeof scope === 'string' && SCOPE_PATTERN.test(scope);
 }
 
-/** Throws INVALID_SCOPE, quoting at most 64 characters of the bad value. */
-export function assertScope(scope: unknown, field = 'scope'): asserts scope is string {
+/**
+ * Throws INVALID_SCOPE (or `code`: an audience, which follows the same rule, is
+ * an argument), quoting at most 64 characters of the bad value.
+ */
+export function assertScope(
+  scope: unknown,
+  field = 'scope',
+  code: 'INVALID_SCOPE' | 'INVALID_ARGUMENT' = 'INVALID_SCOPE',
+): asserts scope is string {
   if (isValidScope(scope)) return;
   const shown = quote(scope);
   throw xlinkError(
-    'INVALID_SCOPE',
+    code,
     `"${field}" expected 1 to ${MAX_SCOPE_LENGTH} characters of A-Z a-z 0-9 . _ : / -, got ${shown}`,
     { field },
   );

@@ -32,8 +32,8 @@
  * timestamp has one-second resolution; scope and audience are 1 to 64
  * characters of A-Z a-z 0-9 . _ : / -.
  */
-import { assertBytes, copyBytes, utf8Encode } from '../codec/bytes.js';
-import { type CborMap, type CborValue, encodeCbor } from '../codec/cbor.js';
+import { asciiEncode, assertBytes, copyBytes } from '../codec/bytes.js';
+import { CBOR_MAJOR_BYTE_STRING, type CborMap, type CborValue, cborHeadLength, writeCborHead } from '../codec/cbor.js';
 import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } from '../crypto/provider.js';
 import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { KEY_ID_LENGTH } from '../identity/kid.js';
@@ -49,7 +49,7 @@ import {
   readCoseSign1,
 } from './cose-sign1.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from './decode.js';
-import { assertScope, isValidScope } from './scope.js';
+import { assertScope } from './scope.js';
 
 /** COSE header label of CWT Claims (RFC 9597), and the claim keys used (RFC 8392, RFC 8693 via RFC 9200). */
 const COSE_HEADER_CWT_CLAIMS = 15;
@@ -129,13 +129,24 @@ export function sealTelemetry(key: TelemetryKey, message: TelemetryMessage): Awa
   return signature.then((signed) => frameTelemetry(protectedBytes, kid, payload, signed));
 }
 
-function frameTelemetry(
+/** The untagged four-element frame; `tag` is the signature or MAC. */
+export function frameTelemetry(
   protectedBytes: Uint8Array,
   kid: Uint8Array,
   payload: Uint8Array,
   signature: Uint8Array,
 ): Uint8Array {
-  return frameCoseSign1(protectedBytes, encodeCbor(new Map([[COSE_HEADER_KID, kid]])), payload, signature, false);
+  return frameCoseSign1(
+    protectedBytes,
+    frameItems([
+      [MAP, 1],
+      [UINT, COSE_HEADER_KID],
+      [BYTES, kid.length, kid],
+    ]),
+    payload,
+    signature,
+    false,
+  );
 }
 
 /** Strictly decodes telemetry-profile bytes; never throws for any input. Nothing is verified yet. */
@@ -143,7 +154,7 @@ export function decodeTelemetry(
   bytes: Uint8Array,
   options: { readonly maxEnvelopeBytes?: number } = {},
 ): Result<TelemetryEnvelope> {
-  return attemptSync(() => readTelemetry(bytes, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES));
+  return attemptSync(() => readTelemetry(bytes, options.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES, EDDSA));
 }
 
 /**
@@ -181,7 +192,25 @@ export function isTelemetryShaped(bytes: Uint8Array): boolean {
 
 // ---------------------------------------------------------------- internals
 
-function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
+/** CBOR major types the header framer writes. */
+const UINT = 0;
+const NINT = 1;
+const BYTES = CBOR_MAJOR_BYTE_STRING;
+const TEXT = 3;
+const MAP = 5;
+
+/** One CBOR item head, with the bytes of a byte or text string after it. */
+type Item = readonly [major: number, argument: number, bytes?: Uint8Array];
+
+/**
+ * The protected header in its one deterministic spelling, framed directly:
+ * every label is a fixed one-byte integer, so the order is fixed too (1, 3,
+ * 15; claims 6, 7, 9). No Map, sort or growable writer: a signing device
+ * carries no generic CBOR encoder, and engines without Map (Duktape,
+ * Espruino) can seal. test/envelope/telemetry.test.ts holds it to encodeCbor.
+ */
+/** The protected header of `message` under `alg` (EdDSA here; HMAC 256/256 in telemetry-mac.ts). */
+export function encodeTelemetryHeader(message: TelemetryMessage, alg: number = COSE_ALG_EDDSA): Uint8Array {
   if (typeof message !== 'object' || message === null) {
     throw xlinkError('INVALID_ARGUMENT', `"message" expected an object, got ${quote(message)}`, { field: 'message' });
   }
@@ -192,30 +221,64 @@ function encodeTelemetryHeader(message: TelemetryMessage): Uint8Array {
       field: 'counter',
     });
   }
-  const claims = new Map<number, CborValue>([[CLAIM_CTI, counterBytes(counter)]]);
-  if (scope !== DEFAULT_TELEMETRY_SCOPE) claims.set(CLAIM_SCOPE, scope);
-  if (timestamp !== undefined) {
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw xlinkError(
-        'INVALID_ARGUMENT',
-        `"timestamp" expected milliseconds since the epoch, got ${quote(timestamp)}`,
-        {
-          field: 'timestamp',
-        },
-      );
-    }
-    claims.set(CLAIM_IAT, Math.floor(timestamp / 1000));
+  if (timestamp !== undefined && (!Number.isSafeInteger(timestamp) || timestamp < 0)) {
+    throw xlinkError('INVALID_ARGUMENT', `"timestamp" expected milliseconds since the epoch, got ${quote(timestamp)}`, {
+      field: 'timestamp',
+    });
   }
-  const header = new Map<number, CborValue>([
-    [COSE_HEADER_ALG, COSE_ALG_EDDSA],
-    [COSE_HEADER_CWT_CLAIMS, claims],
-  ]);
   const format = contentFormatOf(message.contentType ?? 'bytes');
-  if (format !== undefined) header.set(COSE_HEADER_CONTENT_TYPE, format);
-  return encodeCbor(header);
+  const claims: Item[] = [];
+  if (timestamp !== undefined) claims.push([UINT, CLAIM_IAT], [UINT, Math.floor(timestamp / 1000)]);
+  const cti = counterBytes(counter);
+  claims.push([UINT, CLAIM_CTI], [BYTES, cti.length, cti]);
+  if (scope !== DEFAULT_TELEMETRY_SCOPE) {
+    const text = asciiEncode(scope) as Uint8Array; // a valid scope is ASCII
+    claims.push([UINT, CLAIM_SCOPE], [TEXT, text.length, text]);
+  }
+  const header: Item[] = [
+    [MAP, format === undefined ? 2 : 3],
+    [UINT, COSE_HEADER_ALG],
+    alg < 0 ? [NINT, -1 - alg] : [UINT, alg],
+  ];
+  if (format !== undefined) header.push([UINT, COSE_HEADER_CONTENT_TYPE], [UINT, format]);
+  header.push([UINT, COSE_HEADER_CWT_CLAIMS], [MAP, claims.length / 2]);
+  return frameItems(header.concat(claims));
 }
 
-function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
+function frameItems(items: readonly Item[]): Uint8Array {
+  let length = 0;
+  for (let i = 0; i < items.length; i++) {
+    const [, argument, bytes] = items[i] as Item;
+    length += cborHeadLength(argument) + (bytes === undefined ? 0 : bytes.length);
+  }
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (let i = 0; i < items.length; i++) {
+    const [major, argument, bytes] = items[i] as Item;
+    writeCborHead(out, offset, major, argument);
+    offset += cborHeadLength(argument);
+    if (bytes !== undefined) {
+      out.set(bytes, offset);
+      offset += bytes.length;
+    }
+  }
+  return out;
+}
+
+/** What tells a telemetry profile's messages apart: its COSE algorithm and the length of its tag. */
+export interface TelemetryAuthentication {
+  readonly alg: number;
+  readonly tagLength: number;
+}
+
+const EDDSA: TelemetryAuthentication = { alg: COSE_ALG_EDDSA, tagLength: ED25519_SIGNATURE_LENGTH };
+
+/** Strict decoding under one profile; throws the XlinkError decodeTelemetry returns. */
+export function readTelemetry(
+  bytes: Uint8Array,
+  maxBytes: number,
+  profile: TelemetryAuthentication,
+): TelemetryEnvelope {
   assertBytes(bytes, 'bytes');
   if (bytes.length > maxBytes) {
     throw xlinkError(
@@ -235,27 +298,30 @@ function readTelemetry(bytes: Uint8Array, maxBytes: number): TelemetryEnvelope {
     );
   }
   const kid = readKid(message.unprotectedHeader);
-  if (message.signature.length !== ED25519_SIGNATURE_LENGTH) {
+  // The algorithm before the tag's length: a message of the other profile is named as such.
+  const header = readHeader(message.protectedHeader, profile.alg);
+  if (message.signature.length !== profile.tagLength) {
     throw xlinkError(
       'ENVELOPE_INVALID:LENGTH',
-      `"signature" expected ${ED25519_SIGNATURE_LENGTH} bytes, got ${message.signature.length}`,
+      `"signature" expected ${profile.tagLength} bytes, got ${message.signature.length}`,
       { field: 'signature' },
     );
   }
   return {
     kid,
-    header: readHeader(message.protectedHeader),
+    header,
     protectedBytes: message.protectedBytes,
     payload: message.payload,
     signature: message.signature,
   };
 }
 
-function readHeader(map: CborMap): TelemetryHeader {
+function readHeader(map: CborMap, expectedAlg: number): TelemetryHeader {
   onlyKeys(map, [COSE_HEADER_ALG, COSE_HEADER_CONTENT_TYPE, COSE_HEADER_CWT_CLAIMS], 'protected header');
   const alg = map.get(COSE_HEADER_ALG);
-  if (alg !== COSE_ALG_EDDSA) {
-    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not EdDSA (-8)`, {
+  if (alg !== expectedAlg) {
+    const expected = expectedAlg === COSE_ALG_EDDSA ? 'EdDSA (-8)' : `HMAC 256/256 (${expectedAlg})`;
+    throw xlinkError('ENVELOPE_INVALID:ALGORITHM', `algorithm ${quote(alg ?? null)} is not ${expected}`, {
       field: 'alg',
     });
   }
@@ -313,13 +379,9 @@ function readCounter(cti: CborValue | undefined): number {
 }
 
 /** An audience has the syntax of a scope; a bad one is the caller's (the sender's or the receiver's own) setting. */
-function audienceBytes(audience: unknown): Uint8Array {
-  if (isValidScope(audience)) return utf8Encode(audience);
-  throw xlinkError(
-    'INVALID_ARGUMENT',
-    `"audience" expected 1 to 64 characters of A-Z a-z 0-9 . _ : / -, got ${quote(audience)}`,
-    { field: 'audience' },
-  );
+export function audienceBytes(audience: unknown): Uint8Array {
+  assertScope(audience, 'audience', 'INVALID_ARGUMENT');
+  return asciiEncode(audience) as Uint8Array; // the scope alphabet is ASCII
 }
 
 function onlyKeys(map: CborMap, allowed: readonly number[], where: string): void {

@@ -14,6 +14,8 @@
  *   "xlink/v1/x25519"     32 bytes, the X25519 secret (clamped where it is used)
  *   "xlink/v1/ml-kem-768" 64 bytes, the FIPS 203 key-generation seed d ‖ z
  *   "xlink/v1/ml-dsa-65"  32 bytes, the FIPS 204 key-generation seed ξ
+ *   "xlink/v1/telemetry-hmac" 32 bytes, the HMAC-SHA256 key of the telemetry MAC
+ *                         profile (envelope/telemetry-mac.ts), for boards that cannot sign
  * Distinct labels make the four outputs independent, so each key derives on
  * its own (a signer needs one HKDF call and one Ed25519 key), no two keys share
  * bytes, and a leak of one secret key reveals nothing about the others or the
@@ -85,6 +87,7 @@ const LABEL_ED25519 = 'xlink/v1/ed25519';
 const LABEL_X25519 = 'xlink/v1/x25519';
 const LABEL_ML_KEM_768 = 'xlink/v1/ml-kem-768';
 const LABEL_ML_DSA_65 = 'xlink/v1/ml-dsa-65';
+const LABEL_TELEMETRY_HMAC = 'xlink/v1/telemetry-hmac';
 
 /** Derives the full identity of a 32-byte seed; the same seed always gives the same identity. */
 export function identityFromSeed(seed: Uint8Array, { crypto }: { crypto: IdentityCrypto }): Promise<Result<Identity>> {
@@ -113,6 +116,22 @@ export function signingKeyFromSeed(
     assertCrypto(crypto, 'ed25519Signer');
     const signer = await crypto.ed25519Signer(await deriveKeySeed(seed, LABEL_ED25519, ED25519_KEY_LENGTH, crypto));
     return { kid: await keyIdOf(signer.publicKey, { crypto }), signer };
+  });
+}
+
+/**
+ * The device's key for the telemetry MAC profile: what the factory burns into
+ * a board that cannot sign, and hands the gateway sealed. Independent of every
+ * other key (its own label): leaking it forges that device's MAC readings, and
+ * nothing else.
+ */
+export function telemetryMacKeyFromSeed(
+  seed: Uint8Array,
+  { crypto }: { crypto: Hashing },
+): Promise<Result<Uint8Array>> {
+  return attempt(async () => {
+    assertCrypto(crypto, 'hkdfSha256');
+    return deriveKeySeed(seed, LABEL_TELEMETRY_HMAC, 32, crypto);
   });
 }
 

@@ -19,7 +19,7 @@
  * parsing), so such a DID parses but no signature will ever verify under it.
  */
 import { base58btcEncode, readBase58btc } from '../codec/base58.js';
-import { assertBytes, concatBytes } from '../codec/bytes.js';
+import { assertBytes } from '../codec/bytes.js';
 import { isCanonicalPointEncoding, isSmallOrderEncoding } from '../crypto/ed25519-strict.js';
 import { ED25519_KEY_LENGTH } from '../crypto/provider.js';
 import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
@@ -27,7 +27,7 @@ import { attemptSync, quote, type Result, xlinkError } from '../errors.js';
 const DID_KEY_PREFIX = 'did:key:';
 
 /** Multicodec ed25519-pub (0xed) as an unsigned varint. */
-const ED25519_MULTICODEC: Uint8Array = /* @__PURE__ */ Uint8Array.of(0xed, 0x01);
+const ED25519_MULTICODEC: Uint8Array = /* @__PURE__ */ new Uint8Array([0xed, 0x01]);
 
 /**
  * Longest method-specific id decoded at all. base58 decoding is quadratic, so
@@ -63,7 +63,22 @@ export function isDidKeySyntax(value: unknown): value is string {
 export function didFromEd25519PublicKey(publicKey: Uint8Array): string {
   assertBytes(publicKey, 'publicKey', ED25519_KEY_LENGTH);
   assertAcceptableKey(publicKey, 'publicKey');
-  return `${DID_KEY_PREFIX}z${base58btcEncode(concatBytes(ED25519_MULTICODEC, publicKey))}`;
+  return didOfSignerKey(publicKey);
+}
+
+/**
+ * The did:key of a signer's own public key, which the signer derived from its
+ * secret: a clamped scalar times the base point is always canonical and of
+ * large order, so the checks above cannot fail and are skipped. What a device
+ * names itself by; its bundle then carries no small-order table. Any key from
+ * elsewhere goes through `didFromEd25519PublicKey`.
+ */
+export function didOfSignerKey(publicKey: Uint8Array): string {
+  assertBytes(publicKey, 'publicKey', ED25519_KEY_LENGTH);
+  const bytes = new Uint8Array(ED25519_MULTICODEC.length + ED25519_KEY_LENGTH);
+  bytes.set(ED25519_MULTICODEC);
+  bytes.set(publicKey, ED25519_MULTICODEC.length);
+  return `${DID_KEY_PREFIX}z${base58btcEncode(bytes)}`;
 }
 
 /** Parses an Ed25519 did:key; never throws for any input. */

@@ -22,6 +22,7 @@ export {
   identityFromSeed,
   type SigningKey,
   signingKeyFromSeed,
+  telemetryMacKeyFromSeed,
 } from './derive.js';
 export { didFromEd25519PublicKey, type ParsedDid, parseDid } from './did.js';
 export {

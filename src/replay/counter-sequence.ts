@@ -15,12 +15,17 @@
  * (ESP32 NVS) wears with every write, so K = 100 at one message a minute is
  * one write every 100 minutes.
  *
+ * `take()` is the same sequence without promises while the storage answers
+ * synchronously, for engines that have none (Duktape, Espruino): it throws
+ * where `next()` would reject.
+ *
  * Limits: one sequence per storage key (two processes sharing one would
  * repeat counters); counters end at 2^53-1, after which `next()` throws
  * `COUNTER_EXHAUSTED`. A failed load or save throws `STORAGE_FAILED` (the
  * cause attached) and hands out nothing; the next call tries again.
  */
 import { isXlinkError, quote, xlinkError } from '../errors.js';
+import { type Awaitable, andThen, isPromiseLike } from '../platform/awaitable.js';
 import { assertStorageKey, type KeyValueStorage } from '../platform/storage.js';
 import { MAX_COUNTER } from './counter-window.js';
 
@@ -40,15 +45,19 @@ const DEFAULT_KEY = 'ctr';
 const END = MAX_COUNTER + 1;
 const BOUND_TEXT = /^(0|[1-9][0-9]{0,15})$/;
 
+// TypeScript-private fields, not #fields: ES5 engines have no WeakMap to lower #fields to.
 export class CounterSequence {
   readonly persistEvery: number;
   readonly key: string;
-  readonly #storage: KeyValueStorage;
+  private readonly storage: KeyValueStorage;
   /** The next counter to hand out; undefined until the storage was loaded. */
-  #next: number | undefined;
+  private following: number | undefined;
   /** Counters below this are covered by the saved bound. */
-  #reserved = 0;
-  #queue: Promise<unknown> = Promise.resolve();
+  private reserved = 0;
+  /** The tail of the queued `next()` calls; created on first use, so engines without Promise can construct one. */
+  private queue: Promise<unknown> | undefined;
+  /** Steps begun and not yet settled: a `take()` then queues behind them instead of running beside one. */
+  private inFlight = 0;
 
   constructor(options: CounterSequenceOptions) {
     const storage = options?.storage;
@@ -65,63 +74,101 @@ export class CounterSequence {
         field: 'persistEvery',
       });
     }
-    this.#storage = storage;
+    this.storage = storage;
     this.key = key;
     this.persistEvery = every;
   }
 
   /** The next counter; resolves only once the storage covers it. */
   next(): Promise<number> {
-    const result = this.#queue.then(() => this.#step());
+    this.inFlight++;
+    const result = (this.queue ?? Promise.resolve()).then(() => this.step());
     // The queue continues after a failure: the next caller retries the load or save.
-    this.#queue = result.catch(() => undefined);
+    this.queue = result.then(this.settled, this.settled);
     return result;
   }
 
-  async #step(): Promise<number> {
-    if (this.#next === undefined) {
-      this.#next = await this.#load();
-      this.#reserved = this.#next;
-    }
-    const counter = this.#next;
-    if (counter > MAX_COUNTER) {
-      throw xlinkError(
-        'COUNTER_EXHAUSTED',
-        'every counter up to 2^53-1 was handed out; this sender cannot use counters',
-      );
-    }
-    if (counter >= this.#reserved) {
-      // counter + K may round above 2^53 (doubles); rounding never takes it below END, so min clamps it exactly.
-      const bound = Math.min(counter + this.persistEvery, END);
-      await this.#guard('save', () => this.#storage.set(this.key, encodeBound(bound)));
-      this.#reserved = bound;
-    }
-    this.#next = counter + 1;
+  /**
+   * The next counter, returned without a promise while the storage answers
+   * synchronously (flash, preferences, MemoryKeyValueStorage): what engines
+   * without Promise (Duktape, Espruino) call. With a storage that answers with
+   * a promise, or while a `next()` waits, it is the promise `next()` gives.
+   */
+  take(): Awaitable<number> {
+    if (this.inFlight > 0) return this.next();
+    const counter = this.step();
+    if (!isPromiseLike(counter)) return counter;
+    this.inFlight++;
+    this.queue = counter.then(this.settled, this.settled);
     return counter;
   }
 
-  async #load(): Promise<number> {
-    const saved = await this.#guard('load', () => this.#storage.get(this.key));
-    if (saved === undefined) return 0;
-    const text = String.fromCharCode(...saved);
-    const bound = Number(text);
-    // The round trip refuses digits a double would round (above 2^53).
-    if (!BOUND_TEXT.test(text) || bound > END || String(bound) !== text) {
-      throw xlinkError(
-        'STORAGE_FAILED',
-        `storage key "${this.key}" holds ${quote(text, 24)}, not a counter bound from 0 to 2^53`,
-      );
-    }
-    return bound;
+  private readonly settled = (): void => {
+    this.inFlight--;
+  };
+
+  private step(): Awaitable<number> {
+    if (this.following !== undefined) return this.issue(this.following);
+    return andThen(this.load(), (loaded) => {
+      this.following = loaded;
+      this.reserved = loaded;
+      return this.issue(loaded);
+    });
   }
 
-  async #guard<T>(action: string, run: () => T | Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (cause) {
+  private issue(counter: number): Awaitable<number> {
+    if (counter > MAX_COUNTER) {
+      throw xlinkError('COUNTER_EXHAUSTED', 'every counter up to 2^53-1 was handed out');
+    }
+    if (counter < this.reserved) {
+      this.following = counter + 1;
+      return counter;
+    }
+    // counter + K may round above 2^53 (doubles); rounding never takes it below END, so min clamps it exactly.
+    const bound = Math.min(counter + this.persistEvery, END);
+    return andThen(
+      this.guard('save', () => this.storage.set(this.key, encodeBound(bound))),
+      () => {
+        this.reserved = bound;
+        this.following = counter + 1;
+        return counter;
+      },
+    );
+  }
+
+  private load(): Awaitable<number> {
+    return andThen(
+      this.guard('load', () => this.storage.get(this.key)),
+      (saved) => {
+        if (saved === undefined) return 0;
+        let text = '';
+        for (let i = 0; i < saved.length; i++) text += String.fromCharCode(saved[i] as number);
+        const bound = Number(text);
+        // The round trip refuses digits a double would round (above 2^53).
+        if (!BOUND_TEXT.test(text) || bound > END || String(bound) !== text) {
+          throw xlinkError(
+            'STORAGE_FAILED',
+            `storage key "${this.key}" holds ${quote(text, 24)}, not a counter bound from 0 to 2^53`,
+          );
+        }
+        return bound;
+      },
+    );
+  }
+
+  /** Runs a storage call; whatever it throws or rejects with, other than an XlinkError, becomes STORAGE_FAILED. */
+  private guard<T>(action: string, run: () => Awaitable<T>): Awaitable<T> {
+    const wrap = (cause: unknown): never => {
       if (isXlinkError(cause)) throw cause;
       throw xlinkError('STORAGE_FAILED', `counter storage ${action} failed: ${quote(String(cause), 200)}`, { cause });
+    };
+    let answer: Awaitable<T>;
+    try {
+      answer = run();
+    } catch (cause) {
+      return wrap(cause);
     }
+    return isPromiseLike(answer) ? answer.then(undefined, wrap) : answer;
   }
 }
 

@@ -295,6 +295,7 @@ interface Fixture {
   readonly signedJson: envelope.EnvelopeJson;
   readonly signedCompact: Uint8Array;
   readonly telemetry: Uint8Array;
+  readonly telemetryMac: Uint8Array;
   readonly document: identity.SignedIdentityDocument;
   readonly pkcs8: identity.IdentityPKCS8;
   /** A 2-of-3 split of a 40-byte secret and its HMAC key. */
@@ -356,6 +357,10 @@ before(async () => {
     payload: Uint8Array.of(7),
     timestamp: world.clock.now(),
   });
+  const telemetryMac = envelope.sealTelemetryMac(
+    { kid: aliceKey.value.kid, mac: (data) => crypto.hmacSha256(new Uint8Array(32).fill(0x4d), data) as Uint8Array },
+    { audience: AUDIENCE, scope: 'chat', counter: 2, payload: Uint8Array.of(8) },
+  );
   const carol = await identityOf('carol');
   const document = await identity.createIdentityDocument(carol, {
     crypto,
@@ -384,6 +389,7 @@ before(async () => {
     signedJson: envelopeToJson(signed.value),
     signedCompact: envelope.encodeEnvelope(signedAgain.value, 'compact'),
     telemetry,
+    telemetryMac,
     document,
     pkcs8: identity.exportPKCS8(carol),
     ...(await split.splitSecret(SAMPLE_BYTES.subarray(0, 40), split.TWO_OF_THREE, { crypto })),
@@ -472,6 +478,12 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
     valid: () => [fixture.telemetry],
     decode: (input) => envelope.decodeTelemetry(input as Uint8Array),
     check: (value) => assert.equal((value as envelope.TelemetryEnvelope).header.counter, 1),
+  },
+  decodeTelemetryMac: {
+    shaped: coseLike,
+    valid: () => [fixture.telemetryMac],
+    decode: (input) => envelope.decodeTelemetryMac(input as Uint8Array),
+    check: (value) => assert.equal((value as envelope.TelemetryEnvelope).header.counter, 2),
   },
   decodeCoseSign1: {
     shaped: coseLike,

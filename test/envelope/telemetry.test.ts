@@ -341,3 +341,50 @@ describe('telemetry profile: an independent COSE implementation verifies it', ()
     );
   });
 });
+
+describe('telemetry profile: the hand-framed header', () => {
+  it('is byte for byte what the generic deterministic encoder writes, for any message (fast-check)', () => {
+    const fakeKey = {
+      kid: new Uint8Array(6).fill(7),
+      signer: { publicKey: new Uint8Array(32), sign: () => new Uint8Array(64) },
+    };
+    const scopeChar = fc.constantFrom(...'abcXYZ019._:/-');
+    fc.assert(
+      fc.property(
+        fc.record({
+          scope: fc.oneof(fc.constant('telemetry'), fc.string({ unit: scopeChar, minLength: 1, maxLength: 64 })),
+          counter: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.maxSafeNat()),
+          timestamp: fc.option(fc.maxSafeNat(), { nil: undefined }),
+          contentType: fc.constantFrom('bytes', 'json', 'cbor', undefined),
+        }),
+        ({ scope, counter, timestamp, contentType }) => {
+          const sealed = sealTelemetry(fakeKey, {
+            audience: AUDIENCE,
+            scope,
+            counter,
+            payload: READING,
+            ...(timestamp === undefined ? {} : { timestamp }),
+            ...(contentType === undefined ? {} : { contentType }),
+          });
+          const [protectedBytes, unprotected] = readCbor(sealed) as [Uint8Array, CborMap];
+          let cti: Uint8Array = new Uint8Array(0);
+          for (let rest = counter, first = true; first || rest > 0; rest = Math.floor(rest / 256), first = false) {
+            cti = concatBytes(Uint8Array.of(rest % 256), cti);
+          }
+          const claims = new Map<number, CborValue>([[7, cti]]);
+          if (timestamp !== undefined) claims.set(6, Math.floor(timestamp / 1000));
+          if (scope !== 'telemetry') claims.set(9, scope);
+          const header = new Map<number, CborValue>([
+            [1, -8],
+            [15, claims],
+          ]);
+          if (contentType === 'json') header.set(3, 50);
+          if (contentType === 'cbor') header.set(3, 60);
+          assert.equal(bytesToHex(protectedBytes), bytesToHex(encodeCbor(header)));
+          assert.deepEqual(unprotected, new Map([[4, fakeKey.kid]]));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isXlinkError } from '../../src/errors.js';
 import { FileKeyValueStorage } from '../../src/platform/node/file-storage.js';
-import type { KeyValueStorage } from '../../src/platform/storage.js';
+import { type KeyValueStorage, MemoryKeyValueStorage } from '../../src/platform/storage.js';
 import { CounterSequence } from '../../src/replay/counter-sequence.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -222,5 +222,52 @@ describe('CounterSequence on FileKeyValueStorage', () => {
     writeFileSync(join(dir, 'kv-damaged'), '12\n');
     const sequence = new CounterSequence({ storage: new FileKeyValueStorage({ directory: dir }), key: 'damaged' });
     await assert.rejects(sequence.next(), rejectsWith('STORAGE_FAILED'));
+  });
+});
+
+describe('CounterSequence.take', () => {
+  it('hands out counters without a promise over synchronous storage, and jumps ahead after a reboot', () => {
+    const storage = new MemoryKeyValueStorage();
+    const counters = new CounterSequence({ storage, persistEvery: 3 });
+    assert.deepEqual([counters.take(), counters.take(), counters.take(), counters.take()], [0, 1, 2, 3]);
+    assert.equal(new CounterSequence({ storage, persistEvery: 3 }).take(), 6);
+  });
+
+  it('over promise storage it queues with next(): distinct counters, none reused', async () => {
+    const sync = new MemoryKeyValueStorage();
+    const storage = {
+      get: async (key: string) => sync.get(key),
+      set: async (key: string, value: Uint8Array) => sync.set(key, value),
+      delete: async (key: string) => sync.delete(key),
+    };
+    const counters = new CounterSequence({ storage, persistEvery: 2 });
+    const taken = await Promise.all([
+      counters.take(),
+      counters.next(),
+      counters.take(),
+      counters.next(),
+      counters.take(),
+    ]);
+    assert.deepEqual(
+      [...taken].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4],
+    );
+  });
+
+  it('throws STORAGE_FAILED synchronously for a synchronous storage that throws, and retries on the next call', () => {
+    let broken = true;
+    const sync = new MemoryKeyValueStorage();
+    const storage = {
+      get: (key: string) => sync.get(key),
+      set: (key: string, value: Uint8Array) => {
+        if (broken) throw new Error('flash worn out');
+        sync.set(key, value);
+      },
+      delete: (key: string) => sync.delete(key),
+    };
+    const counters = new CounterSequence({ storage });
+    assert.throws(() => counters.take(), { code: 'STORAGE_FAILED' });
+    broken = false;
+    assert.equal(counters.take(), 0);
   });
 });

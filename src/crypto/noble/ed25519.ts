@@ -45,9 +45,24 @@ export interface NobleEd25519Verifying extends Ed25519Verifying {
   ed25519Verifier(publicKey: Uint8Array): SyncEd25519Verifier;
 }
 
+export interface NobleEd25519SigningOptions {
+  /**
+   * The width W of the base-point table noble precomputes, the memory/time
+   * dial of a device: noble's default 6 holds about 2,100 points (over a MB
+   * in QuickJS), 1 holds none and multiplies through a small fixed window
+   * built per signature. BENCHMARKS.md (devices) shows the trade-off.
+   */
+  readonly baseWindow?: number;
+}
+
 /** Signing: secret multiplications are blinded with `random`. */
-export function nobleEd25519Signing(random: RandomSource): NobleEd25519Signing {
+export function nobleEd25519Signing(
+  random: RandomSource,
+  options: NobleEd25519SigningOptions = {},
+): NobleEd25519Signing {
   const { Point } = edwards25519(random);
+  // Shared by every part of this random source's group: the last setting wins, and drops any table already built.
+  if (options.baseWindow !== undefined) Point.BASE.precompute(options.baseWindow);
   return {
     ed25519Signer(seed) {
       assertBytes(seed, 'seed', ED25519_KEY_LENGTH);
