@@ -24,6 +24,7 @@
  * `COUNTER_EXHAUSTED`. A failed load or save throws `STORAGE_FAILED` (the
  * cause attached) and hands out nothing; the next call tries again.
  */
+import { asciiEncode } from '../codec/bytes.js';
 import { isXlinkError, quote, xlinkError } from '../errors.js';
 import { type Awaitable, andThen, isPromiseLike } from '../platform/awaitable.js';
 import { assertStorageKey, type KeyValueStorage } from '../platform/storage.js';
@@ -127,7 +128,8 @@ export class CounterSequence {
     // counter + K may round above 2^53 (doubles); rounding never takes it below END, so min clamps it exactly.
     const bound = Math.min(counter + this.persistEvery, END);
     return andThen(
-      this.guard('save', () => this.storage.set(this.key, encodeBound(bound))),
+      // The bound as decimal digits, which are ASCII.
+      this.guard('save', () => this.storage.set(this.key, asciiEncode(String(bound)) as Uint8Array)),
       () => {
         this.reserved = bound;
         this.following = counter + 1;
@@ -170,11 +172,4 @@ export class CounterSequence {
     }
     return isPromiseLike(answer) ? answer.then(undefined, wrap) : answer;
   }
-}
-
-function encodeBound(bound: number): Uint8Array {
-  const text = String(bound);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }
