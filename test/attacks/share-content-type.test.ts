@@ -190,7 +190,7 @@ test('applications cannot send or decode the share content type, and telemetry n
   // A telemetry envelope whose signed header claims the share content type is refused at decode.
   const bytes = await sealTelemetry(key, { ...message, contentType: 'cbor' });
   const parts = readCbor(bytes) as CborValue[];
-  const header = readCbor(parts[0] as Uint8Array) as CborMap;
+  const header = new Map(readCbor(parts[0] as Uint8Array) as CborMap);
   header.set(3, SHARE_MEDIA_TYPE);
   const forged = encodeCbor([encodeCbor(header), parts[1] as CborValue, parts[2] as CborValue, parts[3] as CborValue]);
   const read = decodeTelemetry(forged);
