@@ -39,6 +39,7 @@ export {
   type EnvelopeJson,
   encodeEnvelope,
   openEnvelope,
+  type PayloadContentType,
   sealEnvelope,
   sealTelemetry,
   signEnvelope,

@@ -27,7 +27,7 @@
  * there without options.
  */
 import type { CryptoProvider, Ed25519Signer, KeyPair, X25519PrivateKey } from '../crypto/provider.js';
-import { type ContentType, encodePayload } from '../envelope/content-type.js';
+import { type ContentType, encodePayload, type PayloadContentType } from '../envelope/content-type.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from '../envelope/decode.js';
 import { encodeEnvelope } from '../envelope/encode.js';
 import type { EnvelopeJson } from '../envelope/json-encoding.js';
@@ -142,7 +142,8 @@ export interface SendInput<Payload> {
   readonly to: string;
   /** A Uint8Array is sent as opaque bytes, anything else as JSON unless `contentType` says CBOR. */
   readonly payload: Payload;
-  readonly contentType?: ContentType;
+  /** What the payload is sent as; `share` is not one an application sends (INVALID_ARGUMENT). */
+  readonly contentType?: PayloadContentType;
   /** Default "default". */
   readonly scope?: string;
   readonly onProgress?: ProgressHandler<SendStage>;
@@ -375,8 +376,8 @@ export class Agent {
           warnings: this.#warnings,
           timer: this.#parts.timer ?? systemTimer,
           sendTimeoutMs: this.#parts.splitSendTimeoutMs ?? DEFAULT_SPLIT_SEND_TIMEOUT_MS,
-          seal: (frame) => this.#seal(keys, { scope, payload: frame, contentType: 'cbor' }),
-          sign: (frame) => this.#signOnly(to, { scope, payload: frame, contentType: 'cbor' }),
+          seal: (frame) => this.#seal(keys, { scope, payload: frame, contentType: 'share' }),
+          sign: (frame) => this.#signOnly(to, { scope, payload: frame, contentType: 'share' }),
         },
         {
           to,

@@ -1,5 +1,5 @@
 /** What `agent.receive` returns: a verified (and decrypted) message. */
-import type { ContentType } from '../envelope/content-type.js';
+import type { PayloadContentType } from '../envelope/content-type.js';
 import type { EnvelopeVersion } from '../identity/document.js';
 
 export interface AgentMessage<Payload = unknown> {
@@ -10,7 +10,7 @@ export interface AgentMessage<Payload = unknown> {
   readonly scope: string;
   /** The payload decoded as its content type says: a JSON value, a CBOR value, or the bytes themselves. */
   readonly payload: Payload;
-  readonly contentType: ContentType;
+  readonly contentType: PayloadContentType;
   /** The sender's clock, ms since the Unix epoch; absent for a counter envelope from a device without a clock. */
   readonly timestamp?: number;
   readonly version: EnvelopeVersion;

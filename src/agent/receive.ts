@@ -12,7 +12,7 @@
  * the checked document and a prepared Ed25519 verifier per entry object.
  */
 import type { CryptoProvider, Ed25519Verifier } from '../crypto/provider.js';
-import { readPayload } from '../envelope/content-type.js';
+import { type PayloadContentType, readPayload } from '../envelope/content-type.js';
 import { decodeEnvelope } from '../envelope/decode.js';
 import { decryptEnvelope, type EnvelopeRecipient } from '../envelope/decrypt.js';
 import type { EnvelopeHeader } from '../envelope/header.js';
@@ -27,7 +27,6 @@ import { isScopeAllowed, type TrustRegistry, type TrustRegistryEntry } from '../
 import type { NonceStore } from '../replay/nonce-store.js';
 import type { AgentMessage } from './message.js';
 import { type ProgressHandler, type ReceiveStage, report } from './progress.js';
-import { isSplitFrame } from './split-frame.js';
 import { receiveShare, type SplitReceiveContext } from './split-receive.js';
 
 export interface ReceiveContext {
@@ -158,21 +157,26 @@ async function receiveFull(input: unknown, context: ReceiveContext, options: Rec
     await report(options.onProgress, 'decrypting');
     plaintext = unwrap(await decryptEnvelope(context.recipient, envelope, context));
   }
-  let contentType = header.contentType;
-  let payload = readPayload(plaintext, contentType);
-  if (isSplitFrame(payload)) {
+  let contentType: PayloadContentType;
+  let payload: unknown;
+  // The signed content type alone says what the payload is: a share is never looked for inside application data.
+  if (header.contentType === 'share') {
     if (context.split === undefined) {
       throw xlinkError('SHARE_INVALID:MALFORMED', 'this receiver does not reassemble split messages', {
-        field: 'payload',
+        field: 'content type',
       });
     }
-    const reconstructed = await receiveShare(payload, header, context.split, options.onProgress);
+    const reconstructed = await receiveShare(plaintext, header, context.split, options.onProgress);
     contentType = reconstructed.contentType;
     payload = readPayload(reconstructed.payload, contentType);
-  } else if (header.version === 'signed' && options.allowCleartext !== true) {
-    throw xlinkError('CLEARTEXT_REFUSED', 'a signed-only envelope needs receive(…, { allowCleartext: true })', {
-      field: 'v',
-    });
+  } else {
+    if (header.version === 'signed' && options.allowCleartext !== true) {
+      throw xlinkError('CLEARTEXT_REFUSED', 'a signed-only envelope needs receive(…, { allowCleartext: true })', {
+        field: 'v',
+      });
+    }
+    contentType = header.contentType;
+    payload = readPayload(plaintext, contentType);
   }
   return {
     sender: header.from,

@@ -1,27 +1,27 @@
 /**
  * What one share envelope of a split-channel or Xchange message carries as
- * its payload (content type CBOR): a CBOR tag reserved by xlink around
+ * its payload, under its own content type `share` (the media type
+ * application/vnd.xlink.share+cbor, signed in the envelope header): the
+ * deterministic CBOR array
  *
  *   [0, contentType, hmacKey, share]                 split-channel: the share is of the payload
  *   [1, contentType, hmacKey, share, iv, ciphertext] Xchange: the share is of the AES-256-GCM key
  *
  * contentType is 0 (bytes), 1 (JSON), 2 (CBOR): what the reconstructed payload
- * is. `share` is in the format of xlink/split. The tag (2020373360, "xlsp",
- * unregistered, from the first-come-first-served range) is how a receiver
- * tells a share from an application's CBOR payload; applications must not
- * send it.
+ * is. `share` is in the format of xlink/split. The envelope's content type,
+ * not anything inside the payload, says that this is a share: an
+ * application's CBOR payload of the same shape is delivered as the
+ * application's data, and a share frame is read only from a `share` envelope.
  */
-import { CborTagged, type CborValue } from '../codec/cbor.js';
-import type { ContentType } from '../envelope/content-type.js';
-import { xlinkError } from '../errors.js';
-
-export const SPLIT_FRAME_TAG = 2020373360;
+import { type CborValue, encodeCbor, readCbor } from '../codec/cbor.js';
+import type { PayloadContentType } from '../envelope/content-type.js';
+import { isXlinkError, xlinkError } from '../errors.js';
 
 export type SplitMode = 'split' | 'xchange';
 
 export interface SplitFrame {
   readonly mode: SplitMode;
-  readonly contentType: ContentType;
+  readonly contentType: PayloadContentType;
   readonly hmacKey: Uint8Array;
   readonly share: Uint8Array;
   /** Xchange only. */
@@ -30,27 +30,32 @@ export interface SplitFrame {
   readonly ciphertext?: Uint8Array;
 }
 
-const CONTENT_TYPES: readonly ContentType[] = ['bytes', 'json', 'cbor'];
+const CONTENT_TYPES: readonly PayloadContentType[] = ['bytes', 'json', 'cbor'];
 
-export function contentTypeCode(contentType: ContentType): number {
+/** The frame is one flat array: nothing nests below it. */
+const FRAME_MAX_DEPTH = 1;
+
+export function contentTypeCode(contentType: PayloadContentType): number {
   return CONTENT_TYPES.indexOf(contentType);
 }
 
-export function splitFrameValue(frame: SplitFrame): CborTagged {
+/** The payload of one share envelope. */
+export function encodeSplitFrame(frame: SplitFrame): Uint8Array {
   const items: CborValue[] = [frame.mode === 'split' ? 0 : 1, contentTypeCode(frame.contentType), frame.hmacKey];
   items.push(frame.share);
   if (frame.mode === 'xchange') items.push(frame.iv as Uint8Array, frame.ciphertext as Uint8Array);
-  return new CborTagged(SPLIT_FRAME_TAG, items);
+  return encodeCbor(items);
 }
 
-/** True for a decoded payload that is a split frame (valid or not). */
-export function isSplitFrame(value: unknown): value is CborTagged {
-  return value instanceof CborTagged && value.tag === SPLIT_FRAME_TAG;
-}
-
-/** The frame inside the tag; throws SHARE_INVALID:MALFORMED for any other shape. */
-export function readSplitFrame(value: CborTagged): SplitFrame {
-  const items = value.value;
+/** Reads the payload of a `share` envelope; throws SHARE_INVALID:MALFORMED for anything but a canonical frame. */
+export function readSplitFrame(bytes: Uint8Array): SplitFrame {
+  let items: CborValue;
+  try {
+    items = readCbor(bytes, { maxDepth: FRAME_MAX_DEPTH, maxBytes: bytes.length });
+  } catch (error) {
+    if (!isXlinkError(error)) throw error;
+    return malformed(`not deterministic CBOR (${error.message})`);
+  }
   if (!Array.isArray(items) || (items.length !== 4 && items.length !== 6))
     return malformed('the frame is not an array of 4 or 6');
   const [mode, type, hmacKey, share, iv, ciphertext] = items as CborValue[];

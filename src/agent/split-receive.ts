@@ -5,13 +5,12 @@
  * the agent's reassembly buffer, keyed by sender and group id, whatever
  * transport it came by; the share that completes k returns the payload.
  *
- *   const { payload, contentType } = await receiveShare(frameValue, header, context, onProgress);
+ *   const { payload, contentType } = await receiveShare(plaintext, header, context, onProgress);
  *   // or throws INSUFFICIENT_SHARES:PENDING (held), SPLIT_SHARE_LATE (already delivered), …
  */
 import { bytesToHex } from '../codec/bytes.js';
-import type { CborTagged } from '../codec/cbor.js';
 import type { Aead, Hashing } from '../crypto/provider.js';
-import type { ContentType } from '../envelope/content-type.js';
+import type { PayloadContentType } from '../envelope/content-type.js';
 import type { EnvelopeHeader } from '../envelope/header.js';
 import { xlinkError } from '../errors.js';
 import type { ShareReassembly } from '../split/reassembly.js';
@@ -30,16 +29,17 @@ export interface SplitReceiveContext {
 
 export interface ReconstructedPayload {
   readonly payload: Uint8Array;
-  readonly contentType: ContentType;
+  readonly contentType: PayloadContentType;
 }
 
+/** `frameBytes`: the (decrypted) payload of an envelope whose signed content type is `share`. */
 export async function receiveShare(
-  value: CborTagged,
+  frameBytes: Uint8Array,
   header: EnvelopeHeader,
   context: SplitReceiveContext,
   onProgress: ProgressHandler<ReceiveStage> | undefined,
 ): Promise<ReconstructedPayload> {
-  const frame = readSplitFrame(value);
+  const frame = readSplitFrame(frameBytes);
   if (header.version === 'signed' ? frame.mode !== 'xchange' || !context.xchange : frame.mode !== 'split') {
     throw xlinkError(
       header.version === 'signed' ? 'CLEARTEXT_REFUSED' : 'SHARE_INVALID:MALFORMED',

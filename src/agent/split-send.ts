@@ -18,14 +18,14 @@
  */
 import { encodeCbor } from '../codec/cbor.js';
 import type { Aead, Hashing, Randomness } from '../crypto/provider.js';
-import type { ContentType } from '../envelope/content-type.js';
+import type { PayloadContentType } from '../envelope/content-type.js';
 import { type ErrorDetail, ok, type Result, refuse } from '../errors.js';
 import type { Timer } from '../platform/timer.js';
 import type { Threshold } from '../split/parameters.js';
 import { splitSecret } from '../split/secret-sharing.js';
 import type { Transport, TransportEnvelope } from '../transport/transport.js';
 import { type ProgressHandler, report, type SendStage } from './progress.js';
-import { contentTypeCode, type SplitMode, splitFrameValue } from './split-frame.js';
+import { contentTypeCode, encodeSplitFrame, type SplitMode } from './split-frame.js';
 import type { OnceWarnings } from './warnings.js';
 
 export const XCHANGE_KEY_LENGTH = 32;
@@ -39,9 +39,9 @@ export interface SplitSendContext {
   readonly timer: Timer;
   /** A share its transport has not taken after this long counts as not taken (SEND_FAILED:TIMEOUT). */
   readonly sendTimeoutMs: number;
-  /** Encrypts and signs one share envelope to the recipient, encoded for the wire. */
+  /** Encrypts and signs one share envelope (content type `share`) to the recipient, encoded for the wire. */
   readonly seal: (payload: Uint8Array) => Promise<Result<TransportEnvelope>>;
-  /** Signs one share envelope, its payload in clear (Xchange). */
+  /** Signs one share envelope (content type `share`), its payload in clear (Xchange). */
   readonly sign: (payload: Uint8Array) => Promise<Result<TransportEnvelope>>;
 }
 
@@ -49,7 +49,7 @@ export interface SplitSendInput {
   readonly to: string;
   readonly scope: string;
   readonly payload: Uint8Array;
-  readonly contentType: ContentType;
+  readonly contentType: PayloadContentType;
   readonly threshold: Threshold;
   readonly mode: SplitMode;
   readonly onProgress?: ProgressHandler<SendStage> | undefined;
@@ -99,7 +99,7 @@ export function xchangeAad(
   from: string,
   to: string,
   scope: string,
-  contentType: ContentType,
+  contentType: PayloadContentType,
   groupId: Uint8Array,
 ): Uint8Array {
   return encodeCbor(['xlink xchange v1', from, to, scope, contentTypeCode(contentType), groupId]);
@@ -129,9 +129,13 @@ export async function sendSplit(context: SplitSendContext, input: SplitSendInput
   const envelopes: TransportEnvelope[] = [];
   for (let i = 0; i < n; i++) {
     await report(onProgress, 'signing', i + 1, n);
-    const frame = encodeCbor(
-      splitFrameValue({ mode, contentType, hmacKey: split.hmacKey, share: split.shares[i] as Uint8Array, ...cipher }),
-    );
+    const frame = encodeSplitFrame({
+      mode,
+      contentType,
+      hmacKey: split.hmacKey,
+      share: split.shares[i] as Uint8Array,
+      ...cipher,
+    });
     const envelope = mode === 'xchange' ? await context.sign(frame) : await context.seal(frame);
     if (!envelope.ok) return envelope;
     envelopes.push(envelope.value);

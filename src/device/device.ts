@@ -24,7 +24,7 @@
  * kept) when `publish` throws; a reading that fails is never published, and
  * its counter is never reused.
  */
-import type { ContentType } from '../envelope/content-type.js';
+import type { PayloadContentType } from '../envelope/content-type.js';
 import { DEFAULT_TELEMETRY_SCOPE, sealTelemetry, type TelemetryMessage } from '../envelope/telemetry.js';
 import { isXlinkError, quote, xlinkError } from '../errors.js';
 import type { SigningKey } from '../identity/derive.js';
@@ -71,7 +71,7 @@ export interface TelemetryOptions {
   /** The scope claim; default "telemetry" (sent as nothing). */
   readonly scope?: string;
   /** What the payload is: 'bytes' (default), 'json' or 'cbor'. */
-  readonly kind?: ContentType;
+  readonly kind?: PayloadContentType;
 }
 
 export interface Device {

@@ -11,24 +11,41 @@
  * (application/octet-stream); 42 is never written, so every payload has one
  * spelling. JSON is parsed strictly (duplicate keys, `__proto__`, depth 32),
  * CBOR must be deterministic (RFC 8949 §4.2.1).
+ *
+ * `share` is not an application payload but xlink's own framing: one share of
+ * a split-channel or Xchange message (docs/split-channel.md). It has its own
+ * signed content type, the media type SHARE_MEDIA_TYPE as a text string (no
+ * CoAP number is registered for it, and an unregistered one could collide),
+ * so no application payload can be taken for a share, nor a share for one.
+ * Applications cannot send it (`encodePayload` refuses it) and never receive
+ * it (`readPayload` refuses it; the agent reassembles shares instead).
  */
 import { assertBytes, utf8Encode } from '../codec/bytes.js';
 import { type CborValue, encodeCbor, readCbor } from '../codec/cbor.js';
 import { readJsonBytes } from '../codec/json.js';
 import { attemptSync, isXlinkError, quote, type Result, xlinkError } from '../errors.js';
 
-export type ContentType = 'json' | 'cbor' | 'bytes';
+/** What an application payload is. */
+export type PayloadContentType = 'json' | 'cbor' | 'bytes';
+/** What an envelope's payload is: an application payload, or one share of a split message. */
+export type ContentType = PayloadContentType | 'share';
 
 /** CoAP Content-Format of application/json and application/cbor. */
 export const CONTENT_FORMAT_JSON = 50;
 export const CONTENT_FORMAT_CBOR = 60;
+/** The content type of a share envelope: a vendor-tree media type, the share frame being CBOR. */
+export const SHARE_MEDIA_TYPE = 'application/vnd.xlink.share+cbor';
 
 /** Payloads are parsed no deeper than this. */
 const PAYLOAD_MAX_DEPTH = 32;
 
-/** The Content-Format number written for `contentType`; undefined for opaque bytes, which carry none. */
-export function contentFormatOf(contentType: ContentType): number | undefined {
-  return contentType === 'json' ? CONTENT_FORMAT_JSON : contentType === 'cbor' ? CONTENT_FORMAT_CBOR : undefined;
+/** The label-3 value written for `contentType`; undefined for opaque bytes, which carry none. */
+export function contentFormatOf(contentType: PayloadContentType): number | undefined;
+export function contentFormatOf(contentType: ContentType): number | string | undefined;
+export function contentFormatOf(contentType: ContentType): number | string | undefined {
+  if (contentType === 'json') return CONTENT_FORMAT_JSON;
+  if (contentType === 'cbor') return CONTENT_FORMAT_CBOR;
+  return contentType === 'share' ? SHARE_MEDIA_TYPE : undefined;
 }
 
 /** The content type a received header states; throws ENVELOPE_INVALID:MALFORMED for any other value. */
@@ -36,19 +53,27 @@ export function contentTypeOfFormat(format: unknown): ContentType {
   if (format === undefined) return 'bytes';
   if (format === CONTENT_FORMAT_JSON) return 'json';
   if (format === CONTENT_FORMAT_CBOR) return 'cbor';
+  // Exactly this spelling: no case folding, no parameters, so a share has one signed form.
+  if (format === SHARE_MEDIA_TYPE) return 'share';
   throw xlinkError(
     'ENVELOPE_INVALID:MALFORMED',
-    `content type ${quote(format)} is not 50 (JSON) or 60 (CBOR); opaque bytes state none`,
+    `content type ${quote(format)} is not 50 (JSON), 60 (CBOR) or "${SHARE_MEDIA_TYPE}"; opaque bytes state none`,
     { field: 'content type' },
   );
+}
+
+/** True for the content types an application sends and receives. */
+export function isPayloadContentType(value: unknown): value is PayloadContentType {
+  return value === 'json' || value === 'cbor' || value === 'bytes';
 }
 
 /** What a payload value is sent as: a Uint8Array as opaque bytes, anything else as JSON unless CBOR is asked for. */
 export function encodePayload(
   value: unknown,
-  contentType?: ContentType,
-): { readonly bytes: Uint8Array; readonly contentType: ContentType } {
+  contentType?: PayloadContentType,
+): { readonly bytes: Uint8Array; readonly contentType: PayloadContentType } {
   const type = contentType ?? (value instanceof Uint8Array ? 'bytes' : 'json');
+  assertPayloadContentType(type);
   if (type === 'bytes') {
     if (!(value instanceof Uint8Array)) {
       throw xlinkError(
@@ -75,22 +100,14 @@ export function encodePayload(
 }
 
 /** The payload value its content type promises; PARSE_FAILED:PAYLOAD when the bytes are not that. Never throws for any bytes. */
-export function decodePayload(bytes: Uint8Array, contentType: ContentType): Result<unknown> {
+export function decodePayload(bytes: Uint8Array, contentType: PayloadContentType): Result<unknown> {
   return attemptSync(() => readPayload(bytes, contentType));
 }
 
 /** `decodePayload` for callers inside xlink that handle the thrown XlinkError themselves. */
-export function readPayload(bytes: Uint8Array, contentType: ContentType): unknown {
+export function readPayload(bytes: Uint8Array, contentType: PayloadContentType): unknown {
   assertBytes(bytes, 'bytes');
-  if (contentType !== 'bytes' && contentType !== 'json' && contentType !== 'cbor') {
-    throw xlinkError(
-      'INVALID_ARGUMENT',
-      `"contentType" expected "json", "cbor" or "bytes", got ${quote(contentType)}`,
-      {
-        field: 'contentType',
-      },
-    );
-  }
+  assertPayloadContentType(contentType);
   if (contentType === 'bytes') return bytes;
   try {
     if (contentType === 'json') return readJsonBytes(bytes, { maxDepth: PAYLOAD_MAX_DEPTH, maxLength: bytes.length });
@@ -103,6 +120,17 @@ export function readPayload(bytes: Uint8Array, contentType: ContentType): unknow
       {
         cause: error,
       },
+    );
+  }
+}
+
+/** INVALID_ARGUMENT for anything but json, cbor or bytes: `share` is xlink's framing, never an application's. */
+export function assertPayloadContentType(value: unknown): asserts value is PayloadContentType {
+  if (!isPayloadContentType(value)) {
+    throw xlinkError(
+      'INVALID_ARGUMENT',
+      `"contentType" expected "json", "cbor" or "bytes", got ${quote(value)}${value === 'share' ? ' (shares are made by a split send)' : ''}`,
+      { field: 'contentType' },
     );
   }
 }

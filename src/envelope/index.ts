@@ -8,7 +8,13 @@
  * gateways that only verify full envelopes `xlink/envelope/open`. None of them
  * pulls in the encryption code.
  */
-export { type ContentType, decodePayload, encodePayload } from './content-type.js';
+export {
+  type ContentType,
+  decodePayload,
+  encodePayload,
+  type PayloadContentType,
+  SHARE_MEDIA_TYPE,
+} from './content-type.js';
 export {
   COSE_ALG_EDDSA,
   COSE_SIGN1_TAG,

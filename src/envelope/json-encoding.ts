@@ -27,8 +27,8 @@ export interface EnvelopeJson {
   readonly from: string;
   readonly to: string;
   readonly scope: string;
-  /** The payload's content type; absent for opaque bytes. */
-  readonly cty?: 'json' | 'cbor';
+  /** The payload's content type; absent for opaque bytes; `share` for one share of a split message. */
+  readonly cty?: 'json' | 'cbor' | 'share';
   readonly ts?: number;
   readonly nonce?: string;
   readonly ctr?: number;
@@ -100,8 +100,10 @@ export function envelopeFromJson(value: unknown): Envelope {
   const cty = record.cty;
   if (cty !== undefined) {
     // Only the names envelopeToJson writes: "bytes" is never written, so it is refused like any other.
-    if (cty !== 'json' && cty !== 'cbor') throw malformed(`"cty" expected "json" or "cbor", got ${quote(cty)}`, 'cty');
-    map.set(COSE_HEADER_CONTENT_TYPE, contentFormatOf(cty) as number);
+    if (cty !== 'json' && cty !== 'cbor' && cty !== 'share') {
+      throw malformed(`"cty" expected "json", "cbor" or "share", got ${quote(cty)}`, 'cty');
+    }
+    map.set(COSE_HEADER_CONTENT_TYPE, contentFormatOf(cty) as number | string);
   }
   for (const key of PLAIN_HEADER_KEYS) {
     const field = record[key];

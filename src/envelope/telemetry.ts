@@ -38,7 +38,12 @@ import { ED25519_SIGNATURE_LENGTH, type Ed25519Signer, type Ed25519Verifier } fr
 import { attempt, attemptSync, quote, type Result, xlinkError } from '../errors.js';
 import { KEY_ID_LENGTH } from '../identity/kid.js';
 import type { Awaitable } from '../platform/awaitable.js';
-import { type ContentType, contentFormatOf, contentTypeOfFormat } from './content-type.js';
+import {
+  assertPayloadContentType,
+  contentFormatOf,
+  contentTypeOfFormat,
+  type PayloadContentType,
+} from './content-type.js';
 import {
   COSE_ALG_EDDSA,
   COSE_HEADER_ALG,
@@ -86,7 +91,7 @@ export interface TelemetryMessage {
   readonly timestamp?: number;
   readonly payload: Uint8Array;
   /** What `payload` is; default opaque bytes. */
-  readonly contentType?: ContentType;
+  readonly contentType?: PayloadContentType;
 }
 
 export interface TelemetryHeader {
@@ -94,7 +99,7 @@ export interface TelemetryHeader {
   readonly counter: number;
   /** Milliseconds since the epoch (the signed seconds × 1000); absent from a device without a clock. */
   readonly timestamp?: number;
-  readonly contentType: ContentType;
+  readonly contentType: PayloadContentType;
 }
 
 /** A decoded, not yet verified, telemetry envelope. */
@@ -226,7 +231,9 @@ export function encodeTelemetryHeader(message: TelemetryMessage, alg: number = C
       field: 'timestamp',
     });
   }
-  const format = contentFormatOf(message.contentType ?? 'bytes');
+  const contentType = message.contentType ?? 'bytes';
+  assertPayloadContentType(contentType); // shares travel only in full envelopes
+  const format = contentFormatOf(contentType);
   const claims: Item[] = [];
   if (timestamp !== undefined) claims.push([UINT, CLAIM_IAT], [UINT, Math.floor(timestamp / 1000)]);
   const cti = counterBytes(counter);
@@ -326,6 +333,7 @@ function readHeader(map: CborMap, expectedAlg: number): TelemetryHeader {
     });
   }
   const contentType = contentTypeOfFormat(map.get(COSE_HEADER_CONTENT_TYPE));
+  if (contentType === 'share') throw malformed('a telemetry envelope never carries a share', 'content type');
   const claims = map.get(COSE_HEADER_CWT_CLAIMS);
   if (!(claims instanceof Map)) throw malformed('the CWT claims (label 15) expected a map', 'claims');
   onlyKeys(claims, [CLAIM_IAT, CLAIM_CTI, CLAIM_SCOPE], 'claims');

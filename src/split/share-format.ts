@@ -5,10 +5,10 @@
  *   0       1      format version, 1
  *   1       1      k, shares needed
  *   2       1      n, shares made
- *   3       1      index, 1 … n (the point x^(index−1))
+ *   3       1      index, 1 … n (1 the point at infinity, i ≥ 2 the point x^(i−2))
  *   4       16     group id: random, the same in every share of one split
  *   20      4      L, the secret's length, unsigned big-endian
- *   24      D      share data, D = m · ⌈L / m⌉, m = p − 1, p the smallest odd prime ≥ n
+ *   24      D      share data, D = m · ⌈L / m⌉, m = p − 1, p the smallest odd prime ≥ n − 1
  *   24 + D  32     HMAC-SHA256 under the split's key of bytes 0 … 24 + D
  *
  *   const share = decodeShare(bytes); // Result<Share>: checks shape and parameters, not the HMAC

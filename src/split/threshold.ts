@@ -131,15 +131,26 @@ export function splitInto(
   random: Uint8Array,
   outputs: readonly Uint8Array[],
 ): void {
-  const pieceLength = pieceLengthFor(params, secret.length);
-  const elementLength = pieceLength * params.pieces;
+  const elementLength = pieceLengthFor(params, secret.length) * params.pieces;
   const atInfinity = outputs[0] as Uint8Array;
   atInfinity.set(random.subarray(0, elementLength));
-  const rest = aligned(random.subarray(elementLength));
+  writeFiniteShares(secret, params, atInfinity, aligned(random.subarray(elementLength)), outputs.slice(1));
+}
+
+/** Shares 2 … n from the secret, share 1 (R_(k−1)) and the other random elements R_1 … R_(k−2) back to back. */
+function writeFiniteShares(
+  secret: Uint8Array,
+  params: ThresholdParameters,
+  atInfinity: Uint8Array,
+  rest: Uint8Array,
+  outputs: readonly Uint8Array[],
+): void {
+  const pieceLength = pieceLengthFor(params, secret.length);
+  const elementLength = pieceLength * params.pieces;
   const inputs = [paddedSecret(secret, pieceLength, params.pieces)];
   for (let h = 1; h < params.k - 1; h++) inputs.push(rest.subarray((h - 1) * elementLength, h * elementLength));
   inputs.push(atInfinity);
-  runXorPlan(splitPlan(params), inputs, outputs.slice(1), pieceLength);
+  runXorPlan(splitPlan(params), inputs, outputs, pieceLength);
 }
 
 /** Random bytes a split of `length` bytes consumes. */
@@ -147,7 +158,11 @@ export function randomLengthFor(params: ThresholdParameters, length: number): nu
   return (params.k - 1) * pieceLengthFor(params, length) * params.pieces;
 }
 
-/** The n share bodies of `secret`, index i at position i − 1. `random(length)` must return fresh random bytes. */
+/**
+ * The n share bodies of `secret`, index i at position i − 1. `random(length)`
+ * must return fresh random bytes. For k = 2 they are share 1 as drawn: no
+ * copy of the randomness.
+ */
 export function splitRaw(
   secret: Uint8Array,
   threshold: Threshold,
@@ -155,9 +170,19 @@ export function splitRaw(
 ): Uint8Array[] {
   const params = thresholdParameters(threshold.k, threshold.n);
   const shareLength = pieceLengthFor(params, secret.length) * params.pieces;
-  const outputs = Array.from({ length: params.n }, () => new Uint8Array(shareLength));
-  splitInto(secret, params, random(randomLengthFor(params, secret.length)), outputs);
+  const drawn = random(randomLengthFor(params, secret.length));
+  // For k = 2 (2-of-3) the randomness is share 1 exactly; otherwise share 1 is its first element.
+  const atInfinity = params.k === 2 ? ownBuffer(drawn) : drawn.slice(0, shareLength);
+  const rest = aligned(drawn.subarray(shareLength));
+  const outputs = [atInfinity];
+  for (let i = 1; i < params.n; i++) outputs.push(new Uint8Array(shareLength));
+  writeFiniteShares(secret, params, atInfinity, rest, outputs.slice(1));
   return outputs;
+}
+
+/** Bytes that own their whole buffer, as a returned share must (a view into a pool would share it); copied otherwise. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
 /**

@@ -498,7 +498,7 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
         cborValue.map(safeEncode),
         fc.jsonValue().map((v) => utf8(JSON.stringify(v))),
       ),
-      contentType: fc.constantFrom('json', 'cbor', 'bytes'),
+      contentType: fc.constantFrom('json', 'cbor', 'bytes', 'share'),
     }),
     valid: () => [
       { bytes: utf8('{"t":21.5,"tags":["a"]}'), contentType: 'json' },
@@ -507,7 +507,7 @@ const DECODERS: Readonly<Record<string, Decoder>> = {
     ],
     decode: (input) => {
       const { bytes, contentType } = (input ?? {}) as { bytes?: unknown; contentType?: unknown };
-      return envelope.decodePayload(bytes as Uint8Array, contentType as envelope.ContentType) as Result<unknown>;
+      return envelope.decodePayload(bytes as Uint8Array, contentType as envelope.PayloadContentType) as Result<unknown>;
     },
   },
   openEnvelope: {

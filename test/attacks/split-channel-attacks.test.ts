@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Agent } from '../../src/agent/agent.js';
-import { readSplitFrame, SPLIT_FRAME_TAG, splitFrameValue } from '../../src/agent/split-frame.js';
+import { encodeSplitFrame, readSplitFrame } from '../../src/agent/split-frame.js';
 import { base64urlDecode } from '../../src/codec/base64url.js';
-import { CborTagged, encodeCbor, readCbor } from '../../src/codec/cbor.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { type EnvelopeJson, envelopeToJson } from '../../src/envelope/json-encoding.js';
 import { signEnvelope } from '../../src/envelope/sign.js';
@@ -44,7 +43,7 @@ async function xchangeWorld() {
       unwrap(
         await signEnvelope(
           signer,
-          { to: bob.did, scope, payload, contentType: 'cbor', timestamp: Date.now() },
+          { to: bob.did, scope, payload, contentType: 'share', timestamp: Date.now() },
           { crypto },
         ),
       ),
@@ -54,9 +53,8 @@ async function xchangeWorld() {
 
 /** The split frame an Xchange share envelope carries in clear. */
 function frameOf(envelope: EnvelopeJson) {
-  const value = readCbor(unwrap(base64urlDecode(envelope.payload as string)));
-  assert.ok(value instanceof CborTagged && value.tag === SPLIT_FRAME_TAG);
-  return readSplitFrame(value);
+  assert.equal(envelope.cty, 'share');
+  return readSplitFrame(unwrap(base64urlDecode(envelope.payload as string)));
 }
 
 test("another sender's share under the victim's group id (re-tagged with the key Xchange carries in clear) joins only its own group", async () => {
@@ -70,7 +68,7 @@ test("another sender's share under the victim's group id (re-tagged with the key
   const share = Uint8Array.from(frame.share);
   share[30] = (share[30] as number) ^ 0xff;
   share.set(crypto.hmacSha256(frame.hmacKey, share.subarray(0, share.length - 32)) as Uint8Array, share.length - 32);
-  const injected = await bob.receive(await signedByMallory(encodeCbor(splitFrameValue({ ...frame, share }))));
+  const injected = await bob.receive(await signedByMallory(encodeSplitFrame({ ...frame, share })));
   assert.ok(!injected.ok && injected.error.code === 'INSUFFICIENT_SHARES:PENDING', 'held in mallory’s own group');
   const completed = await bob.receive(channels[2]?.outbox[0]);
   assert.ok(completed.ok, completed.ok ? '' : completed.error.code);
@@ -84,7 +82,7 @@ test('a peer that opens split messages and never completes them fills only its o
   const codes: string[] = [];
   for (let i = 0; i < 20; i++) {
     const split = await splitSecret(crypto.randomBytes(32), { k: 2, n: 3 }, { crypto });
-    const frame = splitFrameValue({
+    const frame = encodeSplitFrame({
       mode: 'xchange',
       contentType: 'json',
       hmacKey: split.hmacKey,
@@ -92,7 +90,7 @@ test('a peer that opens split messages and never completes them fills only its o
       iv: crypto.randomBytes(12),
       ciphertext: crypto.randomBytes(40),
     });
-    const result = await bob.receive(await signedByMallory(encodeCbor(frame)));
+    const result = await bob.receive(await signedByMallory(frame));
     codes.push(result.ok ? 'ok' : result.error.code);
   }
   assert.deepEqual(codes.slice(0, 8), Array(8).fill('INSUFFICIENT_SHARES:PENDING'));
@@ -112,7 +110,7 @@ test('an Xchange ciphertext swapped in one share (by its own signer) fails AES-G
   const split = await splitSecret(key, { k: 2, n: 3 }, { crypto });
   const iv = crypto.randomBytes(12);
   const frames = [0, 1].map((i) =>
-    splitFrameValue({
+    encodeSplitFrame({
       mode: 'xchange',
       contentType: 'json',
       hmacKey: split.hmacKey,
@@ -121,8 +119,8 @@ test('an Xchange ciphertext swapped in one share (by its own signer) fails AES-G
       ciphertext: crypto.randomBytes(30), // not under this key with this message's additional data
     }),
   );
-  await bob.receive(await signedByMallory(encodeCbor(frames[0] as CborTagged)));
-  const done = await bob.receive(await signedByMallory(encodeCbor(frames[1] as CborTagged)));
+  await bob.receive(await signedByMallory(frames[0] as Uint8Array));
+  const done = await bob.receive(await signedByMallory(frames[1] as Uint8Array));
   assert.ok(!done.ok && done.error.code === 'DECRYPT_FAILED:DECRYPTION');
 });
 
@@ -132,16 +130,14 @@ test('shares of one split sent under two scopes do not combine (INCONSISTENT_SHA
   const split = await splitSecret(crypto.randomBytes(32), { k: 2, n: 3 }, { crypto });
   const iv = crypto.randomBytes(12);
   const frame = (i: number) =>
-    encodeCbor(
-      splitFrameValue({
-        mode: 'xchange',
-        contentType: 'json',
-        hmacKey: split.hmacKey,
-        share: split.shares[i] as Uint8Array,
-        iv,
-        ciphertext: crypto.randomBytes(30),
-      }),
-    );
+    encodeSplitFrame({
+      mode: 'xchange',
+      contentType: 'json',
+      hmacKey: split.hmacKey,
+      share: split.shares[i] as Uint8Array,
+      iv,
+      ciphertext: crypto.randomBytes(30),
+    });
   await bob.receive(await signedByMallory(frame(0), 'chat'));
   const relabelled = await bob.receive(await signedByMallory(frame(1), 'firmware'));
   assert.ok(

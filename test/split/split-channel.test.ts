@@ -9,11 +9,10 @@ import { Agent, type AgentOptions } from '../../src/agent/agent.js';
 import type { AgentMessage } from '../../src/agent/message.js';
 import type { ProgressEvent } from '../../src/agent/progress.js';
 import { serve } from '../../src/agent/serve.js';
-import { splitFrameValue } from '../../src/agent/split-frame.js';
+import { encodeSplitFrame } from '../../src/agent/split-frame.js';
 import type { SplitSent } from '../../src/agent/split-send.js';
 import type { AgentWarning } from '../../src/agent/warnings.js';
 import { utf8Encode } from '../../src/codec/bytes.js';
-import { encodeCbor } from '../../src/codec/cbor.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { decodeEnvelope } from '../../src/envelope/decode.js';
 import { type EnvelopeJson, envelopeToJson } from '../../src/envelope/json-encoding.js';
@@ -377,7 +376,7 @@ describe('Xchange', () => {
     const bob = unwrap(await Agent.create({ registry, crypto, transport: new LoopbackTransport(), xchange: true }));
     const identity = unwrap(await identityFromSeed(seed, { crypto }));
     const sender = { did: alice.did, signer: await crypto.ed25519Signer(identity.ed25519.secretKey) };
-    const signed = async (payload: Uint8Array, contentType: 'json' | 'cbor') =>
+    const signed = async (payload: Uint8Array, contentType: 'json' | 'share') =>
       envelopeToJson(
         unwrap(
           await signEnvelope(
@@ -393,10 +392,8 @@ describe('Xchange', () => {
     assert.ok((await bob.receive(await signed(utf8Encode('{"reading":8}'), 'json'), { allowCleartext: true })).ok);
     // A split-channel share (mode 0) must be encrypted: in clear, k channels would hand over the payload.
     const { shares, hmacKey } = await splitSecret(utf8Encode('"secret"'), TWO_OF_THREE, { crypto });
-    const frame = encodeCbor(
-      splitFrameValue({ mode: 'split', contentType: 'json', hmacKey, share: shares[0] as Uint8Array }),
-    );
-    const clearShare = await bob.receive(await signed(frame, 'cbor'), { allowCleartext: true });
+    const frame = encodeSplitFrame({ mode: 'split', contentType: 'json', hmacKey, share: shares[0] as Uint8Array });
+    const clearShare = await bob.receive(await signed(frame, 'share'), { allowCleartext: true });
     assert.ok(
       !clearShare.ok && clearShare.error.code === 'CLEARTEXT_REFUSED',
       clearShare.ok ? '' : clearShare.error.code,
