@@ -32,19 +32,13 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesToHex } from 'xlink/codec';
 import type { CryptoProvider, Ed25519Signer } from 'xlink/crypto';
 import { isXlinkError, quote, type XlinkError, xlinkError } from 'xlink/errors';
-import {
-  createIdentityDocument,
-  documentKeysFromSeed,
-  type EnvelopeVersion,
-  identityDocumentToJson,
-  keyIdOf,
-} from 'xlink/identity';
 import { syncDirectory, writeFileDurably } from 'xlink/platform/node';
 import { assertRegisteredScopes } from 'xlink/registry';
-import { ARTIFACT_EXTENSIONS, type ArtifactFormat, encodeArtifact } from './artifacts.js';
+import { ARTIFACT_EXTENSIONS, type ArtifactFormat } from './artifacts.js';
+import { DerivePool } from './derive-pool.js';
+import { DEVICE_VERSIONS, type DerivedDevice, type DeviceJob, type DeviceSpec, deriveDevice } from './device.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { type ManifestEntry, manifestCsv, manifestJsonl } from './manifest.js';
 import { SEALED_EXTENSION, type SealingStation, sealArtifact } from './sealing.js';
@@ -72,6 +66,12 @@ export interface BatchOptions {
   readonly now?: () => number;
   /** Devices per group commit; default 256. */
   readonly groupSize?: number;
+  /**
+   * Derive in this many worker threads (with the node backend, whatever
+   * `crypto` is), pipelined with the group before's writes; default 0: in
+   * this thread, with `crypto`. The artifacts are the same bytes either way.
+   */
+  readonly threads?: number;
   /** Called for each device once its `done` record is durable. */
   readonly onDevice?: (entry: ManifestEntry) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -80,6 +80,7 @@ export interface BatchOptions {
 }
 
 export interface BatchTiming {
+  /** Summed over the derivation threads: with threads it can exceed the wall time. */
   derive: number;
   seal: number;
   /** Writing artifacts and fsync'ing them and their folder. */
@@ -100,8 +101,6 @@ export interface BatchResult {
   readonly complete: boolean;
 }
 
-/** Envelope versions every device document lists. */
-export const DEVICE_VERSIONS: readonly EnvelopeVersion[] = ['signed', 'v1', 'v2'];
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
 interface Prepared {
@@ -217,10 +216,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const failed: { serial: string; code: string; message: string }[] = [];
     const groupSize = options.groupSize ?? 256;
     options.onProgress?.(done.size, serials.length);
-    for (let start = 0; start < todo.length; start += groupSize) {
-      const group = todo.slice(start, start + groupSize);
-      const prepared: Prepared[] = [];
-      for (const serial of group) prepared.push(await prepare(serial, options, sealed, now, timing));
+    const spec: DeviceSpec = { product, batch, scopes, format };
+    const pool =
+      (options.threads ?? 0) > 0 && todo.length > 0 ? await DerivePool.start(spec, options.threads ?? 0) : undefined;
+    const commit = async (prepared: readonly Prepared[]): Promise<void> => {
       let begun = performance.now();
       await Promise.all(
         prepared.map(({ entry }) => journal.append({ type: 'intent', serial: entry.serial, did: entry.did })),
@@ -249,6 +248,31 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       timing.journal += performance.now() - begun;
       for (const item of prepared) if (done.has(item.entry.serial)) options.onDevice?.(item.entry);
       options.onProgress?.(done.size, serials.length);
+    };
+    const groups: string[][] = [];
+    for (let start = 0; start < todo.length; start += groupSize) groups.push(todo.slice(start, start + groupSize));
+    // Pipeline: the threads derive group n+1 while this thread seals, journals and writes group n.
+    // Only memory work overlaps: each group's intent → artifact → done order, which a re-run reads, stays.
+    let next: Promise<Prepared[]> | undefined;
+    const derive = (group: readonly string[]): Promise<Prepared[]> => {
+      const derived = prepareGroup(group, options, spec, pool, sealed, now, timing);
+      // Awaited below; this only keeps a failure from counting as unhandled meanwhile.
+      derived.catch(() => {});
+      return derived;
+    };
+    try {
+      if (groups[0] !== undefined) next = derive(groups[0]);
+      for (let index = 0; index < groups.length; index += 1) {
+        const prepared = await (next as Promise<Prepared[]>);
+        const following = groups[index + 1];
+        // Derivation in this thread would only hold up the writes' callbacks: then it waits its turn.
+        next = following === undefined || pool === undefined ? undefined : derive(following);
+        await commit(prepared);
+        if (following !== undefined && pool === undefined) next = derive(following);
+      }
+    } finally {
+      await next?.catch(() => {});
+      await pool?.close();
     }
 
     const entries = serials.flatMap((serial) => {
@@ -273,52 +297,55 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   }
 }
 
-async function prepare(
-  serial: string,
+/** Seeds for a group, derived here or in the pool, then sealed here. */
+async function prepareGroup(
+  group: readonly string[],
   options: BatchOptions,
+  spec: DeviceSpec,
+  pool: DerivePool | undefined,
   sealed: boolean,
   now: () => number,
   timing: BatchTiming,
-): Promise<Prepared> {
-  const { crypto, product, batch, scopes, format } = options;
-  let begun = performance.now();
-  const seed =
-    options.seeds.kind === 'random'
-      ? randomSeed(crypto)
-      : await derivedSeed(options.seeds.secret, { product, batch, serial }, crypto);
-  const derived = await documentKeysFromSeed(seed, { crypto });
-  if (!derived.ok) throw xlinkError(derived.error.code, derived.error.message);
-  const keys = derived.value;
-  const createdAt = now();
-  const document = await createIdentityDocument(keys, {
-    crypto,
-    versions: DEVICE_VERSIONS,
-    sequence: 1,
-    issuedAt: createdAt,
-  });
-  const kidBytes = await keyIdOf(keys.ed25519.publicKey, { crypto });
-  const kid = bytesToHex(kidBytes);
-  const clear = encodeArtifact(format, { seed, ed25519Seed: keys.ed25519.secretKey, kid: kidBytes }, serial);
-  seed.fill(0);
-  keys.ed25519.secretKey.fill(0);
-  timing.derive += performance.now() - begun;
-  const entry: ManifestEntry = {
-    serial,
-    did: keys.did,
-    kid,
-    document: identityDocumentToJson(document),
-    product,
-    batch,
-    scopes: [...scopes],
-    createdAt,
-  };
-  const file = artifactFileName(serial, format, sealed);
-  if (options.seal === undefined) return { entry, file, bytes: clear };
-  begun = performance.now();
-  const bytes = await sealArtifact(clear, { ...options.seal, crypto, timestamp: createdAt });
-  clear.fill(0);
-  timing.seal += performance.now() - begun;
-  return { entry, file, bytes };
+): Promise<Prepared[]> {
+  const { crypto, product, batch, format } = options;
+  const jobs: DeviceJob[] = [];
+  for (const serial of group) {
+    const seed =
+      options.seeds.kind === 'random'
+        ? randomSeed(crypto)
+        : await derivedSeed(options.seeds.secret, { product, batch, serial }, crypto);
+    jobs.push({ serial, seed, createdAt: now() });
+  }
+  let devices: DerivedDevice[];
+  if (pool === undefined) {
+    const begun = performance.now();
+    devices = [];
+    for (const job of jobs) devices.push(await deriveDevice(job, spec, crypto));
+    timing.derive += performance.now() - begun;
+  } else {
+    try {
+      const derived = await pool.derive(jobs);
+      timing.derive += derived.ms;
+      devices = derived.devices;
+    } finally {
+      // The threads got copies; this thread's are no longer needed.
+      for (const job of jobs) job.seed.fill(0);
+    }
+  }
+  const prepared: Prepared[] = [];
+  for (const { entry, artifact } of devices) {
+    const file = artifactFileName(entry.serial, format, sealed);
+    if (options.seal === undefined) {
+      prepared.push({ entry, file, bytes: artifact });
+      continue;
+    }
+    const begun = performance.now();
+    const bytes = await sealArtifact(artifact, { ...options.seal, crypto, timestamp: entry.createdAt });
+    artifact.fill(0);
+    timing.seal += performance.now() - begun;
+    prepared.push({ entry, file, bytes });
+  }
+  return prepared;
 }
 
 /** Writes each artifact (exclusive create, 0600, fdatasync); per device the failure, if any. */

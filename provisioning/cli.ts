@@ -10,6 +10,7 @@
  * Every command is documented in docs/provisioning.md, with its exit codes (EXIT).
  */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createNodeCrypto } from 'xlink/crypto/node';
 import { isXlinkError, xlinkError } from 'xlink/errors';
@@ -29,7 +30,7 @@ import { verifyArtifact } from './verify.js';
 export const PROVISION_HELP = `Usage:
   xlink provision --product P --batch B (--count N | --serials list.csv|list.jsonl) --scopes a,b --out DIR
                   [--format bin|hex|moddable|espruino|nvs] [--master-shares S1,S2,… --hmac-key FILE | --master-secret FILE]
-                  [--seal-to station.json --operator-key FILE] [--registry FILE] [--csv] [--json | --jsonl]
+                  [--seal-to station.json --operator-key FILE] [--registry FILE] [--threads N] [--csv] [--json | --jsonl]
   xlink provision keygen --out FILE              a 32-byte key (operator, station or master), mode 0600; prints its DID and document
   xlink provision open ARTIFACT.sealed --station-key FILE [--operator DID] [--out FILE]
   xlink provision verify ARTIFACT… --manifest FILE [--registry FILE [--operator DID]] [--station-key FILE]
@@ -102,6 +103,7 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
       'operator-key': { type: 'string' },
       registry: { type: 'string' },
       'group-size': { type: 'string' },
+      threads: { type: 'string' },
       csv: { type: 'boolean' },
       ...OUTPUT_OPTIONS,
     },
@@ -150,6 +152,10 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
   const alreadyProvisioned =
     values.registry === undefined ? undefined : await registeredSerials(values.registry, crypto);
   const groupSize = values['group-size'] === undefined ? undefined : Number(values['group-size']);
+  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+  if (!Number.isSafeInteger(threads) || threads < 0 || threads > 64) {
+    throw new UsageError(`--threads expects 0 to 64, got ${JSON.stringify(values.threads)}`);
+  }
   const bar = output.progress(serials.length, `provisioning ${batch}`);
   try {
     const result = await runBatch({
@@ -163,6 +169,7 @@ async function batchCommand(argv: readonly string[], output: Output): Promise<nu
       ...(seal === undefined ? {} : { seal }),
       ...(alreadyProvisioned === undefined ? {} : { alreadyProvisioned }),
       ...(groupSize === undefined ? {} : { groupSize }),
+      threads,
       csv: values.csv === true,
       crypto,
       onDevice: (entry) => output.record(entry),

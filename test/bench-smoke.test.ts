@@ -1,6 +1,7 @@
 // The benchmark code itself runs and produces a complete table: correctness only,
 // with a tiny budget, and no assertion about how fast anything is.
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
@@ -288,19 +289,31 @@ describe('mqtt benchmark suite', () => {
 });
 
 describe('provision benchmark suite', () => {
-  it('provisions a small batch both ways and shows every share of the time', async () => {
+  it('provisions a small batch in the batch thread and in derivation threads, and shows every share of the time', async () => {
     const markdown = await provisionSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
     const rows = markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Batch'));
+    const threads = String(availableParallelism());
     assert.deepEqual(
-      rows.map((row) => row.split('|')[1]?.trim()),
-      ['raw .bin artifacts', 'sealed to a burn station'],
+      rows.map((row) =>
+        row
+          .split('|')
+          .slice(1, 3)
+          .map((cell) => cell.trim()),
+      ),
+      [
+        ['raw .bin artifacts', 'none (batch thread)'],
+        ['raw .bin artifacts', threads],
+        ['sealed to a burn station', threads],
+      ],
     );
     for (const row of rows) {
       const cells = row.split('|').map((cell) => cell.trim());
-      assert.equal(cells[2], '200');
-      positive(cells[3] as string);
-      for (const cell of cells.slice(5, 10)) assert.match(cell, /^-?\d+ %$/);
+      assert.equal(cells[3], '200');
+      positive(cells[4] as string);
+      for (const cell of cells.slice(5, 7)) assert.match(cell, /^\d+\.\d\d ms$/);
+      for (const cell of cells.slice(7, 11)) assert.match(cell, /^\d+ %$/);
     }
+    assert.match(markdown, /load average \d+\.\d on \d+ logical CPUs/);
   });
 });
 

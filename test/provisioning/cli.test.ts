@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -219,6 +219,22 @@ describe('xlink provision and xlink registry', () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--batch is required[\s\S]*Usage:/);
     assert.equal((await xlink(['registry', 'frobnicate'])).code, 2);
+    const threads = await xlink([
+      'provision',
+      '--product',
+      'p',
+      '--batch',
+      'T',
+      '--count',
+      '1',
+      '--out',
+      at('threads'),
+      '--threads',
+      '1.5',
+    ]);
+    assert.equal(threads.code, 2);
+    assert.match(threads.stderr, /--threads expects 0 to 64/);
+    assert.equal(existsSync(at('threads')), false);
     const duplicate = at('dups.csv');
     writeFileSync(duplicate, 'serial\nD-1\nD-2\nD-1\n');
     const refused = await xlink([
