@@ -19,10 +19,11 @@ import { pathToFileURL } from 'node:url';
 import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
 import type { BenchConfig, Suite } from './measure.js';
+import { mqttSuite } from './mqtt.js';
 import { protocolSuite } from './protocol.js';
 import { replaySuite } from './replay.js';
 
-export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite];
+export const SUITES: readonly Suite[] = [coreSuite, cryptoSuite, protocolSuite, replaySuite, mqttSuite];
 
 export interface Options {
   readonly config: BenchConfig;

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
+import { mqttSuite } from '../bench/mqtt.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { replaySuite } from '../bench/replay.js';
 import { parseOptions, replaceSection } from '../bench/run.js';
+import { mosquittoInstalled } from './helpers/mosquitto.js';
 
 const OPS = /^\d[\d,]*(\.\d+)?$/;
 const OPS_WITH_RATIO = /^(\d[\d,]*(?:\.\d+)?) \(×(\d+(?:\.\d+)?)\)$/;
@@ -261,5 +263,24 @@ describe('replay benchmark suite', () => {
     );
     for (const cells of memory) positive(cells[2] ?? '');
     assert.match(markdown, /Default capacity: 720,000 nonces/);
+  });
+});
+
+describe('mqtt benchmark suite', () => {
+  it('runs every case through a real Mosquitto with a tiny budget, or says it did not run', {
+    timeout: 60_000,
+  }, async () => {
+    const markdown = await mqttSuite.run({ budgetMs: 25, warmupMs: 0, rounds: 1 });
+    if (!mosquittoInstalled() && process.env.XLINK_REQUIRE_MOSQUITTO !== '1') {
+      assert.match(markdown, /Not run: mosquitto is not installed/);
+      return;
+    }
+    const rows = markdown.split('\n').filter((line) => /^\| (plain|MqttTransport|every|Mosquitto default)/.test(line));
+    assert.equal(rows.length, 8, markdown);
+    for (const row of rows) {
+      const cells = row.split('|').map((cell) => cell.trim());
+      positive(cells.at(-3) as string);
+      positive(cells.at(-2) as string);
+    }
   });
 });

@@ -5,6 +5,9 @@
  *   import Redis from 'ioredis';
  *   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
  *   const store = new RedisNonceStore({ client: redis, ttlSeconds: 600, keyPrefix: 'nonce:' });
+ *   // Redis Cluster: fail fast too, or a dead master's slots make every check wait.
+ *   const cluster = new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 0 } });
+ *   const shared = new RedisNonceStore({ client: cluster });
  *
  * A nonce is one key, `<prefix>{<sender>}:n:<32 hex digits>`, set with
  * `SET key 1 PX ttl NX`: atomic, so two receivers racing on one nonce cannot

@@ -16,6 +16,8 @@ export {
   TopicTemplate,
   type TopicTemplateOptions,
   type TopicValues,
+  topicFilterError,
+  topicNameError,
 } from './topic-template.js';
 export type {
   Delivery,

@@ -21,7 +21,8 @@
  * Limits: placeholders are whole segments (`{app}`, not `x-{app}`); the names
  * are `app`, `deviceId` and `kind`.
  */
-import { err, ok, quote, type Result, refuse, xlinkError } from '../errors.js';
+import { utf8Encode } from '../codec/bytes.js';
+import { type ErrorDetail, err, ok, quote, type Result, refuse, xlinkError } from '../errors.js';
 
 export const DEFAULT_TOPIC_TEMPLATE = 'dt/{app}/{deviceId}/{kind}';
 /** The longest value of one segment by default: a kid is 12 hex digits, a registered name a few dozen. */
@@ -194,4 +195,49 @@ function segmentError(value: unknown, what: string, max: number) {
     ).error;
   }
   return undefined;
+}
+
+/**
+ * Why `topic` cannot be published to, or undefined: a topic name is a
+ * non-empty string without wildcards or NUL, at most 65,535 UTF-8 bytes. For
+ * any topic, not only a template's (sinks publish to `verified/…`, `dlq/…`).
+ */
+export function topicNameError(topic: unknown): ErrorDetail | undefined {
+  if (typeof topic !== 'string' || topic === '') {
+    return refuse('INVALID_ARGUMENT', `"topic" expected a non-empty string, got ${quote(topic)}`).error;
+  }
+  if (topic.includes('\u0000')) return refuse('INVALID_TOPIC:NUL', `topic ${quote(topic)} contains NUL`).error;
+  if (topic.includes('+') || topic.includes('#')) {
+    return refuse('INVALID_TOPIC:WILDCARD', `topic ${quote(topic)} contains a wildcard; publishing needs a name`).error;
+  }
+  return utf8TooLong(topic);
+}
+
+/**
+ * Why `filter` is not a subscription filter, or undefined: wildcards only as
+ * whole levels, `#` only last; `$share/<group>/<filter>` is a filter too.
+ */
+export function topicFilterError(filter: unknown): ErrorDetail | undefined {
+  if (typeof filter !== 'string' || filter === '') {
+    return refuse('INVALID_ARGUMENT', `a topic filter expected a non-empty string, got ${quote(filter)}`).error;
+  }
+  if (filter.includes('\u0000')) return refuse('INVALID_TOPIC:NUL', `filter ${quote(filter)} contains NUL`).error;
+  const levels = filter.split('/');
+  for (const [index, level] of levels.entries()) {
+    if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) {
+      return refuse('INVALID_TOPIC:WILDCARD', `filter ${quote(filter)}: "#" must be a whole, last level`).error;
+    }
+    if (level.includes('+') && level !== '+') {
+      return refuse('INVALID_TOPIC:WILDCARD', `filter ${quote(filter)}: "+" must be a whole level`).error;
+    }
+  }
+  return utf8TooLong(filter);
+}
+
+/** INVALID_TOPIC:TOO_LONG past MQTT's 65,535 UTF-8 bytes; a UTF-16 unit is at most 3 bytes, so most topics skip the count. */
+function utf8TooLong(topic: string): ErrorDetail | undefined {
+  if (topic.length * 3 <= MAX_TOPIC_LENGTH) return undefined;
+  const bytes = utf8Encode(topic).length;
+  if (bytes <= MAX_TOPIC_LENGTH) return undefined;
+  return refuse('INVALID_TOPIC:TOO_LONG', `topic of ${bytes} bytes is over MQTT's ${MAX_TOPIC_LENGTH}`).error;
 }

@@ -25,7 +25,7 @@
  * is unset; CI sets it (.ci/run), so there a missing binary fails the suite.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accepts, freePort } from './free-port.js';
@@ -37,6 +37,12 @@ export interface MosquittoOptions {
   readonly maxInflightMessages?: number;
   /** Default true: the settings above. False: no persistence (what a kill -9 then loses is the point). */
   readonly persistence?: boolean;
+  /**
+   * Changes between saves (`autosave_on_changes true`, `autosave_interval N`);
+   * default 1, every change. 'mosquitto-default' leaves Mosquitto's own (every
+   * 1800 s). Saving costs a full write of the database: see BENCHMARKS.md.
+   */
+  readonly autosave?: number | 'mosquitto-default';
   /** More config lines, e.g. `max_packet_size 1000`. */
   readonly extraConfig?: readonly string[];
 }
@@ -49,12 +55,12 @@ export interface Mosquitto {
   /** What Mosquitto printed, for a failing test's message. */
   output(): string;
   /**
-   * Resolves once Mosquitto has written its database (mosquitto.db, renamed
-   * into place) after `sinceMs` (a Date.now()). It saves at the end of an
+   * Resolves once Mosquitto's saved database (mosquitto.db, renamed into
+   * place) holds `bytes` (a distinctive payload). It saves at the end of an
    * event-loop pass, after it has sent that pass's PUBACKs: a kill -9 in
    * between loses them even with autosave_on_changes (docs/transports.md).
    */
-  savedSince(sinceMs: number, timeoutMs?: number): Promise<void>;
+  savedWith(bytes: Uint8Array, timeoutMs?: number): Promise<void>;
   /** SIGKILL: no last save, no DISCONNECT to anyone. */
   kill(): Promise<void>;
   /** Starts it again on the same port, config and data (after kill or stop). */
@@ -129,8 +135,9 @@ class MosquittoProcess implements Mosquitto {
       'allow_anonymous true',
       `persistence ${persistence}`,
       `persistence_location ${this.dataDir}/`,
-      'autosave_on_changes true',
-      'autosave_interval 1',
+      ...(options.autosave === 'mosquitto-default'
+        ? []
+        : ['autosave_on_changes true', `autosave_interval ${options.autosave ?? 1}`]),
       `max_queued_messages ${options.maxQueuedMessages ?? 1_000_000}`,
       'max_queued_bytes 0',
       `max_inflight_messages ${options.maxInflightMessages ?? 100}`,
@@ -171,13 +178,13 @@ class MosquittoProcess implements Mosquitto {
     }
   }
 
-  async savedSince(sinceMs: number, timeoutMs = 10_000): Promise<void> {
+  async savedWith(bytes: Uint8Array, timeoutMs = 10_000): Promise<void> {
     const db = join(this.dataDir, 'mosquitto.db');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const written = existsSync(db) ? statSync(db).mtimeMs : 0;
-      if (written >= sinceMs && !existsSync(`${db}.new`)) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto wrote no database after ${sinceMs} within ${timeoutMs} ms`);
+      if (existsSync(db) && readFileSync(db).includes(Buffer.from(bytes))) return;
+      if (Date.now() > deadline)
+        throw new Error(`mosquitto saved no database holding the message within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

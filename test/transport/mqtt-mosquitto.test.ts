@@ -276,9 +276,9 @@ if (shared === undefined) {
         const publisher = new MqttTransport({ url: broker.url, clientId: `fault-pub-${id}`, reconnectMinMs: 100 });
         transports.push(publisher);
         assert.ok((await publisher.connect()).ok);
-        for (let i = 0; i < 10; i++) assert.ok((await publisher.publish(queued, bytes(`q${i}`))).ok);
+        for (let i = 0; i < 10; i++) assert.ok((await publisher.publish(queued, bytes(`q${i}-${id}`))).ok);
         // Mosquitto saves after the pass that sent the PUBACK: a kill -9 inside that pass would lose it.
-        await broker.savedSince(Date.now());
+        await broker.savedWith(bytes(`q9-${id}`));
 
         await broker.kill();
         await eventually('the subscriber to notice', () => statuses.includes('reconnecting'));
@@ -302,7 +302,7 @@ if (shared === undefined) {
         await eventually('the 10 queued messages', () => returned.seen.length >= 10);
         assert.deepEqual(
           returned.seen.map(text),
-          Array.from({ length: 10 }, (_, i) => `q${i}`),
+          Array.from({ length: 10 }, (_, i) => `q${i}-${id}`),
           'autosave_on_changes kept what Mosquitto had acknowledged',
         );
       },

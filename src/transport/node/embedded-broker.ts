@@ -9,8 +9,10 @@
  *
  * aedes speaks MQTT 3.1.1 only (give `protocolVersion: 4`), keeps sessions and
  * queued QoS 1 messages in memory: they survive a client's reconnect, not the
- * broker's process. Listens on 127.0.0.1 unless told otherwise: an embedded
- * broker has no authentication, so it must not face a network.
+ * broker's process, and sends a reconnecting client its whole backlog at
+ * once (no in-flight limit for 3.1.1). Listens on 127.0.0.1 unless told
+ * otherwise: an embedded broker has no authentication, so it must not face a
+ * network.
  */
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';

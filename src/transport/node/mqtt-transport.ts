@@ -33,6 +33,17 @@
  * the same client id and store (at least once). Without it the queue is in
  * memory, as mqtt.js's default.
  *
+ * A store that cannot write (disk full, I/O error) stops QoS 1 sending: the
+ * sends waiting then and every one after fail with its `STORAGE_FAILED`,
+ * until a new transport reopens the store on a repaired disk.
+ *
+ * The backoff resets only once a connection has lasted `reconnectMaxMs`:
+ * two processes with one client id take the session from each other on
+ * every reconnect (Mosquitto just closes the older connection, without a
+ * reason), and a reset at each CONNACK made them flap as fast as the first
+ * delay allows; now they slow down to one takeover per `reconnectMaxMs`.
+ * With `storeDir`, the store's lock refuses the second process outright.
+ *
  * Limits: a delivery its handlers refused is not acknowledged, and MQTT
  * brokers redeliver only on a new connection; it holds one of the broker's
  * in-flight slots (receive maximum) meanwhile. After `connect()` succeeded,
@@ -56,16 +67,18 @@ import { decodeTelemetry, isTelemetryShaped } from '../../envelope/telemetry.js'
 import {
   type ErrorCode,
   type ErrorDetail,
+  err,
   errorDetail,
   isXlinkError,
   ok,
   quote,
   type Result,
   refuse,
+  type XlinkError,
   xlinkError,
 } from '../../errors.js';
 import { DeliveryQueue } from '../delivery-queue.js';
-import { TopicTemplate } from '../topic-template.js';
+import { TopicTemplate, topicFilterError, topicNameError } from '../topic-template.js';
 import type { DeliveryHandler, DeliveryHints, Transport, TransportEnvelope, TransportOptions } from '../transport.js';
 import { FileMqttStore } from './mqtt-file-store.js';
 
@@ -129,6 +142,8 @@ export interface CloseOptions {
 
 const DEFAULT_SESSION_EXPIRY = 3600;
 const DEFAULT_RECEIVE_MAXIMUM = 100;
+/** Lanes beyond the broker's in-flight window (receive maximum, at most 65,535) would stay empty. */
+const MAX_CONCURRENCY = 1024;
 /** Tells mqtt.js's handleMessage caller to skip its PUBACK: `ack()` sends it. */
 const ACK_DEFERRED = new Error('xlink: PUBACK deferred to the delivery receipt');
 /** CONNACK codes worth retrying: server unavailable (3.1.1: 3), 136 unavailable, 137 busy, 159 rate exceeded. */
@@ -162,6 +177,12 @@ export class MqttTransport implements Transport {
   #failures = 0;
   #status: MqttStatus = 'offline';
   #lastError: ErrorDetail | undefined;
+  /** Set once the file store could not write: sending stops (mqtt.js would wait for a PUBACK forever). */
+  #storeFailure: ErrorDetail | undefined;
+  /** When the current connection got its CONNACK: only a connection that lasted resets the backoff. */
+  #connectedAt = 0;
+  /** Ends a first connect() still waiting, when close() comes first. */
+  #settleConnect: ((result: Result<void>) => void) | undefined;
 
   /** Checks the options (throws INVALID_ARGUMENT or INVALID_TOPIC:*); does not connect. */
   constructor(options: MqttTransportOptions) {
@@ -194,14 +215,20 @@ export class MqttTransport implements Transport {
       }
     }
     if ((options.receiveMaximum ?? 1) > 65_535) throw argumentError('receiveMaximum', 'expected at most 65535');
+    if ((options.concurrency ?? 1) > MAX_CONCURRENCY) {
+      throw argumentError(
+        'concurrency',
+        `expected at most ${MAX_CONCURRENCY} (more lanes than in-flight messages do nothing)`,
+      );
+    }
     if ((options.reconnectMinMs ?? 250) > (options.reconnectMaxMs ?? 30_000)) {
       throw argumentError('reconnectMinMs', 'expected at most reconnectMaxMs');
     }
     const subscriptions = options.subscriptions ?? [];
     if (!Array.isArray(subscriptions)) throw argumentError('subscriptions', 'expected an array of topic filters');
     for (const filter of subscriptions) {
-      const bad = filterError(filter);
-      if (bad !== undefined) throw argumentError('subscriptions', bad);
+      const bad = topicFilterError(filter);
+      if (bad !== undefined) throw xlinkError(bad.code, bad.message, { field: 'subscriptions' });
     }
     this.#template = TopicTemplate.compile(options.topic);
     const preset = this.#template.filter({
@@ -217,7 +244,7 @@ export class MqttTransport implements Transport {
     this.#lanes = Array.from({ length: options.concurrency ?? 1 }, () => new DeliveryQueue(options.onError));
   }
 
-  /** True between a CONNACK and the connection's end. */
+  /** True from a connection's CONNACK (and SUBACK) to its end. */
   get connected(): boolean {
     return this.#status === 'connected';
   }
@@ -284,8 +311,9 @@ export class MqttTransport implements Transport {
     }
     if (typeof to !== 'string' || to === '')
       return refuse('INVALID_ARGUMENT', `"to" expected a DID, got ${quote(to)}`, 'to');
-    const deviceId = this.#options.deviceId ?? telemetryDeviceId(payload);
-    if (deviceId === undefined) {
+    const needsDevice = this.#template.placeholders.includes('deviceId');
+    const deviceId = this.#options.deviceId ?? (needsDevice ? telemetryDeviceId(payload) : undefined);
+    if (needsDevice && deviceId === undefined) {
       return refuse(
         'INVALID_ARGUMENT',
         'the topic needs {deviceId}: give the transport a deviceId, or send telemetry-profile envelopes (their kid is used)',
@@ -294,7 +322,7 @@ export class MqttTransport implements Transport {
     }
     const topic = this.#template.fill({
       ...(this.#options.app === undefined ? {} : { app: this.#options.app }),
-      deviceId,
+      ...(deviceId === undefined ? {} : { deviceId }),
       kind: this.#options.kind ?? 'telemetry',
     });
     if (!topic.ok) return topic;
@@ -306,13 +334,25 @@ export class MqttTransport implements Transport {
   async publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<Result<void>> {
     if (this.#closing !== undefined) return closedRefusal();
     const bad = topicNameError(topic);
-    if (bad !== undefined) return refuse(bad.code, bad.message, 'topic');
+    if (bad !== undefined) return err({ ...bad, field: 'topic' });
     if (!(payload instanceof Uint8Array)) {
       return refuse('INVALID_ARGUMENT', `"payload" expected Uint8Array, got ${quote(payload)}`, 'payload');
     }
     const qos = options?.qos ?? 1;
     if (qos !== 0 && qos !== 1) return refuse('INVALID_ARGUMENT', `"qos" expected 0 or 1, got ${quote(qos)}`, 'qos');
     return this.#publish(topic, payload, { ...options, qos });
+  }
+
+  /**
+   * Drops the connection and connects again (after the backoff's first
+   * delay): the broker then resends every message not yet acknowledged. MQTT
+   * brokers redeliver only on a new connection, so a receiver whose handlers
+   * refused deliveries while a dependency was down (and so holds the
+   * broker's in-flight slots) calls this once the dependency is back.
+   */
+  reconnect(): void {
+    if (this.#closing !== undefined || this.#connecting === undefined) return;
+    this.#client?.stream?.destroy();
   }
 
   /**
@@ -338,6 +378,7 @@ export class MqttTransport implements Transport {
     }
     if (this.#closing !== undefined) return closedRefusal();
     const stores = this.#stores;
+    if (stores.outgoing instanceof FileMqttStore) stores.outgoing.onFailure((error) => this.#onStoreFailure(error));
     const messageIdProvider = new UniqueMessageIdProvider();
     // A new process must not hand out the ids of packets still in the store: a put would overwrite one.
     if (stores.outgoing instanceof FileMqttStore) {
@@ -376,6 +417,7 @@ export class MqttTransport implements Transport {
       const settle = (result: Result<void>): void => {
         if (settled) return;
         settled = true;
+        this.#settleConnect = undefined;
         clearTimeout(timeout);
         if (!result.ok) this.#abandon(client);
         resolve(result);
@@ -398,20 +440,31 @@ export class MqttTransport implements Transport {
         }
       });
       client.on('close', () => this.#onClose(client));
-      client.on('connect', () => {
-        this.#failures = 0;
-        this.#lastError = undefined;
-        this.#subscribe(client).then((subscribed) => {
-          if (!subscribed.ok) {
-            this.#lastError = subscribed.error;
-            settle(subscribed);
-            return;
-          }
-          this.#setStatus('connected');
-          settle(ok(undefined));
-        });
+      // At the CONNACK itself, not mqtt.js's 'connect', which waits until every stored packet
+      // was resent and acknowledged, one at a time: a long queue would look like a failed connect.
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd !== 'connack' || (packet.reasonCode ?? packet.returnCode ?? 0) !== 0) return;
+        setImmediate(() => this.#onConnack(client, settle)); // after mqtt.js has marked itself connected
       });
+      this.#settleConnect = settle;
       client.connect();
+    });
+  }
+
+  #onConnack(client: MqttClient, settle: (result: Result<void>) => void): void {
+    if (client !== this.#client || !client.connected) return;
+    this.#connectedAt = Date.now();
+    this.#lastError = undefined;
+    this.#subscribe(client).then((subscribed) => {
+      if (!subscribed.ok) {
+        this.#lastError = subscribed.error;
+        settle(subscribed); // the first connect() fails; on a later connection:
+        if (client === this.#client) client.stream?.destroy(); // not subscribed is not connected: try again
+        return;
+      }
+      if (client !== this.#client || this.#closing !== undefined) return;
+      this.#setStatus('connected');
+      settle(ok(undefined));
     });
   }
 
@@ -479,6 +532,7 @@ export class MqttTransport implements Transport {
     if (client === undefined || this.#connecting === undefined) {
       return Promise.resolve(refuse('SEND_FAILED:NOT_CONNECTED', 'call connect() before sending'));
     }
+    if (this.#storeFailure !== undefined && options.qos === 1) return Promise.resolve(err(this.#storeFailure));
     const properties =
       this.protocolVersion === 5 && (options.contentType !== undefined || options.userProperties !== undefined)
         ? {
@@ -515,6 +569,8 @@ export class MqttTransport implements Transport {
     if (this.#reconnectTimer !== undefined) return;
     const min = this.#options.reconnectMinMs ?? 250;
     const max = this.#options.reconnectMaxMs ?? 30_000;
+    if (this.#connectedAt > 0 && Date.now() - this.#connectedAt >= max) this.#failures = 0; // it was stable
+    this.#connectedAt = 0;
     // Exponential with jitter, so a fleet cut off together does not come back in one wave.
     const ceiling = Math.min(max, min * 2 ** Math.min(this.#failures, 30));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
@@ -527,33 +583,58 @@ export class MqttTransport implements Transport {
     }, delay);
   }
 
+  /**
+   * The outgoing store could not make a packet durable. mqtt.js drops that
+   * error for a connected client (the publish would never resolve), and which
+   * send it concerned is unknown: every send waiting now fails with it (some
+   * of them may still reach the broker), and so does every QoS 1 send after.
+   */
+  #onStoreFailure(error: XlinkError): void {
+    this.#storeFailure = error.detail;
+    for (const pending of [...this.#pending]) pending.resolve(err(error.detail));
+  }
+
   /** After a failed first connect: stop trying, keep the stores for the next connect(). */
   #abandon(client: MqttClient): void {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#client = undefined;
     client.removeAllListeners('close');
-    client.removeAllListeners('connect');
+    client.removeAllListeners('packetreceive');
     client.on('error', () => {}); // a late socket error has no one left to tell
     // Force-end without closing our stores: mqtt.js's end() would close them; swap in throwaway ones.
     (client as unknown as { incomingStore: IStore; outgoingStore: IStore }).incomingStore = new Store();
     (client as unknown as { incomingStore: IStore; outgoingStore: IStore }).outgoingStore = new Store();
     client.end(true);
+    // Their packets stay in the store: the next connect() sends them, but no one is left to tell.
+    for (const pending of [...this.#pending]) {
+      pending.resolve(refuse('SEND_FAILED:CONNECT', 'connect() failed before the broker acknowledged this message'));
+    }
     this.#setStatus('offline');
   }
 
   async #shutdown(options: CloseOptions): Promise<void> {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    this.#settleConnect?.(closedRefusal()); // abandons that client; its stores are closed below
     await Promise.all(this.#lanes.map((lane) => lane.close()));
     const client = this.#client;
     if (client !== undefined) {
       const drainMs = options.drainTimeoutMs ?? 5_000;
-      if (client.connected && this.#pending.size > 0) await outgoingEmpty(client, drainMs);
-      const properties =
+      if (client.connected && Object.keys(client.outgoing).length > 0) await outgoingEmpty(client, drainMs);
+      const expiry =
         options.sessionExpiry === 0 && this.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {};
+      // mqtt.js's graceful end() waits for every publish in flight, however long: past the drain, force it,
+      // after writing the DISCONNECT ourselves so the session expiry still reaches the broker.
+      const stuck = Object.keys(client.outgoing).length > 0;
+      if (client.connected && stuck) {
+        const disconnect = { cmd: 'disconnect', ...expiry } as Packet;
+        await new Promise<void>((resolve) =>
+          (client as unknown as PacketWriter)._sendPacket(disconnect, () => resolve()),
+        );
+      }
       await new Promise<void>((resolve) => {
-        client.end(!client.connected, properties, () => resolve());
+        client.end(!client.connected || stuck, expiry, () => resolve());
       });
     } else if (this.#stores !== undefined) {
       const { incoming, outgoing } = this.#stores;
@@ -642,38 +723,6 @@ function laneOf(topic: string, lanes: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < topic.length; i++) hash = Math.imul(hash ^ topic.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % lanes;
-}
-
-/** Why `topic` cannot be published to (a topic name: no wildcards), or undefined. */
-function topicNameError(topic: unknown): { code: ErrorCode; message: string } | undefined {
-  if (typeof topic !== 'string' || topic === '') {
-    return { code: 'INVALID_ARGUMENT', message: `"topic" expected a non-empty string, got ${quote(topic)}` };
-  }
-  if (topic.includes('\u0000')) return { code: 'INVALID_TOPIC:NUL', message: `topic ${quote(topic)} contains NUL` };
-  if (topic.includes('+') || topic.includes('#')) {
-    return {
-      code: 'INVALID_TOPIC:WILDCARD',
-      message: `topic ${quote(topic)} contains a wildcard; publish needs a name`,
-    };
-  }
-  if (Buffer.byteLength(topic) > 65_535) {
-    return { code: 'INVALID_TOPIC:TOO_LONG', message: `topic of ${Buffer.byteLength(topic)} bytes is over 65535` };
-  }
-  return undefined;
-}
-
-/** Why `filter` is not a subscription filter, or undefined (wildcards only as whole levels, # last). */
-function filterError(filter: unknown): string | undefined {
-  if (typeof filter !== 'string' || filter === '') return `expected non-empty topic filters, got ${quote(filter)}`;
-  if (filter.includes('\u0000')) return `filter ${quote(filter)} contains NUL`;
-  const levels = filter.split('/');
-  for (const [index, level] of levels.entries()) {
-    if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) {
-      return `filter ${quote(filter)}: "#" must be a whole, last level`;
-    }
-    if (level.includes('+') && level !== '+') return `filter ${quote(filter)}: "+" must be a whole level`;
-  }
-  return undefined;
 }
 
 function argumentError(field: string, message: string) {
