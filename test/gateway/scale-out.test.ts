@@ -60,7 +60,11 @@ async function twoGateways(t: TestContext, redis: { url: string; cluster: boolea
     await until(() => watcher.verified.length >= total, 60_000, 'every reading verified');
     await sleep(1500); // past the duplicate window: a replay now meets the shared counter windows
     for (const { topic, bytes } of captured) assert.ok((await devices.publish(topic, bytes)).ok);
-    await until(async () => (await sum('xlink_gateway_messages_rejected_total')) >= REPLAYS, 30_000, 'the replays refused');
+    await until(
+      async () => (await sum('xlink_gateway_messages_rejected_total')) >= REPLAYS,
+      30_000,
+      'the replays refused',
+    );
     await sleep(300);
     assert.deepEqual(watcher.audit(fleet.devices, PER_DEVICE), { lost: 0, twice: 0 });
     assert.equal(watcher.verified.length, total, 'verified exactly once across both gateways');

@@ -113,7 +113,8 @@ export async function runGateway(
       protocolVersion: config.protocolVersion as 4 | 5,
       clean: false,
       subscriptions: [subscription],
-      storeDir: join(config.dataDir, 'mqtt-store'),
+      // No file-backed store: after a crash the forward ledger decides what is forwarded again
+      // (a resumed claim); a store resending its unacknowledged publishes as well would double them.
       concurrency: config.inflight,
       receiveMaximum: Math.min(config.inflight, 65_535),
       ...(config.usernameFile === undefined ? {} : { usernameFile: config.usernameFile }),
