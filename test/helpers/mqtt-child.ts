@@ -20,6 +20,7 @@ export interface Child {
   line(expected: string | RegExp, timeoutMs?: number): Promise<string>;
   /** Writes one line to its stdin. */
   tell(line: string): void;
+  /** SIGKILL, then waits until it exited and everything it printed was read. */
   kill(): Promise<void>;
 }
 
@@ -42,7 +43,8 @@ export function startChild(script: string, env: Record<string, string>): Child {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': it comes once stdout is drained, so `lines` then holds all the child printed.
+  const exited = once(child, 'close');
   exited.then(() => {
     for (const waiter of waiters) waiter();
   });

@@ -187,6 +187,27 @@ if (server === undefined) {
   });
 
   describe('RedisNonceStore: Redis failures', () => {
+    it('keeps counter windows and nonces across a kill -9 of a server with appendonly yes', async () => {
+      const own = await startRedisServer({ appendonly: true });
+      assert.ok(own);
+      servers.push(own);
+      const options: RedisOptions = { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 };
+      const client = connect(own.port, options);
+      await new Promise((resolve) => client.once('ready', resolve));
+      const store = new RedisNonceStore({ client });
+      const nonce = randomNonce();
+      const ts = Date.now();
+      assertOk(await store.reserveNonce(SENDER, nonce, ts));
+      assertOk(await store.acceptCounter(SENDER, 41, undefined));
+      await own.kill(); // no shutdown save: only what the AOF holds comes back
+      assertCode(await store.acceptCounter(SENDER, 42, undefined), 'REPLAY_STORE_UNAVAILABLE');
+      await own.restart();
+      await new Promise((resolve) => client.once('ready', resolve));
+      assertCode(await store.reserveNonce(SENDER, nonce, ts), 'REPLAY_DETECTED');
+      assertCode(await store.acceptCounter(SENDER, 41, undefined), 'REPLAY_DETECTED:COUNTER');
+      assertOk(await store.acceptCounter(SENDER, 42, undefined));
+    });
+
     it('reports a stopped server as REPLAY_STORE_UNAVAILABLE with the cause, for nonces and counters', async () => {
       const own = await startRedisServer();
       assert.ok(own);

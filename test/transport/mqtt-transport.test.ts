@@ -4,7 +4,7 @@
 // raw publish, lanes, and reconnect() bringing back refused deliveries.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,33 @@ describe('MqttTransport: closing', () => {
       }
     },
   );
+});
+
+describe('MqttTransport: storeDir across reconnections', () => {
+  it('keeps queueing to the file store after reconnecting, so what is sent while away survives', TIMEOUT, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xlink-mqtt-reconnect-'));
+    dirs.push(dir);
+    const port = await freePort();
+    let own = await startEmbeddedBroker({ port });
+    try {
+      const statuses: string[] = [];
+      const transport = make({ url: own.url, storeDir: dir });
+      transport.onStatus((s) => statuses.push(s));
+      assert.ok((await transport.connect()).ok);
+      transport.reconnect(); // one reconnection while the broker is up
+      await eventually('the reconnection', () => statuses.filter((s) => s === 'connected').length >= 2);
+      await own.close();
+      await eventually('reconnection attempts against no broker', () => transport.lastError !== undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // several attempts: each called mqtt.js's reconnect()
+      const sending = transport.publish('verified/acme/away', bytes('sent while away'));
+      const record = Buffer.from('sent while away').toString('base64url');
+      await eventually('the packet on disk', () => readFileSync(join(dir, 'outgoing.log'), 'utf8').includes(record));
+      own = await startEmbeddedBroker({ port });
+      assert.equal(code(await sending), 'ok', 'sent once the broker was back');
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('MqttTransport: a full disk under storeDir', () => {

@@ -579,7 +579,11 @@ export class MqttTransport implements Transport {
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (this.#closing !== undefined || client !== this.#client) return;
-      client.reconnect(this.#stores as Parameters<MqttClient['reconnect']>[0]);
+      // mqtt.js's reconnect() swaps in fresh memory stores unless it is handed ours, by these names.
+      const stores = this.#stores as { incoming: IStore; outgoing: IStore };
+      client.reconnect({ incomingStore: stores.incoming, outgoingStore: stores.outgoing } as Parameters<
+        MqttClient['reconnect']
+      >[0]);
     }, delay);
   }
 
