@@ -16,25 +16,30 @@
  *   npm run bench:gateway              # prints the Markdown
  *   npm run bench:gateway -- --write   # also rewrites its section of BENCHMARKS.md
  *
- * Limits: publisher, broker, gateway and subscriber share the machine's cores;
+ * Mosquitto runs with `set_tcp_nodelay true` (docs/gateway.md: Nagle's algorithm stalls the
+ * gateway's request-response traffic). Limits: publisher, broker, gateway and subscriber share the cores;
  * Mosquitto runs without persistence here (with a save per change the pipe
  * itself drops to about 800 messages/s, BENCHMARKS.md "MQTT transport").
  */
 import { spawn } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { connectAsync } from 'mqtt';
 import { type DemoDevice, provisionFleet } from '../src/cli/demo-fleet.js';
 import { createNodeCrypto } from '../src/crypto/node/index.js';
+import { RedisForwardLedger } from '../src/gateway/redis-forward-ledger.js';
 import { FileTrustRegistry } from '../src/registry/node/file-trust-registry.js';
+import { RedisNonceStore } from '../src/replay/redis-nonce-store.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
 
-const MESSAGES = Number(process.env.XLINK_BENCH_GATEWAY_MESSAGES ?? 10_000);
+const MESSAGES = Number(process.env.XLINK_BENCH_GATEWAY_MESSAGES ?? 5_000);
 const DEVICES = 50;
 const APP = 'bench';
 
@@ -99,7 +104,7 @@ async function pipeRate(url: string, load: readonly Reading[]): Promise<number> 
 
 function verifyRatePerCore(): number {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const key = createPublicKey(publicKey.export({ format: 'der', type: 'spki' }));
+  const key = publicKey; // a KeyObject: the cached, parsed key
   const message = Buffer.alloc(200, 7);
   const signature = sign(null, message, privateKey);
   let n = 0;
@@ -111,13 +116,46 @@ function verifyRatePerCore(): number {
   return n / ((performance.now() - start) / 1000);
 }
 
+/** used_memory growth per key over SENDERS senders: one counter window each, one ledger mark each. */
+async function measureRedisMemory(): Promise<{ counterBytes: number; ledgerBytes: number } | undefined> {
+  const server = await startRedisServer();
+  if (server === undefined) return undefined;
+  const SENDERS = 5000;
+  const redis = new Redis(server.url);
+  try {
+    const replay = new RedisNonceStore({ client: redis });
+    const ledger = new RedisForwardLedger({ client: redis, retentionMs: 600_000, leaseMs: 30_000 });
+    const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const before = await used();
+    const sender = (i: number) => `did:key:z6Mk${String(i).padStart(44, 'x')}`;
+    for (let i = 0; i < SENDERS; i++) await replay.acceptCounter(sender(i), 1_000_000 + i, Date.now());
+    const afterCounters = await used();
+    for (let i = 0; i < SENDERS; i++) {
+      await ledger.claim(`${sender(i)}#c${1_000_000 + i}`, 'gw-1', Date.now());
+      await ledger.forwarded(`${sender(i)}#c${1_000_000 + i}`);
+    }
+    const afterLedger = await used();
+    return {
+      counterBytes: Math.round((afterCounters - before) / SENDERS),
+      ledgerBytes: Math.round((afterLedger - afterCounters) / SENDERS),
+    };
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  const broker = await startMosquitto({ persistence: false, maxInflightMessages: 1000 });
+  const broker = await startMosquitto({
+    persistence: false,
+    maxInflightMessages: 1000,
+    extraConfig: ['set_tcp_nodelay true'],
+  });
   if (broker === undefined) {
     console.log('not run: mosquitto is not installed');
     return;
@@ -128,13 +166,9 @@ async function main(): Promise<void> {
   const registry = await FileTrustRegistry.create({ path: registryPath, crypto });
   const devices = await provisionFleet({ registry, crypto, count: DEVICES, audience: APP });
   await registry.close();
-  const pipeLoad = await readings(devices, 0);
-  const gatewayLoad = await readings(devices, MESSAGES);
-  const envelopeBytes = Math.round(gatewayLoad.reduce((a, r) => a + r.bytes.length, 0) / gatewayLoad.length);
-
   const verifyPerCore = verifyRatePerCore();
   const cores = availableParallelism();
-  const pipe = await pipeRate(broker.url, pipeLoad);
+  const pipe = await pipeRate(broker.url, await readings(devices, 0));
 
   const healthPort = await freePort();
   const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'gateway'], {
@@ -146,7 +180,7 @@ async function main(): Promise<void> {
       XLINK_DATA_DIR: join(dir, 'gw'),
       XLINK_HTTP_PORT: String(healthPort),
       XLINK_LOG_LEVEL: 'warn',
-      XLINK_INFLIGHT: '1000',
+      XLINK_INFLIGHT: process.env.XLINK_INFLIGHT ?? '1000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -176,6 +210,9 @@ async function main(): Promise<void> {
     last = performance.now();
   });
   await sub.subscribeAsync(`verified/${APP}/+/+`, { qos: 1 });
+  // Signed just before they are sent: a reading older than the 30 s window would be refused as stale.
+  const gatewayLoad = await readings(devices, MESSAGES);
+  const envelopeBytes = Math.round(gatewayLoad.reduce((a, r) => a + r.bytes.length, 0) / gatewayLoad.length);
   const { sentAt, first } = await publishAll(broker.url, gatewayLoad);
   const deadline = Date.now() + 120_000;
   while (arrivals.size < MESSAGES && Date.now() < deadline) await sleep(50);
@@ -189,6 +226,7 @@ async function main(): Promise<void> {
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
 
+  const redisMemory = await measureRedisMemory();
   const limit = Math.min(pipe, verifyPerCore * cores);
   const binding = pipe <= verifyPerCore * cores ? 'the pipe' : 'Ed25519 verify × cores';
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -207,6 +245,10 @@ async function main(): Promise<void> {
     `| gateway latency publish → forward, p99 | ${percentile(latencies, 99).toFixed(1)} ms | |`,
     `| lost | ${lost} | |`,
     `| forwarded twice | ${twice} | |`,
+    '',
+    `| Redis per device: counter window key (64-bit window), bytes | ${redisMemory?.counterBytes ?? 'not run'} | |`,
+    `| Redis per forwarded message held for duplicateWindowMs: ledger key, bytes | ${redisMemory?.ledgerBytes ?? 'not run'} | |`,
+    `| Redis round trips per verified message (ledger claim, counter check, ledger mark) | 3 | |`,
     '',
     `Binding limit: ${binding} (${fmt(limit)}/s); the gateway reached ${(rate / limit).toFixed(2)} of it (goal 0.80, zero loss: ${rate / limit >= 0.8 && lost === 0 && twice === 0 ? 'met' : 'missed'}).`,
   ].join('\n');
