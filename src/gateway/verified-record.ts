@@ -29,9 +29,14 @@ export interface VerifiedRecord {
   readonly payload: unknown;
   readonly encoding: string;
   readonly version: string;
+  /**
+   * Present (true) when this gateway, or another, claimed the message before a
+   * crash and forwards it again: a sink may already hold a copy with this id.
+   */
+  readonly resumed?: true;
 }
 
-export function verifiedRecord(message: VerifiedMessage, receivedAt: number): VerifiedRecord {
+export function verifiedRecord(message: VerifiedMessage, receivedAt: number, resumed: boolean): VerifiedRecord {
   const { token } = message;
   return {
     id: messageId(message.sender, token),
@@ -46,6 +51,7 @@ export function verifiedRecord(message: VerifiedMessage, receivedAt: number): Ve
     payload: asJson(message.payload),
     encoding: message.encoding,
     version: message.version,
+    ...(resumed ? { resumed: true as const } : {}),
   };
 }
 

@@ -145,6 +145,7 @@ interface Seen {
   readonly id: string;
   readonly deviceId: string;
   readonly seq: number;
+  readonly resumed: boolean;
 }
 
 /** Subscribes (persistent session) to the verified and dead-letter topics and counts what arrives. */
@@ -176,8 +177,14 @@ export class Watcher {
           id: string;
           deviceId: string;
           payload: { seq: number };
+          resumed?: true;
         };
-        watcher.verified.push({ id: record.id, deviceId: record.deviceId, seq: record.payload.seq });
+        watcher.verified.push({
+          id: record.id,
+          deviceId: record.deviceId,
+          seq: record.payload.seq,
+          resumed: record.resumed === true,
+        });
       } else {
         watcher.dead.push({ reason: levels[2] as string, deviceId: levels[3] as string, bytes });
       }
@@ -202,6 +209,12 @@ export class Watcher {
 
   /** Lost and forwarded-twice counts for `perDevice` readings seq 0..n-1 from each device. */
   audit(devices: readonly DemoDevice[], perDevice: number): { lost: number; twice: number } {
+    const { lost, twice } = this.auditResumed(devices, perDevice);
+    return { lost, twice };
+  }
+
+  /** As audit, and how many second copies were not flagged `resumed` (a double the gateway did not own up to). */
+  auditResumed(devices: readonly DemoDevice[], perDevice: number): { lost: number; twice: number; unflagged: number } {
     const counts = this.tally();
     let lost = 0;
     let twice = 0;
@@ -212,7 +225,14 @@ export class Watcher {
         if (n > 1) twice++;
       }
     }
-    return { lost, twice };
+    const firsts = new Set<string>();
+    let unflagged = 0;
+    for (const seen of this.verified) {
+      const key = `${seen.deviceId}/${seen.seq}`;
+      if (firsts.has(key) && !seen.resumed) unflagged++;
+      firsts.add(key);
+    }
+    return { lost, twice, unflagged };
   }
 
   close(): Promise<void> {

@@ -83,6 +83,12 @@ const BACKOFF_MAX_MS = 2000;
 
 class Held extends Error {}
 
+interface Progress {
+  claim?: 'claimed' | 'resume';
+  spent: boolean;
+  forwarded: boolean;
+}
+
 export class Gateway {
   readonly #parts: GatewayParts;
   readonly #now: () => number;
@@ -198,8 +204,9 @@ export class Gateway {
     }
     const message = outcome.message;
     const id = messageId(message.sender, message.token);
+    const progress: Progress = { spent: false, forwarded: false };
     for (let attempt = 0; ; attempt++) {
-      const step = await this.#attempt(message, id, bytes, topic);
+      const step = await this.#attempt(message, id, bytes, topic, progress);
       if (step === 'held') {
         await this.#hold(attempt, 'state', undefined);
         continue;
@@ -210,40 +217,69 @@ export class Gateway {
     await delivery.ack();
   }
 
-  /** One try at deciding a verified message; 'held' when it cannot be decided now. */
-  async #attempt(message: VerifiedMessage, id: string, bytes: Uint8Array, topic: string): Promise<'done' | 'held'> {
+  /**
+   * One try at deciding a verified message; 'held' when it cannot be decided
+   * now. `progress` carries the steps done across tries, so a retry after a
+   * store failure never forwards a message this process already forwarded.
+   */
+  async #attempt(
+    message: VerifiedMessage,
+    id: string,
+    bytes: Uint8Array,
+    topic: string,
+    progress: Progress,
+  ): Promise<'done' | 'held'> {
     const { ledger, metrics, log, owner } = this.#parts;
-    const now = this.#now();
-    const claim = await ledger.claim(id, owner, now);
-    if (!claim.ok) return this.#noted(claim.error);
-    if (claim.value === 'forwarded') {
-      metrics.duplicates.inc();
-      log.debug({ id, topic }, 'duplicate of a forwarded message: acknowledged, not forwarded again');
-      return 'done';
-    }
-    if (claim.value === 'busy')
-      return this.#noted(errorDetail('REPLAY_STORE_UNAVAILABLE', `${id} is being forwarded by another gateway`));
-    if (claim.value === 'claimed') {
-      const stale = this.#outsideWindow(message.timestamp, now);
-      const spent = stale === undefined ? await this.#spend(message) : { ok: false as const, error: stale };
-      if (!spent.ok) {
-        if (NO_VERDICT.has(spent.error.code)) return this.#noted(spent.error);
-        const released = await ledger.release(id, owner);
-        if (!released.ok) return this.#noted(released.error);
-        await this.#refuse(spent.error.code, spent.error.message, message.deviceId, bytes, topic);
+    if (progress.claim === undefined) {
+      const now = this.#now();
+      const claim = await ledger.claim(id, owner, now);
+      if (!claim.ok) return this.#noted(claim.error);
+      if (claim.value === 'forwarded') {
+        metrics.duplicates.inc();
+        log.debug({ id, topic }, 'duplicate of a forwarded message: acknowledged, not forwarded again');
         return 'done';
       }
-    } else {
-      // Resumed: this gateway (or a dead one) claimed it before; its token may be spent already.
-      const spent = await this.#spend(message);
-      if (!spent.ok && NO_VERDICT.has(spent.error.code)) return this.#noted(spent.error);
-      log.info({ id, topic }, 'resuming a message claimed before a restart');
+      if (claim.value === 'busy') {
+        return this.#noted(errorDetail('REPLAY_STORE_UNAVAILABLE', `${id} is being forwarded by another gateway`));
+      }
+      if (claim.value === 'claimed') {
+        const stale = this.#outsideWindow(message.timestamp, now);
+        if (stale !== undefined) return this.#refuseClaimed(stale, id, message, bytes, topic);
+      } else {
+        log.info({ id, topic }, 'resuming a message claimed before a restart');
+      }
+      progress.claim = claim.value;
     }
-    const forwarded = await this.#forward(message);
-    if (!forwarded) return 'held';
+    if (!progress.spent) {
+      const spent = await this.#spend(message);
+      if (!spent.ok) {
+        if (NO_VERDICT.has(spent.error.code)) return this.#noted(spent.error);
+        // A resumed claim's token may be spent already, by the try that claimed it.
+        if (progress.claim === 'claimed') return this.#refuseClaimed(spent.error, id, message, bytes, topic);
+      }
+      progress.spent = true;
+    }
+    if (!progress.forwarded) {
+      await this.#forward(message, progress.claim === 'resume');
+      progress.forwarded = true;
+    }
     const marked = await ledger.forwarded(id);
     if (!marked.ok) return this.#noted(marked.error);
     metrics.verified.inc();
+    return 'done';
+  }
+
+  /** Drops this gateway's claim on a message refused after all, then dead-letters it. */
+  async #refuseClaimed(
+    error: ErrorDetail,
+    id: string,
+    message: VerifiedMessage,
+    bytes: Uint8Array,
+    topic: string,
+  ): Promise<'done' | 'held'> {
+    const released = await this.#parts.ledger.release(id, this.#parts.owner);
+    if (!released.ok) return this.#noted(released.error);
+    await this.#refuse(error.code, error.message, message.deviceId, bytes, topic);
     return 'done';
   }
 
@@ -275,8 +311,8 @@ export class Gateway {
   }
 
   /** Hands the record to every sink; retries those that failed until all took it (or the gateway drains). */
-  async #forward(message: VerifiedMessage): Promise<boolean> {
-    const record = verifiedRecord(message, this.#now());
+  async #forward(message: VerifiedMessage, resumed: boolean): Promise<void> {
+    const record = verifiedRecord(message, this.#now(), resumed);
     const text = JSON.stringify(record);
     let pending = [...this.#parts.sinks];
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -295,7 +331,6 @@ export class Gateway {
       if (pending.length > 0) await this.#hold(attempt, 'sink', undefined);
       else if (attempt > 0) this.#release();
     }
-    return true;
   }
 
   async #refuse(code: ErrorCode, text: string, deviceId: string, bytes: Uint8Array, topic: string): Promise<void> {

@@ -14,7 +14,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { xlinkError } from '../../errors.js';
+import { isErrorCode, isXlinkError, xlinkError } from '../../errors.js';
 import type { VerifyOutcome } from '../verdict.js';
 import type { VerifyReply, VerifyRequest, VerifyThreadSettings } from './verify-thread.js';
 
@@ -72,8 +72,10 @@ export class VerifyPool {
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
-              worker.once('message', (first: 'ready' | { failed: string }) =>
-                first === 'ready' ? resolve() : reject(new Error(first.failed)),
+              worker.once('message', (first: 'ready' | { failed: string; code?: unknown }) =>
+                first === 'ready'
+                  ? resolve()
+                  : reject(xlinkError(isErrorCode(first.code) ? first.code : 'GATEWAY_CONFIG_INVALID', first.failed)),
               );
               worker.once('error', reject);
             }),
@@ -81,10 +83,12 @@ export class VerifyPool {
       );
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
-      throw xlinkError('GATEWAY_CONFIG_INVALID', `a verification thread could not start: ${(error as Error).message}`, {
-        field: 'registry',
-        cause: error,
-      });
+      // The thread's own code (REGISTRY_MISSING, IDENTITY_FAILED, …) says what to fix.
+      throw isXlinkError(error)
+        ? error
+        : xlinkError('GATEWAY_CONFIG_INVALID', `a verification thread could not start: ${(error as Error).message}`, {
+            cause: error,
+          });
     }
     return new VerifyPool(workers);
   }

@@ -150,5 +150,6 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
 }
 
 start(workerData as VerifyThreadSettings).catch((error: unknown) => {
-  parentPort?.postMessage({ failed: error instanceof Error ? error.message : String(error) });
+  const code = (error as { code?: unknown }).code;
+  parentPort?.postMessage({ failed: error instanceof Error ? error.message : String(error), code });
 });

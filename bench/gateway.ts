@@ -1,0 +1,268 @@
+/**
+ * `npm run bench:gateway`: the gateway against the pipe it sits on, in one run.
+ *
+ * The same load both times: one mqtt.js publisher sends MESSAGES QoS 1
+ * telemetry readings (pre-signed, about 200 bytes, from DEVICES devices),
+ * all at once, through a real Mosquitto on loopback, into (a) a plain
+ * mqtt.js subscriber that only counts (the pipe's ceiling), then (b) `xlink
+ * gateway` (a child process, every core, file replay state and ledger,
+ * republish sink) and a plain subscriber counting what it forwards on
+ * verified/…. Fresh readings for (b), so none is a replay. Rate = messages /
+ * (last arrival − first publish). Latency: publish → the forwarded record's
+ * arrival, p50 and p99. The binding limit is the smaller of the pipe and
+ * node:crypto's Ed25519 verify rate on one core (cached key) × cores.
+ * Goal (issue 9): the gateway within 80% of that limit, zero loss.
+ *
+ *   npm run bench:gateway              # prints the Markdown
+ *   npm run bench:gateway -- --write   # also rewrites its section of BENCHMARKS.md
+ *
+ * Mosquitto runs with `set_tcp_nodelay true` (docs/gateway.md: Nagle's algorithm stalls the
+ * gateway's request-response traffic). Limits: publisher, broker, gateway and subscriber share the cores;
+ * Mosquitto runs without persistence here (with a save per change the pipe
+ * itself drops to about 800 messages/s, BENCHMARKS.md "MQTT transport").
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { connectAsync } from 'mqtt';
+import { type DemoDevice, provisionFleet } from '../src/cli/demo-fleet.js';
+import { createNodeCrypto } from '../src/crypto/node/index.js';
+import { RedisForwardLedger } from '../src/gateway/redis-forward-ledger.js';
+import { FileTrustRegistry } from '../src/registry/node/file-trust-registry.js';
+import { RedisNonceStore } from '../src/replay/redis-nonce-store.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+
+const MESSAGES = Number(process.env.XLINK_BENCH_GATEWAY_MESSAGES ?? 5_000);
+const DEVICES = 50;
+const APP = 'bench';
+
+interface Reading {
+  readonly topic: string;
+  readonly key: string;
+  readonly bytes: Uint8Array;
+}
+
+async function readings(devices: readonly DemoDevice[], from: number): Promise<Reading[]> {
+  const out: Reading[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const device = devices[i % devices.length] as DemoDevice;
+    const seq = from + i;
+    // Padding brings the envelope to about 200 bytes, the size the pipe figures use.
+    out.push({
+      topic: device.topic(APP),
+      key: `${device.deviceId}/${seq}`,
+      bytes: await device.reading({ seq, pad: 'x'.repeat(80) }),
+    });
+  }
+  return out;
+}
+
+/** Publishes every reading at once; resolves with the publish times by key. */
+async function publishAll(
+  url: string,
+  load: readonly Reading[],
+): Promise<{ sentAt: Map<string, number>; first: number }> {
+  const client = await connectAsync(url, { clientId: `bench-pub-${Date.now()}`, protocolVersion: 5, clean: true });
+  const sentAt = new Map<string, number>();
+  const first = performance.now();
+  await Promise.all(
+    load.map((r) => {
+      sentAt.set(r.key, performance.now());
+      return client.publishAsync(r.topic, Buffer.from(r.bytes), { qos: 1 });
+    }),
+  );
+  await client.endAsync();
+  return { sentAt, first };
+}
+
+async function pipeRate(url: string, load: readonly Reading[]): Promise<number> {
+  const sub = await connectAsync(url, {
+    clientId: 'bench-pipe',
+    protocolVersion: 5,
+    clean: true,
+    properties: { receiveMaximum: 100 },
+  });
+  let count = 0;
+  let last = 0;
+  sub.on('message', () => {
+    count++;
+    last = performance.now();
+  });
+  await sub.subscribeAsync(`dt/${APP}/+/+`, { qos: 1 });
+  const { first } = await publishAll(url, load);
+  while (count < load.length) await sleep(20);
+  await sub.endAsync();
+  return load.length / ((last - first) / 1000);
+}
+
+function verifyRatePerCore(): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const key = publicKey; // a KeyObject: the cached, parsed key
+  const message = Buffer.alloc(200, 7);
+  const signature = sign(null, message, privateKey);
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < 1000) {
+    for (let i = 0; i < 100; i++) verify(null, message, key, signature);
+    n += 100;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** used_memory growth per key over SENDERS senders: one counter window each, one ledger mark each. */
+async function measureRedisMemory(): Promise<{ counterBytes: number; ledgerBytes: number } | undefined> {
+  const server = await startRedisServer();
+  if (server === undefined) return undefined;
+  const SENDERS = 5000;
+  const redis = new Redis(server.url);
+  try {
+    const replay = new RedisNonceStore({ client: redis });
+    const ledger = new RedisForwardLedger({ client: redis, retentionMs: 600_000, leaseMs: 30_000 });
+    const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const before = await used();
+    const sender = (i: number) => `did:key:z6Mk${String(i).padStart(44, 'x')}`;
+    for (let i = 0; i < SENDERS; i++) await replay.acceptCounter(sender(i), 1_000_000 + i, Date.now());
+    const afterCounters = await used();
+    for (let i = 0; i < SENDERS; i++) {
+      await ledger.claim(`${sender(i)}#c${1_000_000 + i}`, 'gw-1', Date.now());
+      await ledger.forwarded(`${sender(i)}#c${1_000_000 + i}`);
+    }
+    const afterLedger = await used();
+    return {
+      counterBytes: Math.round((afterCounters - before) / SENDERS),
+      ledgerBytes: Math.round((afterLedger - afterCounters) / SENDERS),
+    };
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function main(): Promise<void> {
+  const write = process.argv.includes('--write');
+  const broker = await startMosquitto({
+    persistence: false,
+    maxInflightMessages: 1000,
+    extraConfig: ['set_tcp_nodelay true'],
+  });
+  if (broker === undefined) {
+    console.log('not run: mosquitto is not installed');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xlink-bench-gw-'));
+  const crypto = createNodeCrypto();
+  const registryPath = join(dir, 'registry.log');
+  const registry = await FileTrustRegistry.create({ path: registryPath, crypto });
+  const devices = await provisionFleet({ registry, crypto, count: DEVICES, audience: APP });
+  await registry.close();
+  const verifyPerCore = verifyRatePerCore();
+  const cores = availableParallelism();
+  const pipe = await pipeRate(broker.url, await readings(devices, 0));
+
+  const healthPort = await freePort();
+  const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'gateway'], {
+    env: {
+      ...process.env,
+      XLINK_BROKER_URL: broker.url,
+      XLINK_APP: APP,
+      XLINK_REGISTRY: registryPath,
+      XLINK_DATA_DIR: join(dir, 'gw'),
+      XLINK_HTTP_PORT: String(healthPort),
+      XLINK_LOG_LEVEL: 'warn',
+      XLINK_INFLIGHT: process.env.XLINK_INFLIGHT ?? '1000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = once(gateway, 'exit');
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    await sleep(100);
+  }
+  const sub = await connectAsync(broker.url, {
+    clientId: 'bench-verified',
+    protocolVersion: 5,
+    clean: true,
+    properties: { receiveMaximum: 100 },
+  });
+  const arrivals = new Map<string, number>();
+  let twice = 0;
+  let last = 0;
+  sub.on('message', (_topic, payload) => {
+    const record = JSON.parse(payload.toString()) as { deviceId: string; payload: { seq: number } };
+    const key = `${record.deviceId}/${record.payload.seq}`;
+    if (arrivals.has(key)) twice++;
+    else arrivals.set(key, performance.now());
+    last = performance.now();
+  });
+  await sub.subscribeAsync(`verified/${APP}/+/+`, { qos: 1 });
+  // Signed just before they are sent: a reading older than the 30 s window would be refused as stale.
+  const gatewayLoad = await readings(devices, MESSAGES);
+  const envelopeBytes = Math.round(gatewayLoad.reduce((a, r) => a + r.bytes.length, 0) / gatewayLoad.length);
+  const { sentAt, first } = await publishAll(broker.url, gatewayLoad);
+  const deadline = Date.now() + 120_000;
+  while (arrivals.size < MESSAGES && Date.now() < deadline) await sleep(50);
+  await sleep(500);
+  const rate = arrivals.size / ((last - first) / 1000);
+  const latencies = [...arrivals].map(([key, at]) => at - (sentAt.get(key) as number)).sort((a, b) => a - b);
+  const lost = MESSAGES - arrivals.size;
+  await sub.endAsync();
+  gateway.kill('SIGTERM');
+  await exited;
+  await broker.stop();
+  rmSync(dir, { recursive: true, force: true });
+
+  const redisMemory = await measureRedisMemory();
+  const limit = Math.min(pipe, verifyPerCore * cores);
+  const binding = pipe <= verifyPerCore * cores ? 'the pipe' : 'Ed25519 verify × cores';
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  const markdown = [
+    `_Node ${process.version}, ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cores} logical CPUs), ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; one run._`,
+    '',
+    `${fmt(MESSAGES)} QoS 1 telemetry readings of ${envelopeBytes} bytes from ${DEVICES} devices, all published at once, through Mosquitto (no persistence) on loopback.`,
+    '',
+    '| measure | value | ratio |',
+    '| --- | ---: | ---: |',
+    `| pipe: plain subscriber, messages/s | ${fmt(pipe)} | 1 |`,
+    `| node:crypto Ed25519 verify, per core /s (cached key) | ${fmt(verifyPerCore)} | |`,
+    `| … × ${cores} cores | ${fmt(verifyPerCore * cores)} | |`,
+    `| gateway: verified and forwarded, messages/s | ${fmt(rate)} | ${(rate / pipe).toFixed(2)} of the pipe, ${(rate / (verifyPerCore * cores)).toFixed(2)} of verify × cores |`,
+    `| gateway latency publish → forward, p50 | ${percentile(latencies, 50).toFixed(1)} ms | |`,
+    `| gateway latency publish → forward, p99 | ${percentile(latencies, 99).toFixed(1)} ms | |`,
+    `| lost | ${lost} | |`,
+    `| forwarded twice | ${twice} | |`,
+    '',
+    `| Redis per device: counter window key (64-bit window), bytes | ${redisMemory?.counterBytes ?? 'not run'} | |`,
+    `| Redis per forwarded message held for duplicateWindowMs: ledger key, bytes | ${redisMemory?.ledgerBytes ?? 'not run'} | |`,
+    `| Redis round trips per verified message (ledger claim, counter check, ledger mark) | 3 | |`,
+    '',
+    `Binding limit: ${binding} (${fmt(limit)}/s); the gateway reached ${(rate / limit).toFixed(2)} of it (goal 0.80, zero loss: ${rate / limit >= 0.8 && lost === 0 && twice === 0 ? 'met' : 'missed'}).`,
+  ].join('\n');
+  console.log(markdown);
+  if (write) {
+    const path = new URL('../BENCHMARKS.md', import.meta.url).pathname;
+    const text = readFileSync(path, 'utf8');
+    const start = '<!-- bench:gateway:start -->';
+    const end = '<!-- bench:gateway:end -->';
+    const at = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (at < 0 || to < 0) throw new Error('BENCHMARKS.md has no bench:gateway markers');
+    writeFileSync(path, `${text.slice(0, at + start.length)}\n${markdown}\n${text.slice(to)}`);
+  }
+}
+
+await main();
