@@ -201,8 +201,10 @@ if (server === undefined) {
       assertOk(await store.acceptCounter(SENDER, 41, undefined));
       await own.kill(); // no shutdown save: only what the AOF holds comes back
       assertCode(await store.acceptCounter(SENDER, 42, undefined), 'REPLAY_STORE_UNAVAILABLE');
+      // Listen before restarting: the client can reconnect while restart() is still awaited.
+      const ready = new Promise((resolve) => client.once('ready', resolve));
       await own.restart();
-      await new Promise((resolve) => client.once('ready', resolve));
+      await ready;
       assertCode(await store.reserveNonce(SENDER, nonce, ts), 'REPLAY_DETECTED');
       assertCode(await store.acceptCounter(SENDER, 41, undefined), 'REPLAY_DETECTED:COUNTER');
       assertOk(await store.acceptCounter(SENDER, 42, undefined));
