@@ -151,6 +151,12 @@ interface Seen {
 /** Subscribes (persistent session) to the verified and dead-letter topics and counts what arrives. */
 export class Watcher {
   readonly verified: Seen[] = [];
+  /**
+   * Copies the broker sent again (DUP set) of a record already counted, byte for byte: one
+   * gateway PUBLISH delivered twice, as MQTT QoS 1 may after a broker crash (the watcher's
+   * PUBACK not yet saved), not a second forward (that has its own receivedAt, or `resumed`).
+   */
+  redelivered = 0;
   readonly dead: { readonly reason: string; readonly deviceId: string; readonly bytes: Uint8Array }[] = [];
   readonly #transport: MqttTransport;
 
@@ -169,10 +175,18 @@ export class Watcher {
       reconnectMaxMs: 500,
     });
     const watcher = new Watcher(transport);
+    const counted = new Set<string>();
+    const resent = new Set<string>(); // payloads of PUBLISH packets that came with DUP set
     transport.onReceive(async (delivery) => {
       const levels = (delivery.topic ?? '').split('/');
       const bytes = delivery.envelope as Uint8Array;
       if (levels[0] === 'verified') {
+        const key = Buffer.from(bytes).toString('base64');
+        if (counted.has(key) && resent.has(key)) {
+          watcher.redelivered++;
+          return;
+        }
+        counted.add(key);
         const record = JSON.parse(new TextDecoder().decode(bytes)) as {
           id: string;
           deviceId: string;
@@ -190,6 +204,10 @@ export class Watcher {
       }
     });
     unwrap(await transport.connect());
+    // The same mqtt.js client across reconnections (it exists once connected); 'packetreceive' comes before the handler.
+    transport.client?.on('packetreceive', (packet) => {
+      if (packet.cmd === 'publish' && packet.dup) resent.add(Buffer.from(packet.payload).toString('base64'));
+    });
     return watcher;
   }
 

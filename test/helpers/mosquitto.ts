@@ -61,6 +61,8 @@ export interface Mosquitto {
    * between loses them even with autosave_on_changes (docs/transports.md).
    */
   savedWith(bytes: Uint8Array, timeoutMs?: number): Promise<void>;
+  /** SIGSTOP: it reads nothing more, so a PUBLISH written now stays unacknowledged (kill or stop it after). */
+  pause(): void;
   /** SIGKILL: no last save, no DISCONNECT to anyone. */
   kill(): Promise<void>;
   /** Starts it again on the same port, config and data (after kill or stop). */
@@ -187,6 +189,10 @@ class MosquittoProcess implements Mosquitto {
         throw new Error(`mosquitto saved no database holding the message within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
   }
 
   async kill(): Promise<void> {
