@@ -124,6 +124,14 @@ export function readPayload(bytes: Uint8Array, contentType: PayloadContentType):
   }
 }
 
+/**
+ * INVALID_ARGUMENT for anything an envelope header cannot state: checked at
+ * sealing, since an unknown value would otherwise be sent as opaque bytes.
+ */
+export function assertContentType(value: unknown): asserts value is ContentType {
+  if (value !== 'share') assertPayloadContentType(value);
+}
+
 /** INVALID_ARGUMENT for anything but json, cbor or bytes: `share` is xlink's framing, never an application's. */
 export function assertPayloadContentType(value: unknown): asserts value is PayloadContentType {
   if (!isPayloadContentType(value)) {

@@ -23,7 +23,7 @@ import {
 } from '../crypto/provider.js';
 import { attempt, type Result, xlinkError } from '../errors.js';
 import type { EnvelopeVersion } from '../identity/document.js';
-import type { ContentType } from './content-type.js';
+import { assertContentType, type ContentType } from './content-type.js';
 import type { Envelope } from './envelope.js';
 import { type EnvelopeHeader, encodeHeader, IV_LENGTH, usesKem } from './header.js';
 import { deriveEnvelopeKey } from './key-schedule.js';
@@ -90,6 +90,8 @@ export function encryptEnvelopeBody(
   return attempt(async () => {
     const { version, payload } = message;
     assertBytes(payload, 'payload');
+    const contentType = message.contentType ?? 'bytes';
+    assertContentType(contentType);
     const recipientX25519PublicKey = recipient.x25519PublicKey;
     if (recipientX25519PublicKey === undefined) {
       throw xlinkError('ENCRYPT_FAILED:NO_X25519_KEY', `no X25519 key is known for ${recipient.did}`, {
@@ -110,7 +112,7 @@ export function encryptEnvelopeBody(
       from: senderDid,
       to: recipient.did,
       scope: message.scope,
-      contentType: message.contentType ?? 'bytes',
+      contentType,
       supportedVersions: message.supportedVersions,
       ...replayFields(message, crypto),
       ephemeralPublicKey,

@@ -23,7 +23,7 @@ import {
 import { attempt, quote, type Result, xlinkError } from '../errors.js';
 import { didFromEd25519PublicKey } from '../identity/did.js';
 import type { EnvelopeVersion } from '../identity/document.js';
-import type { ContentType } from './content-type.js';
+import { assertContentType, type ContentType } from './content-type.js';
 import { type Envelope, envelopeSignedBytes } from './envelope.js';
 import { type EnvelopeHeader, encodeHeader, NONCE_LENGTH } from './header.js';
 
@@ -66,12 +66,14 @@ export function signEnvelope(
 ): Promise<Result<Envelope>> {
   return attempt(async () => {
     assertBytes(message.payload, 'payload');
+    const contentType = message.contentType ?? 'bytes';
+    assertContentType(contentType);
     const header: EnvelopeHeader = {
       version: 'signed',
       from: sender.did,
       to: message.to,
       scope: message.scope,
-      contentType: message.contentType ?? 'bytes',
+      contentType,
       supportedVersions: message.supportedVersions ?? ['signed'],
       ...replayFields(message, crypto),
     };

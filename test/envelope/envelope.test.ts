@@ -251,3 +251,33 @@ test('encrypting to a recipient without an X25519 key fails; there is no fallbac
   );
   assert.equal(sealed.ok ? 'sealed' : sealed.error.code, 'ENCRYPT_FAILED:NO_X25519_KEY');
 });
+
+test('an unknown content type is refused at sealing, not sent as opaque bytes', async () => {
+  const sensor = await identity(nodeCrypto);
+  const gateway = await identity(nodeCrypto);
+  const payload = utf8Encode('<temp>22.5</temp>');
+  const contentType = 'xml' as unknown as 'json';
+  const signed = await signEnvelope(
+    await senderOf(sensor, nodeCrypto),
+    { to: gateway.did, scope: 'telemetry', payload, contentType, timestamp: 1_790_000_000_000 },
+    { crypto: nodeCrypto },
+  );
+  assert.ok(!signed.ok);
+  assert.equal(signed.error.code, 'INVALID_ARGUMENT');
+  assert.match(signed.error.message, /"contentType" expected "json", "cbor" or "bytes", got "xml"/);
+  const sealed = await sealEnvelope(
+    await senderOf(sensor, nodeCrypto),
+    { did: gateway.did, x25519PublicKey: gateway.x25519.publicKey },
+    {
+      version: 'v1',
+      scope: 'telemetry',
+      payload,
+      contentType,
+      timestamp: 1_790_000_000_000,
+      supportedVersions: ['signed', 'v1'],
+    },
+    { crypto: nodeCrypto },
+  );
+  assert.ok(!sealed.ok);
+  assert.equal(sealed.error.code, 'INVALID_ARGUMENT');
+});
