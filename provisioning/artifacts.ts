@@ -28,6 +28,7 @@
  * the text forms), or PROVISION_ARTIFACT_INVALID; it never throws anything else.
  */
 import { bytesToHex, hexToBytes, utf8Decode, utf8Encode } from 'xlink/codec';
+import { DEVICE_STORAGE_DOMAIN } from 'xlink/device';
 import { isXlinkError, quote, xlinkError } from 'xlink/errors';
 import { IDENTITY_SEED_LENGTH } from 'xlink/identity';
 
@@ -41,9 +42,6 @@ export const ARTIFACT_EXTENSIONS: Readonly<Record<ArtifactFormat, string>> = {
   espruino: '.js',
   nvs: '.nvs.csv',
 };
-
-/** The preference domain, Storage file prefix and NVS namespace of every device form. */
-export const DEVICE_KEY_DOMAIN = 'xlink';
 
 /** What an artifact holds: the seed, and for the device forms its Ed25519 secret and key id. */
 export interface DeviceSecrets {
@@ -72,9 +70,11 @@ const ENTRIES = [
 ] as const;
 
 const NVS_HEADER = 'key,type,encoding,value';
-const NVS_NAMESPACE = `${DEVICE_KEY_DOMAIN},namespace,,`;
+const NVS_NAMESPACE = `${DEVICE_STORAGE_DOMAIN},namespace,,`;
 const ESPRUINO_HEAD = 'var s=require("Storage");';
-const ESPRUINO_WRITE = /^s\.write\("xlink\.([a-z0-9]+)",new Uint8Array\(\[([0-9,]+)\]\)\.buffer\);$/;
+const ESPRUINO_WRITE = new RegExp(
+  `^s\\.write\\("${DEVICE_STORAGE_DOMAIN}\\.([a-z0-9]+)",new Uint8Array\\(\\[([0-9,]+)\\]\\)\\.buffer\\);$`,
+);
 
 export function isArtifactFormat(value: unknown): value is ArtifactFormat {
   return (ARTIFACT_FORMATS as readonly unknown[]).includes(value);
@@ -93,12 +93,12 @@ export function encodeArtifact(format: ArtifactFormat, secrets: DeviceSecrets, s
       return utf8Encode(`${bytesToHex(secrets.seed)}\n`);
     case 'moddable': {
       const preferences = Object.fromEntries(values.map(([name, value]) => [name, bytesToHex(value)]));
-      return utf8Encode(`${JSON.stringify({ domain: DEVICE_KEY_DOMAIN, serial, preferences })}\n`);
+      return utf8Encode(`${JSON.stringify({ domain: DEVICE_STORAGE_DOMAIN, serial, preferences })}\n`);
     }
     case 'espruino': {
       const writes = values.map(
         ([name, value]) =>
-          `s.write("${DEVICE_KEY_DOMAIN}.${name}",new Uint8Array([${Array.from(value).join(',')}]).buffer);`,
+          `s.write("${DEVICE_STORAGE_DOMAIN}.${name}",new Uint8Array([${Array.from(value).join(',')}]).buffer);`,
       );
       return utf8Encode(`${[ESPRUINO_HEAD, ...writes].join('\n')}\n`);
     }
@@ -160,10 +160,11 @@ function decode(bytes: Uint8Array): DecodedArtifact {
     if (lines.length !== 1 + ENTRIES.length) throw invalid(`espruino: expected ${ENTRIES.length} Storage writes`);
     return deviceForm('espruino', (name, length, position) => {
       const write = ESPRUINO_WRITE.exec(lines[1 + position] as string);
-      if (write === null || write[1] !== name) throw invalid(`espruino: expected the write of "xlink.${name}"`);
+      if (write === null || write[1] !== name)
+        throw invalid(`espruino: expected the write of "${DEVICE_STORAGE_DOMAIN}.${name}"`);
       const values = (write[2] as string).split(',').map(Number);
       if (values.length !== length || values.some((v) => !Number.isInteger(v) || v > 255)) {
-        throw invalid(`espruino: "xlink.${name}" expected ${length} byte values`);
+        throw invalid(`espruino: "${DEVICE_STORAGE_DOMAIN}.${name}" expected ${length} byte values`);
       }
       return Uint8Array.from(values);
     });
@@ -193,7 +194,7 @@ function moddable(body: string): DecodedArtifact {
   const preferences = record.preferences as Record<string, unknown> | null | undefined;
   if (
     Object.keys(record).sort().join() !== 'domain,preferences,serial' ||
-    record.domain !== DEVICE_KEY_DOMAIN ||
+    record.domain !== DEVICE_STORAGE_DOMAIN ||
     typeof record.serial !== 'string' ||
     typeof preferences !== 'object' ||
     preferences === null ||

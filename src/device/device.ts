@@ -41,6 +41,14 @@ import { CounterSequence } from '../replay/counter-sequence.js';
  */
 export const DEVICE_PERSIST_EVERY = 256;
 
+/**
+ * Where a device's secrets and counter live, on every platform: the Moddable
+ * preference domain, the prefix of Espruino's Storage files (`xlink.<key>`)
+ * and the ESP-IDF NVS namespace. Provisioning writes `seed`, `ed25519` and
+ * `kid` there; the device reads them and keeps its counter (`ctr`) beside them.
+ */
+export const DEVICE_STORAGE_DOMAIN = 'xlink';
+
 /** What a device's `publish` is told besides the bytes: enough to pick a topic. */
 export interface PublishedReading {
   readonly scope: string;

@@ -11,6 +11,7 @@
 export {
   createDevice,
   DEVICE_PERSIST_EVERY,
+  DEVICE_STORAGE_DOMAIN,
   type Device,
   type DeviceFromKeys,
   type DeviceParts,

@@ -3,7 +3,7 @@
  * publishing over its MQTT module, which sends text: the envelope goes as
  * base64. Shared by both Espruino targets (device.ts, mac-device.ts).
  */
-import type { PublishedReading } from 'xlink/device';
+import { DEVICE_STORAGE_DOMAIN, type PublishedReading } from 'xlink/device';
 import type { KeyValueStorage } from 'xlink/platform';
 
 /** The part of Espruino's `Storage` module used here (flash, wear-levelled by its own compaction). */
@@ -13,21 +13,27 @@ export interface EspruinoStorageModule {
   erase(name: string): void;
 }
 
-/** KeyValueStorage over Espruino's flash `Storage`, each key a file named "xl." + key. */
+/**
+ * KeyValueStorage over Espruino's flash `Storage`, each key a file named
+ * "xlink." + key: the files provisioning wrote (`seed`, `ed25519`, `kid`) read
+ * through it, and the counter lives beside them.
+ */
 export function espruinoStorage(storage: EspruinoStorageModule): KeyValueStorage {
+  // biome-ignore lint/style/useTemplate: ES5 output spells a template as "".concat(…), which costs bytes.
+  const file = (key: string): string => DEVICE_STORAGE_DOMAIN + '.' + key;
   return {
     get(key) {
-      const value = storage.readArrayBuffer(`xl.${key}`);
+      const value = storage.readArrayBuffer(file(key));
       return value === undefined ? undefined : new Uint8Array(value);
     },
     set(key, value) {
-      const name = `xl.${key}`;
+      const name = file(key);
       // Storage.write overwrites in place only when the new value fits; erase first keeps one copy.
       storage.erase(name);
       if (!storage.write(name, value)) throw new Error(`Storage.write of ${name} failed (flash full?)`);
     },
     delete(key) {
-      storage.erase(`xl.${key}`);
+      storage.erase(file(key));
     },
   };
 }

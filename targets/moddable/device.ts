@@ -3,6 +3,8 @@
  * it), holding the noble device and the glue to Moddable's preference, rng and
  * MQTT modules. main.js is the application that wires them.
  */
+
+export { DEVICE_STORAGE_DOMAIN } from 'xlink/device';
 export {
   createNobleDevice,
   DEFAULT_BASE_WINDOW,

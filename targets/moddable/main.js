@@ -7,9 +7,15 @@ import Client from 'mqtt';
 import Preference from 'preference';
 import RNG from 'rng';
 import Timer from 'timer';
-import { classicMqttPublish, createNobleDevice, moddableRandomSource, preferenceStorage } from 'xlink-device';
+import {
+  classicMqttPublish,
+  createNobleDevice,
+  DEVICE_STORAGE_DOMAIN,
+  moddableRandomSource,
+  preferenceStorage,
+} from 'xlink-device';
 
-const domain = 'xlink';
+const domain = DEVICE_STORAGE_DOMAIN;
 const provisioned = (name) => {
   const value = Preference.get(domain, name);
   if (!(value instanceof ArrayBuffer)) throw new Error(`not provisioned: preference ${domain}/${name} is missing`);

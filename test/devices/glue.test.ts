@@ -5,6 +5,8 @@
 // Storage and base64 for its text-only MQTT.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEVICE_STORAGE_DOMAIN } from 'xlink/device';
+import { encodeArtifact } from '../../provisioning/artifacts.js';
 import { base64, base64Publish, espruinoStorage } from '../../targets/espruino/glue.js';
 import { classicMqttPublish, ecma419MqttPublish } from '../../targets/moddable/mqtt-publish.js';
 import { preferenceStorage } from '../../targets/moddable/preference-storage.js';
@@ -58,7 +60,7 @@ describe('Moddable glue', () => {
 });
 
 describe('Espruino glue', () => {
-  it('espruinoStorage names files xl.<key>, erases before writing, and reports a failed write', () => {
+  it('espruinoStorage names files xlink.<key>, erases before writing, and reports a failed write', () => {
     const files = new Map<string, Uint8Array>();
     const calls: string[] = [];
     let full = false;
@@ -77,7 +79,7 @@ describe('Espruino glue', () => {
     };
     const storage = espruinoStorage(Storage);
     storage.set('ctr', new Uint8Array([0x31, 0x30]));
-    assert.deepEqual(calls, ['erase xl.ctr', 'write xl.ctr']);
+    assert.deepEqual(calls, ['erase xlink.ctr', 'write xlink.ctr']);
     assert.deepEqual([...(storage.get('ctr') as Uint8Array)], [0x31, 0x30]);
     full = true;
     assert.throws(() => storage.set('ctr', new Uint8Array([1])), /flash full/);
@@ -98,5 +100,59 @@ describe('Espruino glue', () => {
       },
     );
     assert.deepEqual(sent, ['t +/8=']);
+  });
+});
+
+describe('Provisioned artifacts, read back by the glue the firmware uses', () => {
+  const secrets = {
+    seed: new Uint8Array(32).map((_, i) => i),
+    ed25519Seed: new Uint8Array(32).map((_, i) => 255 - i),
+    kid: new Uint8Array([1, 2, 3, 4, 5, 6]),
+  };
+
+  it('an Espruino artifact, run against Storage, is what espruinoStorage reads', () => {
+    const files = new Map<string, Uint8Array>();
+    const Storage = {
+      readArrayBuffer: (name: string) => files.get(name)?.slice().buffer,
+      write: (name: string, data: Uint8Array | ArrayBuffer) => {
+        files.set(name, new Uint8Array(data));
+        return true;
+      },
+      erase: (name: string) => {
+        files.delete(name);
+      },
+    };
+    const script = new TextDecoder().decode(encodeArtifact('espruino', secrets, 'S-1'));
+    new Function('require', script)((module: string) => {
+      assert.equal(module, 'Storage');
+      return Storage;
+    });
+    const storage = espruinoStorage(Storage);
+    assert.deepEqual(storage.get('ed25519'), secrets.ed25519Seed);
+    assert.deepEqual(storage.get('kid'), secrets.kid);
+    assert.deepEqual(storage.get('seed'), secrets.seed);
+  });
+
+  it('a Moddable artifact, set as its preferences, is what preferenceStorage reads in its domain', () => {
+    const saved = new Map<string, ArrayBuffer>();
+    const Preference = {
+      get: (domain: string, key: string) => saved.get(`${domain}/${key}`),
+      set: (domain: string, key: string, value: ArrayBuffer) => {
+        saved.set(`${domain}/${key}`, value);
+      },
+      delete: (domain: string, key: string) => {
+        saved.delete(`${domain}/${key}`);
+      },
+    };
+    const artifact = JSON.parse(new TextDecoder().decode(encodeArtifact('moddable', secrets, 'S-1'))) as {
+      domain: string;
+      preferences: Record<string, string>;
+    };
+    for (const [key, hex] of Object.entries(artifact.preferences)) {
+      Preference.set(artifact.domain, key, new Uint8Array(Buffer.from(hex, 'hex')).buffer);
+    }
+    const storage = preferenceStorage(Preference, DEVICE_STORAGE_DOMAIN);
+    assert.deepEqual(storage.get('ed25519'), secrets.ed25519Seed);
+    assert.deepEqual(storage.get('kid'), secrets.kid);
   });
 });
