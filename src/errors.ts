@@ -158,6 +158,8 @@ export const ERROR_CODES = [
   'FORWARD_FAILED',
   // Split-channel sends (issue 10).
   'SEND_FAILED:TIMEOUT',
+  // The fleet simulator, `xlink simulate` (issue 12).
+  'SIMULATOR_CONFIG_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -202,6 +204,7 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['MQTT_STORE_', 'transport'],
   ['GATEWAY_CONFIG_INVALID', 'argument'],
   ['FORWARD_FAILED', 'transport'],
+  ['SIMULATOR_CONFIG_INVALID', 'argument'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */
