@@ -11,7 +11,7 @@
  *
  * Revocation mid-run goes through `xlink registry revoke` as well.
  *
- *   const fleet = await provisionFleet({ dir, count: 100, registryPath, operatorKeyPath });
+ *   const fleet = await provisionFleet({ dir, count: 100, batch: 'SIM', registry: { registryPath, operatorKeyPath } });
  *   const devices = await loadManifestFleet('B7/manifest.jsonl', 'B7/artifacts');
  *   await revokeInRegistry({ registryPath, operatorKeyPath }, did);
  */
@@ -36,13 +36,13 @@ export interface RegistryAccess {
 
 export const SIMULATOR_SCOPES: readonly string[] = ['telemetry'];
 
-/** Provisions `count` devices into `dir` and, unless `register` is false, imports them into the registry. */
+/** Provisions `count` devices into `dir/batch` and imports them into `registry`, when given. */
 export async function provisionFleet(options: {
   readonly dir: string;
   readonly count: number;
   readonly batch: string;
-  readonly registry: RegistryAccess;
-  readonly register?: boolean;
+  /** Where to import them; absent: provisioned only, never registered (an unknown device). */
+  readonly registry?: RegistryAccess;
 }): Promise<FleetMember[]> {
   const out = join(options.dir, options.batch);
   await tool(
@@ -56,20 +56,23 @@ export async function provisionFleet(options: {
     ]),
   );
   const manifest = join(out, 'manifest.jsonl');
-  if (options.register !== false) {
-    const { registryPath, operatorKeyPath } = options.registry;
-    await tool([
-      'registry',
-      'import',
-      manifest,
-      '--registry',
-      registryPath,
-      '--operator-key',
-      operatorKeyPath,
-      '--create',
-    ]);
-  }
+  if (options.registry !== undefined) await importManifest(options.registry, manifest);
   return loadManifestFleet(manifest, join(out, 'artifacts'));
+}
+
+/** `xlink registry import` (idempotent: entries already there are counted, not refused). */
+export async function importManifest(registry: RegistryAccess, manifestPath: string): Promise<void> {
+  const { registryPath, operatorKeyPath } = registry;
+  await tool([
+    'registry',
+    'import',
+    manifestPath,
+    '--registry',
+    registryPath,
+    '--operator-key',
+    operatorKeyPath,
+    '--create',
+  ]);
 }
 
 /** A new operator key file (`xlink provision keygen`). */

@@ -31,7 +31,7 @@ import { readingPayload } from './payload.js';
 import { progressLine } from './progress.js';
 import type { FaultKind, FleetRunResult } from './run-result.js';
 import { Schedule } from './schedule.js';
-import { RunTracker } from './tracker.js';
+import { type RunMetrics, RunTracker } from './tracker.js';
 
 export interface FleetRunOptions {
   readonly brokerUrl: string;
@@ -78,6 +78,8 @@ export interface FleetRunOptions {
   readonly seed?: number;
   /** Gateway instances behind `healthUrls`, for the result. */
   readonly instances?: number;
+  /** Live counters (the CLI's --metrics-port). */
+  readonly metrics?: RunMetrics;
   /** Progress lines (stderr in the CLI), one per second of the run. */
   readonly progress?: (line: string) => void;
 }
@@ -160,6 +162,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
   const tracker = new RunTracker(
     members.map((m) => ({ deviceId: m.device.deviceId, did: m.device.did })),
     startedAt,
+    o.metrics,
   );
   const problems: string[] = [];
   let sendFailures = 0;

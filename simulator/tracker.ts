@@ -21,6 +21,14 @@ import type { FaultKind, FaultOutcome, SecondSample } from './run-result.js';
 import { FAULT_KINDS } from './run-result.js';
 import { LatencyHistogram } from './stats.js';
 
+/** Live counters fed as outcomes arrive (simulator/metrics.ts's SimulatorMetrics has this shape). */
+export interface RunMetrics {
+  sent(count?: number): void;
+  verified(count?: number): void;
+  rejected(reason: string): void;
+  latency(ms: number): void;
+}
+
 interface Injection {
   readonly kind: FaultKind;
   outcome?: string;
@@ -46,6 +54,7 @@ export class RunTracker {
   readonly #injections: Injection[] = [];
   readonly #series: { sent: number; verified: number; rejected: number }[] = [];
   readonly #start: number;
+  readonly #metrics: RunMetrics | undefined;
   sent = 0;
   valid = 0;
   verifiedCount = 0;
@@ -58,8 +67,13 @@ export class RunTracker {
   /** Outputs that match nothing this run sent (another publisher, or a corrupted record). */
   unmatched = 0;
 
-  constructor(devices: readonly { readonly deviceId: string; readonly did: string }[], start: number) {
+  constructor(
+    devices: readonly { readonly deviceId: string; readonly did: string }[],
+    start: number,
+    metrics?: RunMetrics,
+  ) {
     this.#start = start;
+    this.#metrics = metrics;
     this.#books = devices.map(() => ({ outstanding: new Map(), verified: new Uint8Array(64) }));
     devices.forEach((device, index) => {
       this.#byDevice.set(device.deviceId, index);
@@ -72,6 +86,7 @@ export class RunTracker {
     this.sent++;
     this.valid++;
     this.#sample(sentAt).sent++;
+    this.#metrics?.sent();
   }
 
   /** A fault; `seq` when its bytes carry this device's header (so a decodable dead letter or a slip finds it). */
@@ -88,6 +103,7 @@ export class RunTracker {
     }
     this.sent++;
     this.#sample(at).sent++;
+    this.#metrics?.sent();
   }
 
   /** A record from the verified sink. */
@@ -112,8 +128,10 @@ export class RunTracker {
       book.outstanding.delete(header.seq);
       markVerified(book, header.seq);
       this.verifiedCount++;
+      this.#metrics?.verified();
       if (!Number.isNaN(sentAt)) {
         this.latency.record(now - sentAt);
+        this.#metrics?.latency(now - sentAt);
         this.measuredVerified++;
         this.lastMeasuredVerifiedAt = now;
       }
@@ -133,6 +151,7 @@ export class RunTracker {
     this.rejected++;
     this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
     this.#sample(now).rejected++;
+    this.#metrics?.rejected(reason);
     const injection = this.#byDigest.get(digestOf(bytes))?.find((candidate) => candidate.outcome === undefined);
     if (injection !== undefined) {
       this.#resolve(injection, reason);
