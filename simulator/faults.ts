@@ -7,10 +7,11 @@
  *   const plan = new FaultPlan(mix);
  *   plan.next((kind) => canInjectHere(kind));   // the kind for this reading slot, or undefined (a valid reading)
  *
- * The plan is exact, not random: after n slots each kind has taken
- * floor(n · p / 100) of them (less only where it could not be injected yet
- * and is still owed), spread evenly, so a run's per-reason counts are known
- * in advance and a test can assert them exactly.
+ * The plan is exact, not random: after n slots each kind is owed
+ * round(n · p / 100) of them (the first half a period in, so kinds due at
+ * the same slot queue up and still all fit), taken as soon as it can be
+ * injected, spread evenly; a run's per-reason counts are known in advance
+ * and a test can assert them exactly.
  */
 import { quote, xlinkError } from 'xlink/errors';
 import { FAULT_KINDS, type FaultKind } from './run-result.js';
@@ -85,8 +86,8 @@ export class FaultPlan {
 
   /** Injections owed to `kind` after `slots` reading slots. */
   static owed(percent: number, slots: number): number {
-    // Rounded to 1e-9 first: 0.5 % of 200 is 1, not 0.99999… floored.
-    return Math.floor(Math.round(((slots * percent) / 100) * 1e9) / 1e9);
+    // Rounded to 1e-9 first: 0.5 % of 300 is 1.5, not 1.49999… rounded down.
+    return Math.floor(Math.round(((slots * percent) / 100) * 1e9) / 1e9 + 0.5);
   }
 
   /** The fault for the next reading slot, or undefined for a valid reading; `possible` says where a kind can go now. */

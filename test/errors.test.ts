@@ -194,7 +194,11 @@ const NOT_YET_RAISED: string[] = [];
 test('every code src/, provisioning/ and simulator/ raise is in the catalogue, and every catalogue code is raised somewhere', () => {
   const raised = new Set<string>();
   const codeLiteral = /(?:xlinkError|errorDetail|refuse|new Xlink\w*Error)\(\s*'([A-Z0-9_:]+)'/g;
-  for (const file of [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'provisioning')), ...sourceFiles(join(root, 'simulator'))]) {
+  for (const file of [
+    ...sourceFiles(join(root, 'src')),
+    ...sourceFiles(join(root, 'provisioning')),
+    ...sourceFiles(join(root, 'simulator')),
+  ]) {
     for (const m of readFileSync(file, 'utf8').matchAll(codeLiteral)) raised.add(m[1] as string);
   }
   for (const code of raised) assert.ok(isErrorCode(code), `${code} is raised in src/ but missing from the catalogue`);
