@@ -40,7 +40,7 @@ export const EXPECTED_OUTCOME: Readonly<Record<FaultKind, string>> = {
 };
 
 /** Named mixes for `--faults NAME`. */
-export const FAULT_MIXES: Readonly<Record<string, FaultMix>> = {
+export const FAULT_MIXES: Readonly<Record<'none' | 'every' | 'attacks' | 'clocks', FaultMix>> = {
   none: {},
   every: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 1])),
   attacks: { replay: 1, tampered: 1, 'unknown-device': 0.5, revoked: 0.5, 'topic-spoof': 0.5, 'wrong-scope': 0.5 },
@@ -48,8 +48,7 @@ export const FAULT_MIXES: Readonly<Record<string, FaultMix>> = {
 };
 
 export function parseFaultMix(text: string): FaultMix {
-  const named = FAULT_MIXES[text];
-  if (named !== undefined && Object.hasOwn(FAULT_MIXES, text)) return named;
+  if (Object.hasOwn(FAULT_MIXES, text)) return FAULT_MIXES[text as keyof typeof FAULT_MIXES];
   const mix: Partial<Record<FaultKind, number>> = {};
   for (const part of text.split(',')) {
     if (part.trim() === '') continue;
