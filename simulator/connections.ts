@@ -70,6 +70,8 @@ export async function openConnections(options: ConnectionsOptions): Promise<Conn
     },
     publish(index, topic, bytes) {
       const client = clients[index] as MqttClient;
+      // mqtt.js would queue a QoS 1 publish on a closed client until a reconnect that never comes.
+      if (!client.connected) return Promise.reject(new Error(`connection ${index} is closed`));
       return new Promise<void>((resolve, reject) => {
         client.publish(topic, bytes as Buffer, { qos: 1 }, (error) => (error ? reject(error) : resolve()));
       });
@@ -105,7 +107,10 @@ function connectOne(options: ConnectionsOptions, index: number, onDrop: () => vo
       client.removeAllListeners('error');
       client.removeAllListeners('close');
       client.on('error', () => undefined); // counted at 'close'
-      client.once('close', onDrop);
+      client.once('close', () => {
+        onDrop();
+        client.end(true); // fails the publishes still waiting for a PUBACK on it
+      });
       // Small request-response writes: Nagle with delayed ACKs would stall each PUBACK round trip.
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       resolve(client);

@@ -302,7 +302,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
         });
         while (inflight >= o.inflight) await new Promise<void>((resolve) => (released = resolve));
       }
-      await Promise.all(members.map((m) => m.chain));
+      // Bounded: a send whose PUBACK never comes is not waited for forever (its reading counts as lost).
+      await Promise.race([Promise.all(members.map((m) => m.chain)), sleep(o.drainMs, undefined, { ref: false })]);
     } finally {
       if (ticker !== undefined) clearInterval(ticker);
     }
@@ -397,7 +398,9 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       runtimes: countRuntimes(devices.slice(0, fleetSize)),
       measuredSent,
       window,
-      verifiedWindow: Math.max(0.001, (tracker.lastMeasuredVerifiedAt - warmupEnd) / 1000),
+      verifiedWindow: Number.isNaN(tracker.lastMeasuredVerifiedAt)
+        ? Number.POSITIVE_INFINITY
+        : Math.max(0.001, (tracker.lastMeasuredVerifiedAt - warmupEnd) / 1000),
       problems,
       sendFailures,
       dropped: links.dropped,

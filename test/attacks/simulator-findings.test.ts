@@ -111,6 +111,26 @@ test('a verified record forwarded twice: duplicates = 1, the run fails', async (
   assert.deepEqual(result.problems, ['duplicates: 1 extra copies of valid readings forwarded']);
 });
 
+test('a device connection the broker drops mid-run: never reopened, its unsent readings lost, the run fails', async () => {
+  let closed = false;
+  const result = await run('drop-connection', {}, (target) => {
+    const { aedes } = target.broker;
+    let seen = 0;
+    aedes.on('publish', (packet, client) => {
+      if (closed || client === null || !/^xlink-sim-\d+-\w+-0$/.test(client.id) || !packet.topic.startsWith('dt/')) return;
+      if (++seen === 3) {
+        closed = true;
+        client.close();
+      }
+    });
+  });
+  assert.equal(closed, true);
+  assert.ok(result.totals.lost >= 1 && result.totals.lost <= 5, `lost ${result.totals.lost}`);
+  assert.equal(result.totals.verified + result.totals.lost, result.totals.valid);
+  assert.equal(result.passed, false);
+  assert.ok(result.problems.includes('connections dropped: 1'), result.problems.join('\n'));
+});
+
 test('fuzz: readingHeader never throws; the mix and flag parsers throw only SIMULATOR_CONFIG_INVALID', () => {
   fc.assert(
     fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.anything()), (value) => {
