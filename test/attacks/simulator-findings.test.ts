@@ -117,7 +117,8 @@ test('a device connection the broker drops mid-run: never reopened, its unsent r
     const { aedes } = target.broker;
     let seen = 0;
     aedes.on('publish', (packet, client) => {
-      if (closed || client === null || !/^xlink-sim-\d+-\w+-0$/.test(client.id) || !packet.topic.startsWith('dt/')) return;
+      if (closed || client === null || !/^xlink-sim-\d+-\w+-0$/.test(client.id) || !packet.topic.startsWith('dt/'))
+        return;
       if (++seen === 3) {
         closed = true;
         client.close();

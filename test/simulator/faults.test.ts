@@ -36,13 +36,14 @@ test('the plan is exact: round(n·p/100) per kind, spread out, none overlapping'
   const positions: Record<string, number[]> = {};
   for (let slot = 1; slot <= 1000; slot++) {
     const kind = plan.next(() => true);
-    if (kind !== undefined) (positions[kind] ??= []).push(slot);
+    if (kind !== undefined) positions[kind] = [...(positions[kind] ?? []), slot];
   }
   assert.equal(positions.replay?.length, 10);
   assert.equal(positions.stale?.length, 5);
   assert.equal(positions.garbage?.length, 100);
   // Evenly spread: consecutive replays ~100 slots apart (give or take the queue behind garbage).
-  const gaps = (positions.replay as number[]).slice(1).map((at, i) => at - (positions.replay as number[])[i]!);
+  const replays = positions.replay as number[];
+  const gaps = replays.slice(1).map((at, i) => at - (replays[i] as number));
   assert.ok(
     gaps.every((gap) => gap >= 95 && gap <= 105),
     gaps.join(','),

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 const root = new URL('../../', import.meta.url).pathname;
 
 test('simulator/ reaches src/ only through the public subpaths (xlink/…), never by path', () => {
-  const files = readdirSync(join(root, 'simulator'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const files = readdirSync(join(root, 'simulator'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.ts'),
+  );
   assert.ok(files.length >= 10);
   for (const file of files) {
     const text = readFileSync(join(root, 'simulator', file), 'utf8');
