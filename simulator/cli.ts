@@ -71,7 +71,7 @@ export async function main(
     return result.result.passed ? 0 : 1;
   } catch (error) {
     if (!isXlinkError(error)) throw error;
-    const usage = error.code === 'SIMULATOR_CONFIG_INVALID' ? `\n\n${SIMULATE_HELP}` : '';
+    const usage = error.code === 'INVALID_ARGUMENT:SIMULATOR_CONFIG' ? `\n\n${SIMULATE_HELP}` : '';
     streams.stderr.write(`xlink: ${error.code}: ${error.message}\n${errorHint(error.code)}${usage}\n`);
     return 2;
   }
@@ -174,9 +174,13 @@ async function fleetOf(
 
 function requireWiring(config: SimulateConfig, wiring: SimulatorWiring): void {
   const missing = (flag: string, module: string): never => {
-    throw xlinkError('SIMULATOR_CONFIG_INVALID', `${flag} needs ${module}, which this build does not include`, {
-      field: flag.slice(2),
-    });
+    throw xlinkError(
+      'INVALID_ARGUMENT:SIMULATOR_CONFIG',
+      `${flag} needs ${module}, which this build does not include`,
+      {
+        field: flag.slice(2),
+      },
+    );
   };
   if (config.output === 'json' && wiring.summaryJson === undefined) missing('--json', 'simulator/summary.ts');
   if (config.output === 'csv' && wiring.summaryCsv === undefined) missing('--csv', 'simulator/summary.ts');

@@ -109,5 +109,5 @@ export class FaultPlan {
 }
 
 function invalid(message: string): Error {
-  return xlinkError('SIMULATOR_CONFIG_INVALID', message, { field: 'faults' });
+  return xlinkError('INVALID_ARGUMENT:SIMULATOR_CONFIG', message, { field: 'faults' });
 }

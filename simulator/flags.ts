@@ -1,6 +1,6 @@
 /**
  * `xlink simulate` flags → a checked configuration; every bad flag is a
- * SIMULATOR_CONFIG_INVALID naming it (node:util parseArgs' own errors are
+ * INVALID_ARGUMENT:SIMULATOR_CONFIG naming it (node:util parseArgs' own errors are
  * turned into that code too).
  *
  *   parseSimulateFlags(['--embedded', '--devices', '100', '--rate', '2', '--duration', '20', '--faults', 'every'])
@@ -47,7 +47,7 @@ Output (the summary table on stdout, progress lines on stderr)
   --metrics-port P           serve Prometheus /metrics on 127.0.0.1:P while running
   --help
 Exit codes: 0 passed, 1 a valid reading was lost or duplicated or a fault slipped through or was misclassified,
-2 a bad flag (SIMULATOR_CONFIG_INVALID) or the run could not start.`;
+2 a bad flag (INVALID_ARGUMENT:SIMULATOR_CONFIG) or the run could not start.`;
 
 export interface SimulateConfig {
   readonly embedded: boolean;
@@ -262,5 +262,5 @@ function parseRuntimes(text: string | undefined): { xs?: number; quickjs?: numbe
 }
 
 function invalid(field: string, message: string): Error {
-  return xlinkError('SIMULATOR_CONFIG_INVALID', message, { field });
+  return xlinkError('INVALID_ARGUMENT:SIMULATOR_CONFIG', message, { field });
 }

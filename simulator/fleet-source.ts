@@ -91,7 +91,7 @@ export async function loadManifestFleet(manifestPath: string, artifactsDir: stri
       .find((file) => files.has(file));
     if (name === undefined) {
       throw xlinkError(
-        'SIMULATOR_CONFIG_INVALID',
+        'INVALID_ARGUMENT:SIMULATOR_CONFIG',
         `no artifact for serial ${quote(entry.serial)} in ${artifactsDir} (sealed artifacts must be opened first)`,
         { field: 'artifacts' },
       );
@@ -134,7 +134,7 @@ async function tool(argv: readonly string[]): Promise<void> {
   const code = await xlinkTool(argv, { stdout: sink, stderr: sink, env: {} });
   if (code !== 0) {
     throw xlinkError(
-      'SIMULATOR_CONFIG_INVALID',
+      'INVALID_ARGUMENT:SIMULATOR_CONFIG',
       `xlink ${argv.slice(0, 2).join(' ')} failed (exit ${code}): ${quote(text)}`,
       {
         field: argv[0] as string,

@@ -136,7 +136,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     const runtime = i < o.members.length ? (runtimeOf[i] as DeviceRuntime) : 'node';
     const factory = factories[runtime];
     if (factory === undefined) {
-      throw xlinkError('SIMULATOR_CONFIG_INVALID', `no device factory for the ${runtime} runtime`, {
+      throw xlinkError('INVALID_ARGUMENT:SIMULATOR_CONFIG', `no device factory for the ${runtime} runtime`, {
         field: 'runtime',
       });
     }
@@ -491,9 +491,13 @@ function runtimeAssignment(size: number, runtimes: Readonly<Partial<Record<strin
   for (const runtime of ['xs', 'quickjs'] as const)
     for (let i = 0; i < (runtimes[runtime] ?? 0); i++) out.push(runtime);
   if (out.length > size) {
-    throw xlinkError('SIMULATOR_CONFIG_INVALID', `--runtime asks for ${out.length} devices; the fleet has ${size}`, {
-      field: 'runtime',
-    });
+    throw xlinkError(
+      'INVALID_ARGUMENT:SIMULATOR_CONFIG',
+      `--runtime asks for ${out.length} devices; the fleet has ${size}`,
+      {
+        field: 'runtime',
+      },
+    );
   }
   while (out.length < size) out.push('node');
   return out;
@@ -507,7 +511,7 @@ function countRuntimes(devices: readonly FleetDevice[]): Partial<Record<DeviceRu
 
 function checkOptions(o: FleetRunOptions & typeof DEFAULTS, faults: FaultMix): void {
   const bad = (field: string, message: string): never => {
-    throw xlinkError('SIMULATOR_CONFIG_INVALID', message, { field });
+    throw xlinkError('INVALID_ARGUMENT:SIMULATOR_CONFIG', message, { field });
   };
   if (!(o.rate > 0)) bad('rate', `--rate expected readings per second above 0, got ${o.rate}`);
   if ((o.durationMs === undefined) === (o.count === undefined))

@@ -158,8 +158,9 @@ export const ERROR_CODES = [
   'FORWARD_FAILED',
   // Split-channel sends (issue 10).
   'SEND_FAILED:TIMEOUT',
-  // The fleet simulator, `xlink simulate` (issue 12).
-  'SIMULATOR_CONFIG_INVALID',
+  // The fleet simulator, `xlink simulate` (issue 12): an INVALID_ARGUMENT subcode, so the existing
+  // category rule covers it and device bundles (which carry the rules) do not grow.
+  'INVALID_ARGUMENT:SIMULATOR_CONFIG',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -204,7 +205,6 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['MQTT_STORE_', 'transport'],
   ['GATEWAY_CONFIG_INVALID', 'argument'],
   ['FORWARD_FAILED', 'transport'],
-  ['SIMULATOR_CONFIG_INVALID', 'argument'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */

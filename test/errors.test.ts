@@ -35,7 +35,7 @@ const catalogueCodes: string[] = [...ERROR_CODES].sort();
 
 /** Every code's category, written out: categoryOf derives them from prefixes, and this pins the result. */
 const CATEGORY_OF_CODE: Record<string, readonly string[]> = {
-  argument: ['INVALID_ARGUMENT', 'INVALID_LENGTH', 'GATEWAY_CONFIG_INVALID', 'SIMULATOR_CONFIG_INVALID'],
+  argument: ['INVALID_ARGUMENT', 'INVALID_LENGTH', 'GATEWAY_CONFIG_INVALID', 'INVALID_ARGUMENT:SIMULATOR_CONFIG'],
   platform: ['RANDOM_SOURCE_FAILED', 'STORAGE_FAILED'],
   identity: [
     'INVALID_SEED:LENGTH',

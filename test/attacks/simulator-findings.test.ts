@@ -132,7 +132,7 @@ test('a device connection the broker drops mid-run: never reopened, its unsent r
   assert.ok(result.problems.includes('connections dropped: 1'), result.problems.join('\n'));
 });
 
-test('fuzz: readingHeader never throws; the mix and flag parsers throw only SIMULATOR_CONFIG_INVALID', () => {
+test('fuzz: readingHeader never throws; the mix and flag parsers throw only INVALID_ARGUMENT:SIMULATOR_CONFIG', () => {
   fc.assert(
     fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.anything()), (value) => {
       const header = readingHeader(value);
@@ -143,7 +143,7 @@ test('fuzz: readingHeader never throws; the mix and flag parsers throw only SIMU
     try {
       work();
     } catch (error) {
-      assert.equal((error as { code?: string }).code, 'SIMULATOR_CONFIG_INVALID', String(error));
+      assert.equal((error as { code?: string }).code, 'INVALID_ARGUMENT:SIMULATOR_CONFIG', String(error));
     }
   };
   fc.assert(fc.property(fc.string({ maxLength: 80 }), (text) => onlyOurCode(() => parseFaultMix(text))));

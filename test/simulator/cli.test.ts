@@ -23,12 +23,12 @@ test('the bin runs `xlink simulate --help` (loaded by path, like provisioning)',
   assert.match(run.stdout, /^Usage: xlink simulate/);
 });
 
-test('a bad flag exits 2 with SIMULATOR_CONFIG_INVALID, its hint and the usage', async () => {
+test('a bad flag exits 2 with INVALID_ARGUMENT:SIMULATOR_CONFIG, its hint and the usage', async () => {
   const { out, io } = streams();
   assert.equal(await main(['simulate', '--embedded', '--rate', 'lots'], io), 2);
   assert.match(
     out.stderr,
-    /^xlink: SIMULATOR_CONFIG_INVALID: --rate expected a number from 0.001 to 100000, got "lots"/,
+    /^xlink: INVALID_ARGUMENT:SIMULATOR_CONFIG: --rate expected a number from 0.001 to 100000, got "lots"/,
   );
   assert.match(out.stderr, /xlink simulate --help/);
   assert.match(out.stderr, /Usage: xlink simulate/);

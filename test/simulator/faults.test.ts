@@ -11,7 +11,7 @@ test('parseFaultMix reads kind=percent lists and named mixes', () => {
   assert.equal(parseFaultMix('clocks'), FAULT_MIXES.clocks);
 });
 
-test('parseFaultMix refuses what it cannot mean, with SIMULATOR_CONFIG_INVALID', () => {
+test('parseFaultMix refuses what it cannot mean, with INVALID_ARGUMENT:SIMULATOR_CONFIG', () => {
   for (const bad of [
     'replay',
     'replay=',
@@ -23,7 +23,7 @@ test('parseFaultMix refuses what it cannot mean, with SIMULATOR_CONFIG_INVALID',
     'stale=60,future=41',
     'toString',
   ]) {
-    assert.throws(() => parseFaultMix(bad), { code: 'SIMULATOR_CONFIG_INVALID', field: 'faults' }, bad);
+    assert.throws(() => parseFaultMix(bad), { code: 'INVALID_ARGUMENT:SIMULATOR_CONFIG', field: 'faults' }, bad);
   }
 });
 

@@ -93,7 +93,7 @@ test('every flag is read', () => {
   });
 });
 
-test('bad flags are SIMULATOR_CONFIG_INVALID naming the flag', () => {
+test('bad flags are INVALID_ARGUMENT:SIMULATOR_CONFIG naming the flag', () => {
   const cases: [string[], string][] = [
     [[], 'broker'],
     [['--embedded', '--broker', 'mqtt://x'], 'broker'],
@@ -118,7 +118,7 @@ test('bad flags are SIMULATOR_CONFIG_INVALID naming the flag', () => {
     [['--embedded', '--rate'], 'flags'],
   ];
   for (const [argv, field] of cases) {
-    assert.throws(() => parseSimulateFlags(argv), { code: 'SIMULATOR_CONFIG_INVALID', field }, argv.join(' '));
+    assert.throws(() => parseSimulateFlags(argv), { code: 'INVALID_ARGUMENT:SIMULATOR_CONFIG', field }, argv.join(' '));
   }
 });
 
