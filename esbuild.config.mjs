@@ -69,7 +69,22 @@ await esbuild.build({
   bundle: false,
   logLevel: 'warning',
 });
-console.log(`dist/: ${files.length} modules with declarations, ${provisioning.length} provisioning modules`);
+// The fleet simulator (`xlink simulate`), loaded from dist/simulator the same way; it imports provisioning/ by
+// relative path, which resolves to dist/provisioning.
+const simulator = await sourceFiles(join(root, 'simulator'));
+await esbuild.build({
+  entryPoints: simulator,
+  outdir: join(outDir, 'simulator'),
+  outbase: join(root, 'simulator'),
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  bundle: false,
+  logLevel: 'warning',
+});
+console.log(
+  `dist/: ${files.length} modules with declarations, ${provisioning.length} provisioning modules, ${simulator.length} simulator modules`,
+);
 
 const targets = await buildTargets({ write: true });
 console.log(`dist/targets/: device bundles against targets/budgets.json\n${budgetTable(targets)}`);

@@ -210,6 +210,8 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'The envelope verifies, but its signer does not own the device id in the topic: a device may publish only on its own topic (its kid in hex or its registered name).',
   FORWARD_FAILED:
     'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
+  'INVALID_ARGUMENT:SIMULATOR_CONFIG':
+    'An `xlink simulate` flag is missing, malformed or out of range, or the flags contradict each other (the message names the flag); `xlink simulate --help` lists them, docs/simulator.md explains them.',
 };
 
 export function errorHint(code: ErrorCode): string {

@@ -158,6 +158,9 @@ export const ERROR_CODES = [
   'FORWARD_FAILED',
   // Split-channel sends (issue 10).
   'SEND_FAILED:TIMEOUT',
+  // The fleet simulator, `xlink simulate` (issue 12): an INVALID_ARGUMENT subcode, so the existing
+  // category rule covers it and device bundles (which carry the rules) do not grow.
+  'INVALID_ARGUMENT:SIMULATOR_CONFIG',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,6 @@
 /**
  * Commands of the `xlink` bin whose code lives outside src/: `provision` and
- * `registry` (the factory tool, provisioning/). src/ never imports
+ * `registry` (the factory tool, provisioning/), `simulate` (simulator/). src/ never imports
  * provisioning/ (the layer rule): the bin loads it by path when such a command
  * is run, so nothing else, device bundles least of all, ever sees it. The path
  * is the same module in the source tree (run by tsx) and in dist/ (built
@@ -11,6 +11,7 @@
 const EXTERNAL_COMMANDS: Readonly<Record<string, string>> = {
   provision: 'provisioning/cli',
   registry: 'provisioning/cli',
+  simulate: 'simulator/cli',
 };
 
 export function isExternalCommand(command: string | undefined): command is string {
@@ -20,7 +21,7 @@ export function isExternalCommand(command: string | undefined): command is strin
 export async function runExternalCommand(command: string, argv: readonly string[]): Promise<number> {
   const here = new URL(import.meta.url);
   const fromSource = here.pathname.endsWith('.ts');
-  // src/cli/x.ts → ../../provisioning/cli.ts; dist/cli/x.js → ../provisioning/cli.js
+  // src/cli/x.ts → ../../provisioning/cli.ts; dist/cli/x.js → ../provisioning/cli.js (simulator/ alike)
   const target = new URL(
     `${fromSource ? '../../' : '../'}${EXTERNAL_COMMANDS[command]}${fromSource ? '.ts' : '.js'}`,
     here,

@@ -21,6 +21,7 @@ Usage:
   xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
   xlink provision …                             factory provisioning: seeds, burn artifacts, manifest (provision --help)
   xlink registry …                              the trust registry: import, add, revoke, list, show, export (docs/provisioning.md)
+  xlink simulate …                              a device fleet against a gateway, faults injected, outcomes counted (simulate --help)
   xlink --version                               print the version
   xlink --help                                  print this help
 

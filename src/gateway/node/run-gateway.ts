@@ -52,9 +52,9 @@ const LEASE_MS = 30_000;
 
 export async function runGateway(
   config: GatewayConfig,
-  options: { readonly log: GatewayLog },
+  options: { readonly log: GatewayLog; readonly now?: () => number },
 ): Promise<RunningGateway> {
-  const { log } = options;
+  const { log, now } = options;
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -73,7 +73,7 @@ export async function runGateway(
       closers.push(() => client.quit());
       await waitForRedis(client);
     }
-    const { replay, ledger } = await openState(config, redis);
+    const { replay, ledger } = await openState(config, redis, now);
     closers.push(
       () => replay.close(),
       () => ledger.close(),
@@ -163,6 +163,7 @@ export async function runGateway(
       shared: config.shareGroup !== undefined,
       drainTimeoutMs: config.drainTimeoutMs,
       probes: client === undefined ? [] : [() => (client.status === 'ready' ? undefined : `redis ${client.status}`)],
+      ...(now === undefined ? {} : { now }),
     });
     const health: HealthServer = await startHealthServer(config.httpHost, config.httpPort, metrics.registry, () =>
       gateway.readiness(),
@@ -248,8 +249,14 @@ async function waitForRedis(client: Redis | Cluster): Promise<void> {
 async function openState(
   config: GatewayConfig,
   redis: Redis | Cluster | undefined,
+  now: (() => number) | undefined,
 ): Promise<{ replay: NonceStore; ledger: ForwardLedger }> {
-  const ledgerOptions = { retentionMs: config.duplicateWindowMs, leaseMs: LEASE_MS };
+  // A virtual-clock run (the simulator's tests) dates ledger marks on the same clock as the pipeline's window.
+  const ledgerOptions = {
+    retentionMs: config.duplicateWindowMs,
+    leaseMs: LEASE_MS,
+    ...(now === undefined ? {} : { now }),
+  };
   if (redis !== undefined) {
     return {
       replay: new RedisNonceStore({ client: redis, windowMs: config.timestampWindowMs }),
