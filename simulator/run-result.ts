@@ -1,3 +1,5 @@
+import type { DeviceRuntime } from './fleet-device.js';
+
 export const FAULT_KINDS = [
   'replay',
   'tampered',
