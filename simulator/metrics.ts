@@ -10,13 +10,14 @@
  * Its own prom-client Registry, so a gateway in the same process (`npm start`)
  * keeps its own. No per-device label: one series per device would grow with
  * the fleet. The one label, `reason`, is a DLQ topic segment that anyone who
- * may publish under `dlq/` chooses, so it is bounded too: cut to
- * REASON_LABEL_LENGTH characters, and past MAX_REASONS distinct reasons the
- * rest count under `(other)`.
+ * may publish under `dlq/` chooses, so it is bounded too: shown through
+ * `printable` (controls visible, cut to REASON_LABEL_LENGTH characters), and
+ * past MAX_REASONS distinct reasons the rest count under `(other)`.
  */
 
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { startHealthServer } from 'xlink/gateway/health-server';
+import { printable } from './printable.js';
 
 export const MAX_REASONS = 64;
 export const REASON_LABEL_LENGTH = 120;
@@ -65,7 +66,7 @@ export function createSimulatorMetrics(): SimulatorMetrics {
   });
   const reasons = new Set<string>();
   const reasonLabel = (reason: string): string => {
-    const label = reason.slice(0, REASON_LABEL_LENGTH);
+    const label = printable(reason, REASON_LABEL_LENGTH);
     if (reasons.has(label)) return label;
     if (reasons.size >= MAX_REASONS) return OTHER_REASONS;
     reasons.add(label);

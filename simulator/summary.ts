@@ -185,12 +185,15 @@ function sortedKeys(value: unknown): unknown {
 }
 
 /**
- * One CSV field (RFC 4180 quoting). Text goes through `printable` without a
+ * One CSV field (RFC 4180 quoting). A number that is not finite (the mean of
+ * no samples) is an empty field, as spreadsheets and pandas read a missing
+ * value. Text goes through `printable` without a
  * length cap (the CLI prints CSV to a terminal), and text a spreadsheet would
  * run as a formula (=, +, -, @ first) gets a leading apostrophe (OWASP).
  */
 function csvField(value: string | number | boolean): string {
-  if (typeof value !== 'string') return String(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (typeof value === 'boolean') return String(value);
   let text = printable(value, Number.POSITIVE_INFINITY);
   if (/^[=+\-@]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
