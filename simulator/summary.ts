@@ -13,7 +13,7 @@
  */
 import { formatCount, formatMs, formatRate, formatSeconds } from './format.js';
 import { INVISIBLE, printable, unicodeEscape } from './printable.js';
-import { reasonsByCount } from './reasons-by-count.js';
+import { reasonsByCount, topReasons } from './reasons-by-count.js';
 import type { FaultOutcome, FleetRunResult } from './run-result.js';
 
 const REASON_WIDTH = 60;
@@ -73,7 +73,7 @@ export function summaryTable(result: FleetRunResult): string {
     ['count', 'mean', ...PERCENTILES.map((p) => PERCENTILE_LABELS[p])],
     [formatCount(latency.count), formatMs(latency.mean), ...PERCENTILES.map((p) => formatMs(latency[p]))],
   ]);
-  const reasons = reasonsByCount(result.rejections);
+  const reasons = topReasons(result.rejections);
   section(
     'rejections by reason',
     reasons.length === 0

@@ -14,7 +14,7 @@
  */
 import { formatCount, formatMs, formatRate, formatSeconds } from '../format.js';
 import { printable } from '../printable.js';
-import { reasonsByCount } from '../reasons-by-count.js';
+import { reasonsByCount, topReasons } from '../reasons-by-count.js';
 import type { FleetRunResult } from '../run-result.js';
 import { escapeHtml } from './escape-html.js';
 import { LATENCY_MARKERS, latencyChart } from './latency-chart.js';
@@ -152,7 +152,7 @@ function latencyTable(result: FleetRunResult): string {
 }
 
 function rejectionsTable(result: FleetRunResult): string {
-  const rows = reasonsByCount(result.rejections);
+  const rows = topReasons(result.rejections);
   if (rows.length === 0) return '';
   return `<table><thead><tr><th>reason</th><th>count</th></tr></thead><tbody>${rows
     .map(

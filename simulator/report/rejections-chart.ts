@@ -2,8 +2,7 @@
  * Rejections by reason: one horizontal bar per DLQ reason observed, longest
  * first, each labelled with its reason and count. Reasons are topic segments
  * anyone who may publish under `dlq/` chooses: shown through `printable` and
- * escaped, and past MAX_REASON_BARS the rest share one bar, so a flood of
- * invented reasons cannot make the page endless.
+ * escaped, and past MAX_LISTED_REASONS the rest share one bar (topReasons).
  *
  *   rejectionsChart(result.rejections)
  *
@@ -11,12 +10,11 @@
  * says which); any other is a valid message the gateway refused.
  */
 import { printable } from '../printable.js';
-import { reasonsByCount } from '../reasons-by-count.js';
+import { reasonsByCount, topReasons } from '../reasons-by-count.js';
 import { escapeHtml } from './escape-html.js';
 import { linearScale } from './scale.js';
 import { at, emptyNotice, plotArea, svgChart, svgText } from './svg.js';
 
-export const MAX_REASON_BARS = 40;
 const LABEL_WIDTH = 40;
 const ROW = 26;
 
@@ -33,9 +31,7 @@ export function rejectionsChart(rejections: Readonly<Record<string, number>>): s
       body: emptyNotice(plot, 'No rejections observed'),
     });
   }
-  const rows: [string, number][] = all.slice(0, MAX_REASON_BARS);
-  const rest = all.slice(MAX_REASON_BARS);
-  if (rest.length > 0) rows.push([`(${rest.length} more reasons)`, rest.reduce((sum, [, count]) => sum + count, 0)]);
+  const rows = topReasons(rejections);
   const plot = plotArea(720, rows.length * ROW + 48, { left: 300, right: 72, top: 16, bottom: 32 });
   const scale = linearScale(rows.reduce((max, [, count]) => Math.max(max, count), 0));
   const x = (value: number): number => plot.left + (value / scale.top) * (plot.right - plot.left);

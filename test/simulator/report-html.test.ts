@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { printable } from '../../simulator/printable.js';
+import { MAX_LISTED_REASONS } from '../../simulator/reasons-by-count.js';
 import { escapeHtml } from '../../simulator/report/escape-html.js';
 import { renderHtmlReport } from '../../simulator/report/html.js';
-import { MAX_REASON_BARS } from '../../simulator/report/rejections-chart.js';
 import { linearScale } from '../../simulator/report/scale.js';
 import { emptyRun, failingRun, HOSTILE_REASON, passingRun } from './run-fixtures.js';
 
@@ -78,7 +78,7 @@ describe('renderHtmlReport', () => {
     assert.equal(labels[labels.length - 1], escapeHtml(printable(HOSTILE_REASON, 40)), 'the count-1 reason last');
     const rejections = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`reason-${i}`, i + 1]));
     const many = chart(renderHtmlReport({ ...passingRun(), rejections }), 'rejections');
-    assert.equal(count(many, 'class="bar"'), MAX_REASON_BARS + 1);
+    assert.equal(count(many, 'class="bar"'), MAX_LISTED_REASONS + 1);
     const rest = (60 * 61) / 2; // reasons 0..59 hold 1..60 messages
     assert.match(many, new RegExp(`\\(60 more reasons\\)</text><rect[^>]*/><text[^>]*>${rest}</text>`));
   });
