@@ -9,7 +9,7 @@ export const HOSTILE_REASON =
 
 export const EXPECTED: Readonly<Record<(typeof FAULT_KINDS)[number], string>> = {
   replay: 'duplicate',
-  tampered: 'verification-failed.signature-invalid',
+  tampered: 'verification-failed.signature-mismatch',
   stale: 'timestamp-expired',
   future: 'timestamp-expired.future',
   'counter-rollback': 'replay-detected',
