@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
+/** Debian's path; XLINK_CHROMIUM points elsewhere (another build, or a missing one to see the not-run path). */
 export const CHROMIUM = process.env.XLINK_CHROMIUM ?? '/usr/bin/chromium';
 
 const FLAGS = [

@@ -16,13 +16,13 @@ import type { Page } from 'playwright-core';
 import { printable } from '../../simulator/printable.js';
 import { renderHtmlReport } from '../../simulator/report/html.js';
 import type { FleetRunResult } from '../../simulator/run-result.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { emptyRun, failingRun, HOSTILE_REASON, passingRun } from './run-fixtures.js';
 
 const browser = await launchChromium();
 
 if (browser === undefined) {
-  console.log('HTML report in Chromium: not run: /usr/bin/chromium not installed (apt-get install chromium)');
+  console.log(`HTML report in Chromium: not run: ${CHROMIUM} not installed (apt-get install chromium)`);
   test('HTML report in Chromium', { skip: 'chromium not installed (apt-get install chromium)' }, () => {});
 } else {
   const chromium = browser; // narrowed, for the closures below
