@@ -1,14 +1,14 @@
 // simulator/fleet-device.ts (simcore writes it first, commit it early; simengines copies this file verbatim into its branch)
 export type DeviceRuntime = 'node' | 'xs' | 'quickjs';
 export interface FleetDeviceSecrets {
-  readonly serial: string;            // the provisioning serial, or a generated name
-  readonly seed: Uint8Array;          // 32 bytes (provisioning artifact / generated)
-  readonly ed25519Seed?: Uint8Array;  // the device forms of an artifact carry it
+  readonly serial: string; // the provisioning serial, or a generated name
+  readonly seed: Uint8Array; // 32 bytes (provisioning artifact / generated)
+  readonly ed25519Seed?: Uint8Array; // the device forms of an artifact carry it
   readonly kid?: Uint8Array;
 }
 export interface FleetDeviceOptions {
-  readonly audience: string;          // the gateway's app / audience
-  readonly clock: { now(): number };  // the run's clock (virtual or real); a fault may skew per reading
+  readonly audience: string; // the gateway's app / audience
+  readonly clock: { now(): number }; // the run's clock (virtual or real); a fault may skew per reading
 }
 export interface FleetDevice {
   readonly serial: string;
