@@ -210,6 +210,11 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'The envelope verifies, but its signer does not own the device id in the topic: a device may publish only on its own topic (its kid in hex or its registered name).',
   FORWARD_FAILED:
     'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
+  // simulator/engines/ (issue 12)
+  ENGINE_UNAVAILABLE:
+    'Install the engine packages (`npm install @agoric/xsnap @endo/init quickjs-emscripten`, with @agoric/xsnap in allowScripts so its worker is built), or run the fleet without XS/QuickJS devices.',
+  ENGINE_FAILED:
+    'The engine process or context died or answered out of protocol; the message says how. Other devices go on; rerun to see whether it repeats.',
 };
 
 export function errorHint(code: ErrorCode): string {

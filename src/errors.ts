@@ -158,6 +158,9 @@ export const ERROR_CODES = [
   'FORWARD_FAILED',
   // Split-channel sends (issue 10).
   'SEND_FAILED:TIMEOUT',
+  // Devices on the real engines in the fleet simulator (issue 12, simulator/engines/).
+  'ENGINE_UNAVAILABLE',
+  'ENGINE_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -202,6 +205,8 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['MQTT_STORE_', 'transport'],
   ['GATEWAY_CONFIG_INVALID', 'argument'],
   ['FORWARD_FAILED', 'transport'],
+  // simulator/engines/ (issue 12)
+  ['ENGINE_', 'platform'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */
