@@ -60,7 +60,10 @@ export async function openEngineDevice(
   options: FleetDeviceOptions & EngineDeviceOptions,
 ): Promise<FleetDevice> {
   const random = options.random ?? nodeRandom;
+  let closed: Promise<void> | undefined;
   const call = async (request: Record<string, unknown>): Promise<Answer> => {
+    if (closed !== undefined)
+      throw xlinkError('ENGINE_FAILED', `${runtime}: the device session is closed`, { field: runtime });
     let bytes: string | null;
     try {
       const drawn = random(RANDOM_PER_CALL);
@@ -89,7 +92,6 @@ export async function openEngineDevice(
     });
     const did = String(booted.did);
     const deviceId = String(booted.kid);
-    let closed: Promise<void> | undefined;
     return {
       serial: secrets.serial,
       runtime,
