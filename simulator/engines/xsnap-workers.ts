@@ -15,7 +15,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { quote, xlinkError } from 'xlink/errors';
@@ -48,11 +47,11 @@ const HINT = '@agoric/xsnap (with its install script allowed) and @endo/init';
 
 /** Throws ENGINE_UNAVAILABLE unless xsnap, SES and xsnap's built worker binary are all here. */
 export function assertXsnapInstalled(): void {
-  const require = createRequire(import.meta.url);
   let xsnapDir: string;
   try {
-    require.resolve('@endo/init/package.json');
-    xsnapDir = dirname(require.resolve('@agoric/xsnap/package.json'));
+    // Resolved as the host's imports will be (through any loader hooks), without loading SES here.
+    import.meta.resolve('@endo/init');
+    xsnapDir = dirname(new URL(import.meta.resolve('@agoric/xsnap/package.json')).pathname);
   } catch (cause) {
     throw xlinkError('ENGINE_UNAVAILABLE', `Moddable XS needs ${HINT}, which are not installed`, {
       field: 'xs',

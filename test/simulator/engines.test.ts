@@ -5,6 +5,7 @@
  * what they send, as the gateway would.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import {
@@ -228,5 +229,26 @@ describe('engine sessions and processes', () => {
       children().filter((pid) => !before.includes(pid)),
       [],
     );
+  });
+
+  it('says ENGINE_UNAVAILABLE, with a hint, on a host without the engine packages', () => {
+    const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+    const ran = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', `${fixtures}hide-engines.mjs`, `${fixtures}without-engines.ts`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(ran.status, 0, ran.stderr);
+    const outcomes = JSON.parse(ran.stdout) as Record<
+      string,
+      { code: string; name: string; hint: string; field: string }
+    >;
+    for (const runtime of ['xs', 'quickjs']) {
+      const outcome = outcomes[runtime];
+      assert.equal(outcome?.code, 'ENGINE_UNAVAILABLE', `${runtime}: ${JSON.stringify(outcome)}`);
+      assert.equal(outcome.name, 'XlinkPlatformError');
+      assert.equal(outcome.field, runtime);
+      assert.match(outcome.hint, /allowScripts/);
+    }
   });
 });
