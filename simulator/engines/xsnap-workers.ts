@@ -100,6 +100,11 @@ class XsnapHost {
     this.#child.on('exit', (code, signal) => this.#fail(`the xsnap host exited (${signal ?? code})`));
   }
 
+  /** True once the host exited or failed: its workers are gone, and new ones need a new host. */
+  get dead(): boolean {
+    return this.#exited !== undefined;
+  }
+
   #fail(why: string): void {
     this.#exited ??= xlinkError('ENGINE_FAILED', `${why}: ${quote(this.#stderr.trim(), 400)}`, { field: 'xs' });
     for (const { reject } of this.#waiting.values()) reject(this.#exited);
@@ -131,7 +136,7 @@ let host: XsnapHost | undefined;
 
 export async function openXsnapWorker(): Promise<XsnapWorker> {
   assertXsnapInstalled();
-  host ??= new XsnapHost();
+  if (host === undefined || host.dead) host = new XsnapHost();
   const mine = host;
   mine.workers++;
   let opened: Reply;
