@@ -37,7 +37,12 @@ describe('engine sessions under attack', () => {
     it(`${runtime}: a scope that is JavaScript source is refused as a scope, not run`, async () => {
       const device = await open({ serial: 'inject', seed: seedOf(1) }, { audience: 'acme', clock });
       try {
-        for (const scope of ['"); globalThis.owned = 1; ("', "'); throw 1; //", '\u2028}); (function(){', '`${1}`']) {
+        for (const scope of [
+          '"); globalThis.owned = 1; ("',
+          "'); throw 1; //",
+          '\u2028}); (function(){',
+          '`$' + '{1}`',
+        ]) {
           await assert.rejects(device.telemetry(new Uint8Array([1]), { scope }), (error: unknown) => {
             assert.ok(isXlinkError(error), String(error));
             assert.equal(error.code, 'INVALID_SCOPE', `${JSON.stringify(scope)}: ${error.code}`);
