@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { coreSuite } from './core.js';
 import { cryptoSuite } from './crypto.js';
 import { devicesSuite } from './devices.js';
+import { enginesSuite } from './engines.js';
 import type { BenchConfig, Suite } from './measure.js';
 import { mqttSuite } from './mqtt.js';
 import { protocolSuite } from './protocol.js';
@@ -35,6 +36,7 @@ export const SUITES: readonly Suite[] = [
   provisionSuite,
   splitSuite,
   devicesSuite,
+  enginesSuite,
 ];
 
 export interface Options {

@@ -212,6 +212,11 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
     'A sink (republish, JSONL file, Redis Stream or webhook) did not take a verified message; it stays unacknowledged and is retried. Check the sink named in the message.',
   'INVALID_ARGUMENT:SIMULATOR_CONFIG':
     'An `xlink simulate` flag is missing, malformed or out of range, or the flags contradict each other (the message names the flag); `xlink simulate --help` lists them, docs/simulator.md explains them.',
+  // simulator/engines/ (issue 12)
+  ENGINE_UNAVAILABLE:
+    'Install the engine packages (`npm install @agoric/xsnap @endo/init quickjs-emscripten`, with @agoric/xsnap in allowScripts so its worker is built), or run the fleet without XS/QuickJS devices.',
+  ENGINE_FAILED:
+    'The engine process or context died or answered out of protocol; the message says how. Other devices go on; rerun to see whether it repeats.',
 };
 
 export function errorHint(code: ErrorCode): string {

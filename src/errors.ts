@@ -161,6 +161,9 @@ export const ERROR_CODES = [
   // The fleet simulator, `xlink simulate` (issue 12): an INVALID_ARGUMENT subcode, so the existing
   // category rule covers it and device bundles (which carry the rules) do not grow.
   'INVALID_ARGUMENT:SIMULATOR_CONFIG',
+  // Devices on the real engines in the fleet simulator (issue 12, simulator/engines/).
+  'ENGINE_UNAVAILABLE',
+  'ENGINE_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -205,6 +208,8 @@ const CATEGORY_RULES: readonly (readonly [prefix: string, category: ErrorCategor
   ['MQTT_STORE_', 'transport'],
   ['GATEWAY_CONFIG_INVALID', 'argument'],
   ['FORWARD_FAILED', 'transport'],
+  // simulator/engines/ (issue 12)
+  ['ENGINE_', 'platform'],
 ];
 
 /** The category of a code (see CATEGORY_RULES). */

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { CORE_CASES, coreSuite } from '../bench/core.js';
 import { CRYPTO_OPERATIONS, cryptoSuite } from '../bench/crypto.js';
 import { devicesSuite } from '../bench/devices.js';
+import { enginesSuite } from '../bench/engines.js';
 import { mqttSuite } from '../bench/mqtt.js';
 import { PROTOCOL_ROWS, PROTOCOL_VERSIONS, protocolSuite } from '../bench/protocol.js';
 import { provisionSuite } from '../bench/provision.js';
@@ -324,5 +325,20 @@ describe('devices benchmark suite', () => {
       assert.ok(markdown.includes(heading), `missing ${heading}`);
     }
     assert.match(markdown, /\| QuickJS \(quickjs-emscripten 0\.32\) \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ \| 102 \|/);
+  });
+});
+
+describe('engines benchmark suite', () => {
+  it('boots, times and sizes an XS and a QuickJS session', async () => {
+    const markdown = await enginesSuite.run({ budgetMs: 5, warmupMs: 0, rounds: 1 });
+    for (const runtime of ['Moddable XS', 'QuickJS']) {
+      const row =
+        markdown.split('\n').find((line) => line.startsWith(`| ${runtime}`)) ?? assert.fail(`no ${runtime} row`);
+      const cells = row.split('|').map((cell) => cell.trim());
+      positive((/^([\d,]+) ms$/.exec(cells[2] ?? '') ?? assert.fail(row))[1] ?? '');
+      for (const cell of cells.slice(3, 6)) positive((/^([\d,.]+)/.exec(cell) ?? assert.fail(row))[1] ?? '');
+    }
+    assert.match(markdown, /MiB RSS per xsnap worker/);
+    assert.match(markdown, /KiB memory_used_size per runtime/);
   });
 });

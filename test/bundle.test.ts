@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Context, createContext, runInContext } from 'node:vm';
 import * as esbuild from 'esbuild';
+import { asScript } from '../simulator/engines/as-script.js';
 import { budgetTable, buildTargets } from '../targets/build.mjs';
-import { asScript } from './devices/engines.js';
 
 const root = new URL('..', import.meta.url).pathname;
 

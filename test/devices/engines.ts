@@ -12,20 +12,22 @@
  * and returns what the body returned, through JSON, with the memory figure the
  * engine itself reports.
  *
- * - Moddable XS: @agoric/xsnap's worker, driven by xsnap-child.mjs in its own
- *   process (SES lockdown stays out of the test runner). Memory: XS's slot
- *   count (currentHeapCount) after the run; xsnap has no heap limit.
- * - QuickJS: quickjs-emscripten in process. Memory: its own memory_used_size.
+ * - Moddable XS: a fresh @agoric/xsnap worker, from simulator/engines/
+ *   xsnap-workers.ts (the simulator's devices use the same; SES lockdown stays
+ *   in its host process). Memory: XS's slot count (currentHeapCount) after
+ *   the run; xsnap has no heap limit.
+ * - QuickJS: a fresh runtime from simulator/engines/quickjs-contexts.ts, in
+ *   process. Memory: its own memory_used_size.
  * - Duktape: the `duk` binary (Debian package duktape). Without it the suite
  *   reports that it did not run, unless XLINK_REQUIRE_DUKTAPE=1 (CI).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getQuickJS } from 'quickjs-emscripten';
-
-export type TargetName = 'moddable' | 'quickjs' | 'espruino';
+import { asScript, type TargetName } from '../../simulator/engines/as-script.js';
+import { openQuickJsContext } from '../../simulator/engines/quickjs-contexts.js';
+import { openXsnapWorker } from '../../simulator/engines/xsnap-workers.js';
 
 export interface RunResult {
   readonly value: unknown;
@@ -66,26 +68,6 @@ function countingRandom(state) {
 }
 `;
 
-/**
- * The bundle as a script that defines the global `xlink`. An ES module's
- * closing `export{a as b,…}` becomes one assignment at its place, so the
- * code runs exactly as the module would (a rewrap into getters over
- * not-yet-initialised bindings trips XS's TDZ checks).
- */
-export function asScript(target: TargetName, code: string): string {
-  if (target === 'espruino') return `var xlink = {}; (function (exports) {\n${code}\n})(xlink);`;
-  const match = /export\s*\{([^}]*)\};?\s*$/.exec(code);
-  if (match === null) throw new Error(`the ${target} bundle does not end in one export clause`);
-  const members = (match[1] as string)
-    .split(',')
-    .filter((part) => part.trim() !== '')
-    .map((part) => {
-      const [local, exported = local] = part.trim().split(/\s+as\s+/);
-      return `${exported}: ${local}`;
-    });
-  return `var xlink = (function () {\n${code.slice(0, match.index)}\nreturn { ${members.join(', ')} };\n})();`;
-}
-
 function program(script: string, body: string, options: RunOptions = {}): { script: string; result: string } {
   let libraries = '';
   for (const [name, code] of Object.entries(options.libraries ?? {})) {
@@ -100,26 +82,18 @@ const xs: Engine = {
   memoryUnit: 'XS heap slots (currentHeapCount)',
   unavailable: () => undefined,
   async run(bundle, body, options = {}) {
-    const input = JSON.stringify(program(asScript('moddable', bundle), body, options));
-    const child = spawn(process.execPath, [new URL('./xsnap-child.mjs', import.meta.url).pathname], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.stdin.end(input);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (code !== 0) throw new Error(`xsnap worker failed (exit ${code}): ${stderr.slice(0, 2000)}`);
-    const { value, meter } = JSON.parse(stdout) as {
-      value: unknown;
-      meter: { afterRun: { currentHeapCount: number } };
-    };
-    return { value, memory: meter.afterRun.currentHeapCount };
+    const { script, result } = program(asScript('moddable', bundle), body, options);
+    const worker = await openXsnapWorker();
+    try {
+      await worker.evaluate(script);
+      const ran = await worker.evaluate(
+        `globalThis.__result = ${result}; globalThis.handleCommand = () => new TextEncoder().encode(globalThis.__result).buffer;`,
+      );
+      const { reply } = await worker.command('result');
+      return { value: JSON.parse(reply), memory: Number(ran.currentHeapCount) };
+    } finally {
+      await worker.close();
+    }
   },
 };
 
@@ -129,23 +103,16 @@ const quickjs: Engine = {
   memoryUnit: 'bytes (QuickJS memory_used_size)',
   unavailable: () => undefined,
   async run(bundle, body, options = {}) {
-    const QuickJS = await getQuickJS();
-    const runtime = QuickJS.newRuntime();
-    if (options.memoryLimit !== undefined) runtime.setMemoryLimit(options.memoryLimit);
-    const context = runtime.newContext();
+    const machine = await openQuickJsContext(
+      options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit },
+    );
     try {
       const { script, result } = program(asScript('quickjs', bundle), body, options);
-      context.unwrapResult(context.evalCode(script, 'xlink-device.js')).dispose();
-      const handle = context.unwrapResult(context.evalCode(result, 'run.js'));
-      const text = context.getString(handle);
-      handle.dispose();
-      const usage = runtime.computeMemoryUsage();
-      const memory = context.getNumber(context.getProp(usage, 'memory_used_size'));
-      usage.dispose();
-      return { value: JSON.parse(text), memory };
+      machine.evaluate(script, 'xlink-device.js');
+      const text = machine.evaluateString(result);
+      return { value: JSON.parse(text), memory: machine.memoryUsed() };
     } finally {
-      context.dispose();
-      runtime.dispose();
+      machine.close();
     }
   },
 };
