@@ -11,7 +11,8 @@
  * replay store that only records the token: spending it needs state shared by
  * every thread and every gateway, so the main thread does that, after this
  * thread said the signature holds. Then it checks that the topic's device id
- * belongs to the signer. Requests are handled one at a time, in arrival order.
+ * belongs to the signer, and digests the signed bytes (signed-digest.ts) for
+ * the forward ledger. Requests are handled one at a time, in arrival order.
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,6 +25,7 @@ import type { NonceStore } from '../../replay/nonce-store.js';
 import { LoopbackTransport } from '../../transport/loopback.js';
 import { telemetryTopics } from '../topic.js';
 import type { ReplayToken, VerifyOutcome } from '../verdict.js';
+import { signedDigest } from './signed-digest.js';
 
 export interface VerifyThreadSettings {
   readonly registryPath: string;
@@ -121,6 +123,7 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
         ...(parts.kind === undefined ? {} : { kind: parts.kind }),
         scope: message.scope,
         token,
+        digest: signedDigest(request.bytes, settings.audience, settings.maxEnvelopeBytes),
         ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }),
         contentType: message.contentType,
         payload: message.payload,
