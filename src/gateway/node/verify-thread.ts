@@ -134,19 +134,23 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
   };
 
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (request: VerifyRequest | 'close') => {
-    if (request === 'close') {
+  // Requests come in batches (WorkerPool); the batch's replies go back together, in order.
+  port.on('message', (requests: readonly VerifyRequest[] | 'close') => {
+    if (requests === 'close') {
       chain = chain.then(() => registry.close()).then(() => port.close());
       return;
     }
     chain = chain.then(async () => {
-      try {
-        const reply: VerifyReply = { id: request.id, ...(await verify(request)) };
-        port.postMessage(reply);
-      } catch (error) {
-        // A bug, not a verdict: the main thread leaves the message unacknowledged.
-        port.postMessage({ id: request.id, failed: error instanceof Error ? error.message : String(error) });
+      const replies: VerifyReply[] = [];
+      for (const request of requests) {
+        try {
+          replies.push({ id: request.id, ...(await verify(request)) });
+        } catch (error) {
+          // A bug, not a verdict: the main thread leaves the message unacknowledged.
+          replies.push({ id: request.id, failed: error instanceof Error ? error.message : String(error) });
+        }
       }
+      port.postMessage(replies);
     });
   });
   port.postMessage('ready');

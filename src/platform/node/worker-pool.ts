@@ -13,8 +13,11 @@
  *
  * The thread's side: post `'ready'` once loaded (or anything else to refuse
  * the start: it reaches `startFailure`), then answer each request, which
- * arrives as the caller's object with an `id` added, with a message carrying
- * the same `id`; `'close'` asks it to finish and close its port. A thread
+ * arrives as the caller's object with an `id` added, with a reply carrying
+ * the same `id`; `'close'` asks it to finish and close its port. Requests
+ * made in one tick reach a thread as one array (one message, one wake-up,
+ * instead of one per request: that cost as much as a signature check), and a
+ * thread may answer with one reply or an array of them. A thread
  * answers its requests in the order it takes them, so requests sent to one
  * thread (`threadOf` the same key) are answered in order: the per-key order
  * the gateway keeps per device.
@@ -58,6 +61,8 @@ export class WorkerPool<Request extends object, Reply extends { readonly id: num
   readonly #workers: readonly Worker[];
   readonly #waiting = new Map<number, Waiting<Reply>>();
   readonly #onFailure: (error: Error) => Error;
+  /** Per thread: the requests of this tick, posted together. */
+  readonly #outboxes: object[][];
   #next = 0;
   #failure: Error | undefined;
 
@@ -65,12 +70,15 @@ export class WorkerPool<Request extends object, Reply extends { readonly id: num
     this.#workers = workers;
     this.size = workers.length;
     this.#onFailure = onFailure;
+    this.#outboxes = workers.map(() => []);
     for (const worker of workers) {
-      worker.on('message', (reply: Reply) => {
-        const waiting = this.#waiting.get(reply.id);
-        if (waiting === undefined) return;
-        this.#waiting.delete(reply.id);
-        waiting.resolve(reply);
+      worker.on('message', (message: Reply | readonly Reply[]) => {
+        for (const reply of Array.isArray(message) ? message : [message]) {
+          const waiting = this.#waiting.get(reply.id);
+          if (waiting === undefined) continue;
+          this.#waiting.delete(reply.id);
+          waiting.resolve(reply);
+        }
       });
       worker.on('error', (error) => this.#fail(error));
       worker.on('exit', (code) => this.#fail(new Error(`a worker thread exited (${code})`)));
@@ -121,15 +129,23 @@ export class WorkerPool<Request extends object, Reply extends { readonly id: num
     return hash(key) % this.#workers.length;
   }
 
-  /** Sends `request` (with an `id` added) to thread `thread`; resolves with its reply. */
+  /** Sends `request` (with an `id` added) to thread `thread`, with the others of this tick; resolves with its reply. */
   request(request: Request, thread: number): Promise<Reply> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const worker = this.#workers[thread % this.#workers.length] as Worker;
+    const index = thread % this.#workers.length;
+    const outbox = this.#outboxes[index] as object[];
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
+      outbox.push({ ...request, id });
+      if (outbox.length === 1) queueMicrotask(() => this.#post(index));
     });
+  }
+
+  #post(index: number): void {
+    const batch = this.#outboxes[index] as object[];
+    this.#outboxes[index] = [];
+    if (this.#failure === undefined) (this.#workers[index] as Worker).postMessage(batch);
   }
 
   /** Asks every thread to close (`'close'`), terminating one that has not exited within 2 s. */
