@@ -2,7 +2,14 @@
  * Where verified messages go. A sink resolves once the message is durably
  * taken (PUBACK, fdatasync, XADD reply, 2xx), and rejects with FORWARD_FAILED
  * otherwise; the gateway acknowledges a message only once every sink took it,
- * retrying the ones that failed.
+ * retrying the ones that failed. Calls for one device come in order, each
+ * after the previous one resolved; calls for different devices overlap.
+ *
+ * `since` is set for a resumed message (`record.resumed`): a claim made at
+ * that time (ms since the epoch) was not marked forwarded before a crash, so
+ * the sink may hold the record already. A sink that can tell (the JSONL file,
+ * the Redis Stream) skips a copy it holds; one that cannot (republish,
+ * webhook) forwards it again: at least once, with the same `id`.
  */
 import type { Result } from '../errors.js';
 import type { VerifiedRecord } from './verified-record.js';
@@ -10,7 +17,7 @@ import type { VerifiedRecord } from './verified-record.js';
 export interface Sink {
   /** For logs and the `sink` label of the forward-failure metric. */
   readonly name: string;
-  forward(record: VerifiedRecord, text: string): Promise<Result<void>>;
+  forward(record: VerifiedRecord, text: string, since?: number): Promise<Result<void>>;
   close(): Promise<void>;
 }
 

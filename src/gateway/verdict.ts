@@ -25,6 +25,8 @@ export interface VerifiedMessage {
   readonly kind?: string;
   readonly scope: string;
   readonly token: ReplayToken;
+  /** SHA-256 (hex) of the signed bytes: tells a redelivery (same) from a reused counter or nonce (other). */
+  readonly digest: string;
   readonly timestamp?: number;
   readonly contentType: string;
   readonly payload: unknown;

@@ -8,6 +8,11 @@
  *   carrier.on('message', (m) => this.#queue.enqueue({ envelope: m.payload, topic: m.topic }, () => m.ack()));
  *   close() { return this.#queue.close(); } // after the carrier stopped taking messages
  *
+ * `new DeliveryQueue(onError, { ordered: false })` hands each delivery to the
+ * handlers at once, without waiting for the ones before it (each still gets its
+ * receipt only after its own handlers): for a receiver that keeps the order it
+ * needs itself, as the gateway does per device.
+ *
  * Limits: the queue is unbounded (a carrier that can outrun its handlers
  * applies its own flow control: MQTT's receive maximum, HTTP's backlog), and
  * nothing enqueued after `close()` is delivered or acknowledged.
@@ -38,9 +43,11 @@ export class DeliveryQueue {
   /** The last delivery queued; each waits for the one before it. Never rejects. */
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #ordered: boolean;
 
-  constructor(onError: DeliveryErrorHandler = reportToConsole) {
+  constructor(onError: DeliveryErrorHandler = reportToConsole, options: { readonly ordered?: boolean } = {}) {
     this.#onError = onError;
+    this.#ordered = options.ordered ?? true;
   }
 
   /** See `Transport.onReceive`. Throws INVALID_ARGUMENT for a handler that is not a function. */
@@ -62,7 +69,13 @@ export class DeliveryQueue {
   enqueue(carried: Carried, ack: () => Awaitable<void>): void {
     if (this.#closed) return;
     const delivery = createDelivery(carried, ack);
-    this.#tail = this.#tail.then(() => this.#dispatch(delivery));
+    if (this.#ordered) {
+      this.#tail = this.#tail.then(() => this.#dispatch(delivery));
+      return;
+    }
+    // Started now; the tail still covers it, for settled() and close().
+    const running = this.#dispatch(delivery);
+    this.#tail = Promise.all([this.#tail, running]).then(() => undefined);
   }
 
   /** Resolves once every delivery queued has been handled, those queued meanwhile (replies) included. */

@@ -35,6 +35,7 @@ function message(counter: number): VerifiedMessage {
     kind: 'telemetry',
     scope: 'telemetry',
     token: { kind: 'counter', counter, timestamp: Date.now() },
+    digest: `${counter}`.padStart(64, 'd'),
     timestamp: Date.now(),
     contentType: 'json',
     payload: { counter },
@@ -81,12 +82,12 @@ test('a ledger mark that fails once after the forward: retried, forwarded once, 
     claim: (...a) => file.claim(...a),
     release: (...a) => file.release(...a),
     close: () => file.close(),
-    forwarded: async (id) => {
+    forwarded: async (id, digest) => {
       if (failNext) {
         failNext = false;
         return err(errorDetail('REPLAY_STORE_UNAVAILABLE', 'redis went away (test)'));
       }
-      return file.forwarded(id);
+      return file.forwarded(id, digest);
     },
   };
   const sink = new CountingSink();
@@ -105,7 +106,7 @@ test('after a crash between claim and mark, the redelivery is forwarded again fl
   const dir = mkdtempSync(join(tmpdir(), 'xlink-gw-find-'));
   const path = join(dir, 'l.log');
   const before = await FileForwardLedger.openOrCreate({ path, retentionMs: 60_000, leaseMs: 30_000 });
-  assert.ok((await before.claim('did:key:z6MkTest#c7', 'gw-1', Date.now())).ok); // then the process died
+  assert.ok((await before.claim('did:key:z6MkTest#c7', 'gw-1', Date.now(), message(7).digest)).ok); // then the process died
   await before.close();
   const ledger = await FileForwardLedger.openOrCreate({ path, retentionMs: 60_000, leaseMs: 30_000 });
   const sink = new CountingSink();
@@ -135,9 +136,9 @@ test('a claimed message refused as stale releases its claim and is dead-lettered
   assert.ok(await carrier.inject(TOPIC, new Uint8Array([9])));
   assert.equal(sink.records.length, 0);
   assert.equal(carrier.published.filter((p) => p.topic === 'dlq/acme/timestamp-expired/0a0b0c0d0e0f').length, 1);
-  const again = await ledger.claim('did:key:z6MkTest#c9', 'gw-2', Date.now());
+  const again = await ledger.claim('did:key:z6MkTest#c9', 'gw-2', Date.now(), stale.digest);
   assert.ok(again.ok);
-  assert.equal(again.value, 'claimed', 'the claim was released: another gateway claims it anew');
+  assert.equal(again.value.state, 'claimed', 'the claim was released: another gateway claims it anew');
   await ledger.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -3,14 +3,17 @@
  * restarted, Mosquitto killed -9 and restarted, Redis stopped (the gateway
  * fails closed: /readyz 503, nothing acknowledged) and restarted, a Redis
  * Cluster master killed and restarted. After each, counted by the sequence
- * number signed inside every reading: lost = 0 and forwarded twice = 0.
+ * number signed inside every reading: lost = 0 and forwarded twice = 0 (after
+ * a gateway kill -9: in the JSONL file and the Redis Stream; the republish
+ * sink is at least once, every second copy flagged `resumed`).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import type { DemoDevice } from '../../src/cli/demo-fleet.js';
 import type { MqttTransport } from '../../src/transport/node/mqtt-transport.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
@@ -95,26 +98,95 @@ async function settle(setup: Setup, stream: Stream): Promise<{ lost: number; twi
   return setup.watcher.auditResumed(setup.fleet.devices, sent);
 }
 
-test('kill -9 of the gateway mid-stream, then a restart: lost 0; a second copy only flagged resumed', async (t) => {
-  await withSetup(t, null, async (setup) => {
-    let gateway = await startGateway(setup.env);
-    const stream = new Stream(setup.devices, setup.fleet.devices);
-    for (let round = 0; round < 3; round++) {
-      await until(() => setup.watcher.verified.length > (round + 1) * 40, 30_000, 'traffic');
-      await gateway.kill();
-      await sleep(300);
-      gateway = await startGateway(setup.env);
+/** Lost and forwarded-twice readings among a sink's records, by the sequence number signed in each. */
+function countRecords(
+  records: readonly { deviceId: string; payload: { seq: number } }[],
+  devices: readonly DemoDevice[],
+  perDevice: number,
+): { lost: number; twice: number } {
+  const counts = new Map<string, number>();
+  for (const r of records)
+    counts.set(`${r.deviceId}/${r.payload.seq}`, (counts.get(`${r.deviceId}/${r.payload.seq}`) ?? 0) + 1);
+  let lost = 0;
+  let twice = 0;
+  for (const device of devices) {
+    for (let seq = 0; seq < perDevice; seq++) {
+      const n = counts.get(`${device.deviceId}/${seq}`) ?? 0;
+      if (n === 0) lost++;
+      if (n > 1) twice++;
     }
-    const audit = await settle(setup, stream);
+  }
+  return { lost, twice };
+}
+
+async function killNineRounds(setup: Setup, env: Record<string, string>): Promise<number> {
+  let gateway = await startGateway(env);
+  const stream = new Stream(setup.devices, setup.fleet.devices);
+  for (let round = 0; round < 3; round++) {
+    await until(() => setup.watcher.verified.length > (round + 1) * 40, 30_000, 'traffic');
+    await gateway.kill();
+    await sleep(300);
+    gateway = await startGateway(env);
+  }
+  const sent = await stream.stop();
+  await until(() => setup.watcher.tally().size >= DEVICES * sent, 60_000, `all ${DEVICES * sent} readings`);
+  await sleep(500); // a second copy would arrive about now
+  assert.equal(await gateway.stop(), 0);
+  return sent;
+}
+
+function jsonlRecords(path: string): { deviceId: string; payload: { seq: number }; resumed?: true }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { deviceId: string; payload: { seq: number }; resumed?: true });
+}
+
+// A reading its sinks took in the instant before the kill, before the ledger mark, is resumed on
+// redelivery. The JSONL file and the Redis Stream find the copy they hold and skip it: exactly once.
+// The republish sink cannot (docs/gateway.md): at least once, a second copy flagged `resumed`, same id.
+test('kill -9 of the gateway mid-stream ×3, file state: JSONL exactly once; republish at least once, flagged', async (t) => {
+  await withSetup(t, null, async (setup) => {
+    const jsonl = join(setup.dir, 'verified.jsonl');
+    const sent = await killNineRounds(setup, { ...setup.env, XLINK_JSONL: jsonl });
+    const republished = setup.watcher.auditResumed(setup.fleet.devices, sent);
+    const file = countRecords(jsonlRecords(jsonl), setup.fleet.devices, sent);
     t.diagnostic(
-      `kill -9 ×3: ${audit.twice} readings forwarded twice of ${setup.watcher.tally().size}, each flagged resumed`,
+      `kill -9 ×3, ${DEVICES * sent} readings: JSONL lost ${file.lost}, twice ${file.twice}; ` +
+        `republish lost ${republished.lost}, twice ${republished.twice} (at least once, each flagged resumed)`,
     );
-    assert.equal(audit.lost, 0, 'lost');
-    // A reading whose sinks took it in the instant before the kill, before the ledger mark, is
-    // forwarded again on redelivery, flagged `resumed` with the same id (docs/gateway.md).
-    assert.equal(audit.unflagged, 0, 'every second copy is flagged resumed');
-    assert.equal(await gateway.stop(), 0);
+    assert.deepEqual(file, { lost: 0, twice: 0 }, 'the JSONL file holds every reading once');
+    assert.equal(republished.lost, 0, 'republish lost');
+    assert.equal(republished.unflagged, 0, 'every second republished copy is flagged resumed');
   });
+});
+
+test('kill -9 of the gateway mid-stream ×3, Redis state: JSONL and Redis Stream exactly once', async (t) => {
+  const redis = await startRedisServer({ appendonly: true });
+  try {
+    await withSetup(t, redis && { url: redis.url, cluster: false }, async (setup) => {
+      const jsonl = join(setup.dir, 'verified.jsonl');
+      const stream = 'xlink:verified';
+      const sent = await killNineRounds(setup, { ...setup.env, XLINK_JSONL: jsonl, XLINK_REDIS_STREAM: stream });
+      const client = new Redis(redis?.url as string);
+      const entries = (await client.xrange(stream, '-', '+')) as [string, string[]][];
+      client.disconnect();
+      const streamed = entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('record') + 1] as string));
+      const republished = setup.watcher.auditResumed(setup.fleet.devices, sent);
+      const file = countRecords(jsonlRecords(jsonl), setup.fleet.devices, sent);
+      const inStream = countRecords(streamed, setup.fleet.devices, sent);
+      t.diagnostic(
+        `kill -9 ×3, ${DEVICES * sent} readings: JSONL twice ${file.twice}, Redis Stream twice ${inStream.twice}; ` +
+          `republish twice ${republished.twice} (at least once, each flagged resumed)`,
+      );
+      assert.deepEqual(file, { lost: 0, twice: 0 }, 'the JSONL file holds every reading once');
+      assert.deepEqual(inStream, { lost: 0, twice: 0 }, 'the Redis Stream holds every reading once');
+      assert.equal(republished.lost, 0, 'republish lost');
+      assert.equal(republished.unflagged, 0, 'every second republished copy is flagged resumed');
+    });
+  } finally {
+    await redis?.stop();
+  }
 });
 
 // The broker's own QoS 1 redeliveries to the watcher (DUP, byte-identical: Mosquitto had not saved the

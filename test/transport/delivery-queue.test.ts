@@ -54,3 +54,27 @@ test('after close() a carrier message is neither delivered nor acknowledged (it 
   await queue.settled();
   assert.deepEqual([calls, receipts], [0, 0]);
 });
+
+test('ordered: false starts each delivery at once; each is acknowledged after its own handler; settled() waits for all', async () => {
+  const queue = new DeliveryQueue(undefined, { ordered: false });
+  const gates: (() => void)[] = [];
+  const started: string[] = [];
+  const acked: string[] = [];
+  queue.add(async (delivery) => {
+    started.push(delivery.topic as string);
+    await new Promise<void>((resolve) => gates.push(resolve));
+  });
+  queue.enqueue({ envelope, topic: 'a' }, () => void acked.push('a'));
+  queue.enqueue({ envelope, topic: 'b' }, () => void acked.push('b'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(started, ['a', 'b'], 'the second started while the first is still running');
+  let settled = false;
+  const all = queue.settled().then(() => (settled = true));
+  gates[1]?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(acked, ['b'], 'acknowledged after its own handler, not after the first');
+  assert.equal(settled, false);
+  gates[0]?.();
+  await all;
+  assert.deepEqual(acked, ['b', 'a']);
+});

@@ -7,8 +7,9 @@
  *
  *   const ledger = await FileForwardLedger.openOrCreate({ path, retentionMs: 600_000, leaseMs: 30_000 });
  *
- * Records: `["a", id, owner, ms]` claimed, `["f", id, ms]` forwarded,
- * `["r", id]` released. Failures: REPLAY_STORE_UNAVAILABLE (I/O),
+ * Records: `["a", id, owner, ms, digest, first ms]` claimed, `["f", id, ms, digest]`
+ * forwarded, `["r", id]` released (version 1 files, without digests, are read:
+ * their marks match any content). Failures: REPLAY_STORE_UNAVAILABLE (I/O),
  * REPLAY_STORE_CORRUPT and REPLAY_STORE_LOCKED (another process has it) at open.
  */
 import { access } from 'node:fs/promises';
@@ -23,10 +24,19 @@ export interface FileForwardLedgerOptions extends ForwardLedgerOptions {
 }
 
 type Mark =
-  | { readonly state: 'a'; readonly owner: string; readonly at: number }
-  | { readonly state: 'f'; readonly at: number };
+  | {
+      readonly state: 'a';
+      readonly owner: string;
+      /** The lease: the latest claim. */
+      readonly at: number;
+      readonly digest: string | undefined;
+      /** The first claim, before any resume. */
+      readonly first: number;
+    }
+  | { readonly state: 'f'; readonly at: number; readonly digest: string | undefined };
 
-const HEADER = 'xlink-forward-ledger 1';
+const HEADER = 'xlink-forward-ledger 2';
+const OLDER_HEADERS = ['xlink-forward-ledger 1'];
 const COMPACTION_SLACK = 4096;
 
 export class FileForwardLedger implements ForwardLedger {
@@ -47,7 +57,13 @@ export class FileForwardLedger implements ForwardLedger {
 
   static async openOrCreate(options: FileForwardLedgerOptions): Promise<FileForwardLedger> {
     const marks = new Map<string, Mark>();
-    const logOptions: AppendLogOptions = { path: options.path, header: HEADER, what: 'forward ledger', fail: failure };
+    const logOptions: AppendLogOptions = {
+      path: options.path,
+      header: HEADER,
+      olderHeaders: OLDER_HEADERS,
+      what: 'forward ledger',
+      fail: failure,
+    };
     const exists = await access(options.path).then(
       () => true,
       () => false,
@@ -64,20 +80,23 @@ export class FileForwardLedger implements ForwardLedger {
     return this.#marks.size;
   }
 
-  async claim(id: string, owner: string, now: number): Promise<Result<ClaimOutcome>> {
+  async claim(id: string, owner: string, now: number, digest: string): Promise<Result<ClaimOutcome>> {
     const mark = this.#live(id, now);
-    if (mark?.state === 'f') return ok('forwarded');
-    if (mark !== undefined && mark.owner !== owner && now - mark.at < this.#options.leaseMs) return ok('busy');
-    this.#marks.set(id, { state: 'a', owner, at: now });
-    const written = await this.#append(['a', id, owner, now]);
+    if (mark !== undefined && mark.digest !== undefined && mark.digest !== digest) return ok({ state: 'conflict' });
+    if (mark?.state === 'f') return ok({ state: 'forwarded' });
+    if (mark !== undefined && mark.owner !== owner && now - mark.at < this.#options.leaseMs)
+      return ok({ state: 'busy' });
+    const first = mark?.state === 'a' ? mark.first : now;
+    this.#marks.set(id, { state: 'a', owner, at: now, digest, first });
+    const written = await this.#append(['a', id, owner, now, digest, first]);
     if (!written.ok) return written;
-    return ok(mark === undefined ? 'claimed' : 'resume');
+    return ok(mark === undefined ? { state: 'claimed' } : { state: 'resume', since: first });
   }
 
-  async forwarded(id: string): Promise<Result<void>> {
+  async forwarded(id: string, digest: string): Promise<Result<void>> {
     const at = this.#now();
-    this.#marks.set(id, { state: 'f', at });
-    return this.#append(['f', id, at]);
+    this.#marks.set(id, { state: 'f', at, digest });
+    return this.#append(['f', id, at, digest]);
   }
 
   async release(id: string, owner: string): Promise<Result<void>> {
@@ -100,7 +119,7 @@ export class FileForwardLedger implements ForwardLedger {
     return mark;
   }
 
-  async #append(record: readonly (string | number)[]): Promise<Result<void>> {
+  async #append(record: readonly (string | number | undefined)[]): Promise<Result<void>> {
     try {
       await this.#log.append(JSON.stringify(record));
     } catch (error) {
@@ -116,7 +135,9 @@ export class FileForwardLedger implements ForwardLedger {
     for (const [id, mark] of this.#marks) if (now - mark.at > this.#options.retentionMs) this.#marks.delete(id);
     try {
       await this.#log.rewrite(() =>
-        [...this.#marks].map(([id, m]) => JSON.stringify(m.state === 'f' ? ['f', id, m.at] : ['a', id, m.owner, m.at])),
+        [...this.#marks].map(([id, m]) =>
+          JSON.stringify(m.state === 'f' ? ['f', id, m.at, m.digest] : ['a', id, m.owner, m.at, m.digest, m.first]),
+        ),
       );
     } catch {
       // The old log stays in use (or the log set its failure, which refuses every later append).
@@ -132,10 +153,13 @@ function apply(marks: Map<string, Mark>, payload: string): void {
     throw xlinkError('REPLAY_STORE_CORRUPT', 'a forward ledger record is not [kind, id, …]');
   }
   const [kind, id] = record as [string, string];
+  // JSON.stringify writes a missing digest as null.
+  const digestAt = (i: number): string | undefined => (typeof record[i] === 'string' ? record[i] : undefined);
   if (kind === 'a' && typeof record[2] === 'string' && typeof record[3] === 'number') {
-    marks.set(id, { state: 'a', owner: record[2], at: record[3] });
+    const first = typeof record[5] === 'number' ? record[5] : record[3];
+    marks.set(id, { state: 'a', owner: record[2], at: record[3], digest: digestAt(4), first });
   } else if (kind === 'f' && typeof record[2] === 'number') {
-    marks.set(id, { state: 'f', at: record[2] });
+    marks.set(id, { state: 'f', at: record[2], digest: digestAt(3) });
   } else if (kind === 'r') {
     marks.delete(id);
   } else {

@@ -1,6 +1,7 @@
 /**
  * The verification daemon's pipeline, on any transport with raw publish (the
- * MQTT transport; a loopback with `publish` in unit tests):
+ * MQTT transport, unordered, so deliveries run at once; a loopback with
+ * `publish` in unit tests):
  *
  *   const gateway = new Gateway(parts);   // transport, threads, replay store, ledger, sinks, metrics, log
  *   await gateway.start();                // handler attached, then connected
@@ -8,15 +9,24 @@
  *   await gateway.drain();                // SIGTERM: readiness off, finish in-flight work, disconnect
  *
  * Per delivery: a verification thread checks everything stateless (size,
- * decoding, registry, revocation, signature, scope, decryption, topic owner);
- * then, in arrival order per device, the gateway claims the message in the
- * forward ledger, spends its replay token, hands it to every sink and marks
- * it forwarded, and only then acknowledges it (PUBACK). A refusal goes to the
+ * decoding, registry, revocation, signature, scope, decryption, topic owner)
+ * and digests the signed bytes; then the gateway claims the message in the
+ * forward ledger, spends its replay token, hands it to every sink, marks it
+ * forwarded, and only then acknowledges it (PUBACK). Every delivery runs at
+ * once (up to the broker's in-flight window), so the stores' group commits
+ * and the sinks' publishes serve many messages together; per device, the
+ * threads answer in arrival order, and a message spends its token and
+ * reaches the sinks only after the device's previous message did (or was
+ * refused: device-turns.ts), so the sinks see each device's messages in order.
+ * A redelivery of a message still being decided (after a reconnect) waits
+ * for that first copy. A refusal goes to the
  * dead-letter topic with the original bytes and its code, then is
  * acknowledged. When the gateway cannot decide (registry unreadable, Redis
  * down, a sink failing) it holds the message unacknowledged, turns readiness
  * off and retries with backoff: it fails closed, never guesses. A redelivered
- * message the ledger knows as forwarded is acknowledged as a duplicate.
+ * message the ledger knows as forwarded with the same digest is acknowledged
+ * as a duplicate; one with the same id but other signed content (a reused
+ * counter or nonce) is refused as REPLAY_DETECTED.
  *
  * Time: the threads accept any timestamp so that a redelivery of a known
  * message is still recognised after the window; the window is applied here
@@ -33,6 +43,7 @@ import type { Publisher, Sink } from '../sink.js';
 import type { TelemetryTopics } from '../topic.js';
 import { messageId, NO_VERDICT, reasonSegment, type VerifiedMessage, type VerifyOutcome } from '../verdict.js';
 import { verifiedRecord } from '../verified-record.js';
+import { DeviceTurns, type Turn } from './device-turns.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** The MQTT transport's surface the gateway uses (xlink/transport/mqtt). */
@@ -85,14 +96,20 @@ class Held extends Error {}
 
 interface Progress {
   claim?: 'claimed' | 'resume';
+  /** A resumed claim: when it was first made. */
+  since?: number;
   spent: boolean;
+  /** A try to spend failed without an answer: the store may have taken the token. */
+  spendUncertain?: boolean;
   forwarded: boolean;
 }
 
 export class Gateway {
   readonly #parts: GatewayParts;
   readonly #now: () => number;
-  readonly #chains = new Map<string, Promise<void>>();
+  readonly #turns = new DeviceTurns();
+  /** Messages being decided, by id: a redelivery (after a reconnect) waits for the first copy, then is its duplicate. */
+  readonly #deciding = new Map<string, Promise<void>>();
   #stop: (() => Promise<void>) | undefined;
   #draining = false;
   #holding = 0;
@@ -165,16 +182,13 @@ export class Gateway {
       const topic = delivery.topic ?? '';
       const parsed = this.#parts.topics.parse(topic);
       const deviceKey = parsed.ok ? parsed.value.deviceId : topic;
-      // Verification starts now (threads keep per-device order); the stateful part waits for the device's previous message.
+      // Verification starts now (threads keep per-device order); the sinks wait for the device's previous message.
       const verifying = this.#verify(deviceKey, bytes, topic, started);
-      const previous = this.#chains.get(deviceKey) ?? Promise.resolve();
-      const mine = previous.then(async () => this.#settle(await verifying, bytes, topic, delivery));
-      const tail = mine.catch(() => undefined);
-      this.#chains.set(deviceKey, tail);
+      const turn = this.#turns.take(deviceKey);
       try {
-        await mine;
+        await this.#settle(await verifying, bytes, topic, delivery, turn);
       } finally {
-        if (this.#chains.get(deviceKey) === tail) this.#chains.delete(deviceKey);
+        turn.done();
       }
       metrics.forwardLatency.observe((performance.now() - started) / 1000);
     } finally {
@@ -196,24 +210,41 @@ export class Gateway {
     }
   }
 
-  async #settle(outcome: VerifyOutcome, bytes: Uint8Array, topic: string, delivery: Delivery): Promise<void> {
+  /** `turn`: this message's place in its device's order (device-turns.ts). */
+  async #settle(
+    outcome: VerifyOutcome,
+    bytes: Uint8Array,
+    topic: string,
+    delivery: Delivery,
+    turn: Turn,
+  ): Promise<void> {
     if (!outcome.ok) {
+      turn.done();
       await this.#refuse(outcome.code, outcome.message, outcome.deviceId, bytes, topic);
       await delivery.ack();
       return;
     }
     const message = outcome.message;
     const id = messageId(message.sender, message.token);
-    const progress: Progress = { spent: false, forwarded: false };
-    for (let attempt = 0; ; attempt++) {
-      const step = await this.#attempt(message, id, bytes, topic, progress);
-      if (step === 'held') {
-        await this.#hold(attempt, 'state', undefined);
-        continue;
+    for (let first = this.#deciding.get(id); first !== undefined; first = this.#deciding.get(id)) await first;
+    let decided = (): void => {};
+    this.#deciding.set(id, new Promise<void>((resolve) => (decided = resolve)));
+    try {
+      const progress: Progress = { spent: false, forwarded: false };
+      for (let attempt = 0; ; attempt++) {
+        const step = await this.#attempt(message, id, bytes, topic, progress, turn);
+        if (step === 'held') {
+          await this.#hold(attempt, 'state', undefined);
+          continue;
+        }
+        if (attempt > 0) this.#release();
+        break;
       }
-      if (attempt > 0) this.#release();
-      break;
+    } finally {
+      this.#deciding.delete(id);
+      decided();
     }
+    turn.done();
     await delivery.ack();
   }
 
@@ -228,42 +259,69 @@ export class Gateway {
     bytes: Uint8Array,
     topic: string,
     progress: Progress,
+    turn: Turn,
   ): Promise<'done' | 'held'> {
     const { ledger, metrics, log, owner } = this.#parts;
     if (progress.claim === undefined) {
       const now = this.#now();
-      const claim = await ledger.claim(id, owner, now);
+      const claim = await ledger.claim(id, owner, now, message.digest);
       if (!claim.ok) return this.#noted(claim.error);
-      if (claim.value === 'forwarded') {
+      const { state } = claim.value;
+      if (state === 'forwarded') {
         metrics.duplicates.inc();
         log.debug({ id, topic }, 'duplicate of a forwarded message: acknowledged, not forwarded again');
         return 'done';
       }
-      if (claim.value === 'busy') {
+      if (state === 'conflict') {
+        // Same sender and counter (or nonce), other signed content: a device that reused its counter
+        // (a factory reset, a restored backup) or a clone of it; a redelivery has the same digest.
+        await this.#refuse(
+          'REPLAY_DETECTED',
+          `${id} was already taken with other signed content: a reused counter or nonce`,
+          message.deviceId,
+          bytes,
+          topic,
+        );
+        return 'done';
+      }
+      if (state === 'busy') {
         return this.#noted(errorDetail('REPLAY_STORE_UNAVAILABLE', `${id} is being forwarded by another gateway`));
       }
-      if (claim.value === 'claimed') {
+      if (state === 'claimed') {
         const stale = this.#outsideWindow(message.timestamp, now);
         if (stale !== undefined) return this.#refuseClaimed(stale, id, message, bytes, topic);
       } else {
         log.info({ id, topic }, 'resuming a message claimed before a restart');
+        progress.since = claim.value.since ?? now;
       }
-      progress.claim = claim.value;
+      progress.claim = state;
     }
     if (!progress.spent) {
+      await turn.spend.previous;
       const spent = await this.#spend(message);
       if (!spent.ok) {
-        if (NO_VERDICT.has(spent.error.code)) return this.#noted(spent.error);
-        // A resumed claim's token may be spent already, by the try that claimed it.
-        if (progress.claim === 'claimed') return this.#refuseClaimed(spent.error, id, message, bytes, topic);
+        if (NO_VERDICT.has(spent.error.code)) {
+          progress.spendUncertain = true;
+          return this.#noted(spent.error);
+        }
+        // A resumed claim's token may be spent already, by the try that claimed it; so may one whose
+        // earlier try failed without an answer (the store may have taken it). The claim, with this
+        // digest, is ours: no other message can have spent this id.
+        if (progress.claim === 'claimed' && !progress.spendUncertain) {
+          turn.spend.release();
+          return this.#refuseClaimed(spent.error, id, message, bytes, topic);
+        }
       }
       progress.spent = true;
+      turn.spend.release();
     }
     if (!progress.forwarded) {
-      await this.#forward(message, progress.claim === 'resume');
+      await turn.forward.previous;
+      await this.#forward(message, progress.since);
       progress.forwarded = true;
+      turn.forward.release();
     }
-    const marked = await ledger.forwarded(id);
+    const marked = await ledger.forwarded(id, message.digest);
     if (!marked.ok) return this.#noted(marked.error);
     metrics.verified.inc();
     return 'done';
@@ -310,13 +368,16 @@ export class Gateway {
     return undefined;
   }
 
-  /** Hands the record to every sink; retries those that failed until all took it (or the gateway drains). */
-  async #forward(message: VerifiedMessage, resumed: boolean): Promise<void> {
-    const record = verifiedRecord(message, this.#now(), resumed);
+  /**
+   * Hands the record to every sink; retries those that failed until all took
+   * it (or the gateway drains). `since`: the message resumes a claim made then.
+   */
+  async #forward(message: VerifiedMessage, since: number | undefined): Promise<void> {
+    const record = verifiedRecord(message, this.#now(), since !== undefined);
     const text = JSON.stringify(record);
     let pending = [...this.#parts.sinks];
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const results = await Promise.all(pending.map((sink) => sink.forward(record, text)));
+      const results = await Promise.all(pending.map((sink) => sink.forward(record, text, since)));
       const failed = pending.filter((_, i) => !(results[i] as Result<void>).ok);
       for (const [i, result] of results.entries()) {
         if (!result.ok) {

@@ -116,7 +116,8 @@ export async function runGateway(
       subscriptions: [subscription],
       // No file-backed store: after a crash the forward ledger decides what is forwarded again
       // (a resumed claim); a store resending its unacknowledged publishes as well would double them.
-      concurrency: config.inflight,
+      // Every delivery at once (the broker keeps `inflight` in flight); the gateway keeps per-device order.
+      ordered: false,
       receiveMaximum: Math.min(config.inflight, 65_535),
       ...(config.usernameFile === undefined ? {} : { usernameFile: config.usernameFile }),
       ...(config.passwordFile === undefined ? {} : { passwordFile: config.passwordFile }),

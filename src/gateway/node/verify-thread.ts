@@ -11,7 +11,8 @@
  * replay store that only records the token: spending it needs state shared by
  * every thread and every gateway, so the main thread does that, after this
  * thread said the signature holds. Then it checks that the topic's device id
- * belongs to the signer. Requests are handled one at a time, in arrival order.
+ * belongs to the signer, and digests the signed bytes (signed-digest.ts) for
+ * the forward ledger. Requests are handled one at a time, in arrival order.
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,6 +25,7 @@ import type { NonceStore } from '../../replay/nonce-store.js';
 import { LoopbackTransport } from '../../transport/loopback.js';
 import { telemetryTopics } from '../topic.js';
 import type { ReplayToken, VerifyOutcome } from '../verdict.js';
+import { signedDigest } from './signed-digest.js';
 
 export interface VerifyThreadSettings {
   readonly registryPath: string;
@@ -121,6 +123,7 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
         ...(parts.kind === undefined ? {} : { kind: parts.kind }),
         scope: message.scope,
         token,
+        digest: signedDigest(request.bytes, settings.audience, settings.maxEnvelopeBytes),
         ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }),
         contentType: message.contentType,
         payload: message.payload,
@@ -131,19 +134,23 @@ async function start(settings: VerifyThreadSettings): Promise<void> {
   };
 
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (request: VerifyRequest | 'close') => {
-    if (request === 'close') {
+  // Requests come in batches (WorkerPool); the batch's replies go back together, in order.
+  port.on('message', (requests: readonly VerifyRequest[] | 'close') => {
+    if (requests === 'close') {
       chain = chain.then(() => registry.close()).then(() => port.close());
       return;
     }
     chain = chain.then(async () => {
-      try {
-        const reply: VerifyReply = { id: request.id, ...(await verify(request)) };
-        port.postMessage(reply);
-      } catch (error) {
-        // A bug, not a verdict: the main thread leaves the message unacknowledged.
-        port.postMessage({ id: request.id, failed: error instanceof Error ? error.message : String(error) });
+      const replies: VerifyReply[] = [];
+      for (const request of requests) {
+        try {
+          replies.push({ id: request.id, ...(await verify(request)) });
+        } catch (error) {
+          // A bug, not a verdict: the main thread leaves the message unacknowledged.
+          replies.push({ id: request.id, failed: error instanceof Error ? error.message : String(error) });
+        }
       }
+      port.postMessage(replies);
     });
   });
   port.postMessage('ready');

@@ -112,6 +112,13 @@ export interface MqttTransportOptions extends TransportOptions {
   readonly connectTimeoutMs?: number;
   /** Deliveries handled at once, default 1 (the transport contract); more run in lanes by topic, each in order. */
   readonly concurrency?: number;
+  /**
+   * Default true. False: every delivery goes to the handlers at once (up to the
+   * receive maximum in flight), each acknowledged after its own handlers; the
+   * handler keeps whatever order it needs (the gateway does, per device). Not
+   * with `concurrency`.
+   */
+  readonly ordered?: boolean;
   /** MQTT 5: QoS 1 messages the broker may have in flight to this client; default 100. */
   readonly receiveMaximum?: number;
   /** Seconds between keep-alive pings; default 30. */
@@ -221,6 +228,9 @@ export class MqttTransport implements Transport {
         `expected at most ${MAX_CONCURRENCY} (more lanes than in-flight messages do nothing)`,
       );
     }
+    if (options.ordered === false && (options.concurrency ?? 1) > 1) {
+      throw argumentError('concurrency', 'expected no concurrency with ordered: false (every delivery runs at once)');
+    }
     if ((options.reconnectMinMs ?? 250) > (options.reconnectMaxMs ?? 30_000)) {
       throw argumentError('reconnectMinMs', 'expected at most reconnectMaxMs');
     }
@@ -241,7 +251,11 @@ export class MqttTransport implements Transport {
     this.clientId = options.clientId;
     this.protocolVersion = version;
     this.#subscriptions = [...subscriptions];
-    this.#lanes = Array.from({ length: options.concurrency ?? 1 }, () => new DeliveryQueue(options.onError));
+    const ordered = options.ordered ?? true;
+    this.#lanes = Array.from(
+      { length: options.concurrency ?? 1 },
+      () => new DeliveryQueue(options.onError, { ordered }),
+    );
   }
 
   /** True from a connection's CONNACK (and SUBACK) to its end. */
