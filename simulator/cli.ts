@@ -6,20 +6,19 @@
  *   xlink simulate --broker mqtt://127.0.0.1:1883 --gateway-health http://127.0.0.1:9464 \
  *     --registry trust.log --operator-key operator.key --devices 1000 --rate 1 --duration 60
  *
- * The summary formats, the HTML report, live Prometheus metrics and the XS /
- * QuickJS devices are other modules' (simulator/summary.ts, report/,
- * metrics.ts, engines/); they reach this command through `SimulatorWiring`.
- * A flag whose module is not wired is refused, never faked.
+ * The summary formats are simulator/summary.ts's, the HTML report
+ * report/html.ts's, live Prometheus metrics metrics.ts's, the XS and QuickJS
+ * devices engines/'s.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isXlinkError, xlinkError } from 'xlink/errors';
+import { isXlinkError } from 'xlink/errors';
 import { errorHint } from 'xlink/errors/hints';
 import { VirtualClock } from 'xlink/platform';
 import { type EmbeddedTarget, startEmbeddedTarget } from './embedded-target.js';
+import { createQuickJsFleetDevice, createXsFleetDevice } from './engines/index.js';
 import { parseSimulateFlags, SIMULATE_HELP, type SimulateConfig } from './flags.js';
-import type { DeviceRuntime, FleetDeviceFactory } from './fleet-device.js';
 import {
   createOperatorKey,
   type FleetMember,
@@ -28,35 +27,21 @@ import {
   provisionFleet,
   type RegistryAccess,
 } from './fleet-source.js';
+import { createSimulatorMetrics } from './metrics.js';
+import { renderHtmlReport } from './report/html.js';
 import { runFleet } from './run-fleet.js';
 import type { FleetRunResult } from './run-result.js';
-import type { RunMetrics } from './tracker.js';
+import { summaryCsv, summaryJson, summaryTable } from './summary.js';
 
-/** What other modules give this command; the integrator fills `WIRING` from them. */
-export interface SimulatorWiring {
-  readonly factories?: Readonly<Partial<Record<DeviceRuntime, FleetDeviceFactory>>>;
-  readonly summaryTable?: (result: FleetRunResult) => string;
-  readonly summaryJson?: (result: FleetRunResult) => string;
-  readonly summaryCsv?: (result: FleetRunResult) => string;
-  readonly renderHtmlReport?: (result: FleetRunResult, options?: { readonly title?: string }) => string;
-  readonly createSimulatorMetrics?: () => RunMetrics & {
-    lost(count: number): void;
-    serve(port: number): Promise<{ readonly port: number; close(): Promise<void> }>;
-  };
-}
-
-export const WIRING: SimulatorWiring = {};
+/** The devices that run inside a real engine; every other device runs on Node. */
+const ENGINE_FACTORIES = { xs: createXsFleetDevice, quickjs: createQuickJsFleetDevice } as const;
 
 export interface SimulateStreams {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
 }
 
-export async function main(
-  argv: readonly string[],
-  streams: SimulateStreams = process,
-  wiring: SimulatorWiring = WIRING,
-): Promise<number> {
+export async function main(argv: readonly string[], streams: SimulateStreams = process): Promise<number> {
   const args = argv[0] === 'simulate' ? argv.slice(1) : argv;
   try {
     const config = parseSimulateFlags(args);
@@ -64,9 +49,8 @@ export async function main(
       streams.stdout.write(`${SIMULATE_HELP}\n`);
       return 0;
     }
-    requireWiring(config, wiring);
-    const result = await simulate(config, wiring, (line) => streams.stderr.write(`${line}\n`));
-    streams.stdout.write(`${formatResult(config, result.result, wiring)}\n`);
+    const result = await simulate(config, (line) => streams.stderr.write(`${line}\n`));
+    streams.stdout.write(formatResult(config, result.result));
     if (result.report !== undefined) streams.stderr.write(`report     ${result.report}\n`);
     return result.result.passed ? 0 : 1;
   } catch (error) {
@@ -80,7 +64,6 @@ export async function main(
 /** Sets up the fleet and the target, runs, tears everything down; the result and the report's path. */
 export async function simulate(
   config: SimulateConfig,
-  wiring: SimulatorWiring,
   progress: (line: string) => void,
 ): Promise<{ readonly result: FleetRunResult; readonly report?: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'xlink-simulate-'));
@@ -112,7 +95,7 @@ export async function simulate(
       });
       progress(`gateway    ${target.gateway.clientId} on the embedded broker ${target.brokerUrl}`);
     }
-    const metrics = wiring.createSimulatorMetrics?.();
+    const metrics = config.metricsPort === undefined ? undefined : createSimulatorMetrics();
     if (metrics !== undefined && config.metricsPort !== undefined) {
       const served = await metrics.serve(config.metricsPort);
       server = served;
@@ -124,7 +107,7 @@ export async function simulate(
       app: config.app,
       members,
       runtimes: config.runtimes,
-      ...(wiring.factories === undefined ? {} : { factories: wiring.factories }),
+      factories: ENGINE_FACTORIES,
       ...(needs('revoked') && helpers[0] !== undefined ? { victim: helpers[0] } : {}),
       ...(needs('counter-rollback') && helpers[1] !== undefined ? { rollback: helpers[1] } : {}),
       ...(stranger === undefined ? {} : { stranger }),
@@ -147,8 +130,8 @@ export async function simulate(
       progress,
     });
     metrics?.lost(result.totals.lost);
-    if (config.report !== undefined && wiring.renderHtmlReport !== undefined) {
-      await writeFile(config.report, wiring.renderHtmlReport(result, { title: `xlink simulate: ${config.app}` }));
+    if (config.report !== undefined) {
+      await writeFile(config.report, renderHtmlReport(result, { title: `xlink simulate: ${config.app}` }));
       return { result, report: config.report };
     }
     return { result };
@@ -172,46 +155,8 @@ async function fleetOf(
   return provisionFleet({ dir, count: config.devices, batch: 'SIM', ...(registry === undefined ? {} : { registry }) });
 }
 
-function requireWiring(config: SimulateConfig, wiring: SimulatorWiring): void {
-  const missing = (flag: string, module: string): never => {
-    throw xlinkError(
-      'INVALID_ARGUMENT:SIMULATOR_CONFIG',
-      `${flag} needs ${module}, which this build does not include`,
-      {
-        field: flag.slice(2),
-      },
-    );
-  };
-  if (config.output === 'json' && wiring.summaryJson === undefined) missing('--json', 'simulator/summary.ts');
-  if (config.output === 'csv' && wiring.summaryCsv === undefined) missing('--csv', 'simulator/summary.ts');
-  if (config.report !== undefined && wiring.renderHtmlReport === undefined) missing('--report', 'simulator/report/');
-  if (config.metricsPort !== undefined && wiring.createSimulatorMetrics === undefined) {
-    missing('--metrics-port', 'simulator/metrics.ts');
-  }
-}
-
-function formatResult(config: SimulateConfig, result: FleetRunResult, wiring: SimulatorWiring): string {
-  if (config.output === 'json' && wiring.summaryJson !== undefined) return wiring.summaryJson(result);
-  if (config.output === 'csv' && wiring.summaryCsv !== undefined) return wiring.summaryCsv(result);
-  return (wiring.summaryTable ?? plainSummary)(result);
-}
-
-/** The verdict in a few lines, until simulator/summary.ts's table is wired in its place. */
-function plainSummary(result: FleetRunResult): string {
-  const t = result.totals;
-  const l = result.latency;
-  const ms = (value: number): string => value.toFixed(2);
-  const lines = [
-    `${result.passed ? 'passed' : 'FAILED'}     sent=${t.sent} valid=${t.valid} verified=${t.verified} lost=${t.lost} duplicates=${t.duplicates} injected=${t.injected} rejected=${t.rejected} slipped=${t.slipped} misclassified=${t.misclassified}`,
-    ...result.faults.map(
-      (f) =>
-        `fault      ${f.fault} injected=${f.injected} expected=${f.expected} observed=${Object.entries(f.observed)
-          .map(([k, v]) => `${k}:${v}`)
-          .join(',')}${f.ok ? '' : ' MISMATCH'}`,
-    ),
-    `latency    p50=${ms(l.p50)} p90=${ms(l.p90)} p95=${ms(l.p95)} p99=${ms(l.p99)} p99.9=${ms(l.p999)} max=${ms(l.max)} ms (${result.clock} clock)`,
-    `rate       sent=${result.rate.sentPerSecond.toFixed(1)}/s verified=${result.rate.verifiedPerSecond.toFixed(1)}/s; ${result.fleet.devices} devices on ${result.fleet.connections} connections`,
-    ...result.problems.map((problem) => `problem    ${problem}`),
-  ];
-  return lines.join('\n');
+function formatResult(config: SimulateConfig, result: FleetRunResult): string {
+  if (config.output === 'json') return summaryJson(result);
+  if (config.output === 'csv') return summaryCsv(result);
+  return summaryTable(result);
 }

@@ -16,7 +16,7 @@
  */
 
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { startHealthServer } from 'xlink/gateway/health-server';
+import { startHealthServer } from 'xlink/gateway/node';
 import { printable } from './printable.js';
 
 export const MAX_REASONS = 64;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../simulator/cli.js';
 import type { FleetRunResult } from '../../simulator/run-result.js';
@@ -35,19 +38,6 @@ test('a bad flag exits 2 with INVALID_ARGUMENT:SIMULATOR_CONFIG, its hint and th
   assert.equal(out.stdout, '');
 });
 
-test('an output flag whose module is not wired is refused, not faked', async () => {
-  for (const [flag, module] of [
-    [['--json'], 'simulator/summary.ts'],
-    [['--csv'], 'simulator/summary.ts'],
-    [['--report', 'r.html'], 'simulator/report/'],
-    [['--metrics-port', '0'], 'simulator/metrics.ts'],
-  ] as const) {
-    const { out, io } = streams();
-    assert.equal(await main(['--embedded', ...flag], io, {}), 2, flag.join(' '));
-    assert.ok(out.stderr.includes(`needs ${module}`), out.stderr);
-  }
-});
-
 test('an embedded run on a virtual clock: exit 0, the summary on stdout, progress on stderr', async () => {
   const { out, io } = streams();
   const code = await main(
@@ -65,31 +55,42 @@ test('an embedded run on a virtual clock: exit 0, the summary on stdout, progres
       'garbage=10,wrong-scope=10,revoked=5',
     ],
     io,
-    {},
   );
   assert.equal(code, 0, out.stdout + out.stderr);
-  assert.match(
-    out.stdout,
-    /^passed {5}sent=21 valid=16 verified=16 lost=0 duplicates=0 injected=5 rejected=5 slipped=0 misclassified=0$/m,
-  );
-  assert.match(
-    out.stdout,
-    /^fault {6}revoked injected=1 expected=verification-failed\.revoked observed=verification-failed\.revoked:1$/m,
-  );
+  assert.match(out.stdout, /^xlink simulate: PASSED$/m);
+  for (const [name, value] of Object.entries({
+    sent: 21,
+    valid: 16,
+    verified: 16,
+    lost: 0,
+    injected: 5,
+    rejected: 5,
+  })) {
+    assert.match(out.stdout, new RegExp(`^  ${name} +${value}\\b`, 'm'), name);
+  }
+  assert.match(out.stdout, /^ {2}revoked +1 +verification-failed\.revoked +verification-failed\.revoked=1 +ok$/m);
   assert.match(out.stderr, /^1s total=\d+ rate=\d+\/s verified=\d+ rejected=\d+$/m);
 });
 
-test('wired outputs receive the FleetRunResult', async () => {
+test('--json prints the FleetRunResult, --report writes the HTML report beside it', async () => {
   const { out, io } = streams();
-  let seen: FleetRunResult | undefined;
-  const code = await main(['--embedded', '--devices', '2', '--rate', '10', '--count', '3', '--json'], io, {
-    summaryJson: (result) => {
-      seen = result;
-      return JSON.stringify(result.totals);
-    },
-  });
-  assert.equal(code, 0, out.stderr);
-  assert.equal(seen?.clock, 'real');
-  assert.deepEqual(JSON.parse(out.stdout), seen?.totals);
-  assert.equal(seen?.totals.verified, 6);
+  const dir = mkdtempSync(join(tmpdir(), 'xlink-cli-'));
+  try {
+    const report = join(dir, 'report.html');
+    const code = await main(
+      ['--embedded', '--devices', '2', '--rate', '10', '--count', '3', '--json', '--report', report],
+      io,
+    );
+    assert.equal(code, 0, out.stderr);
+    const result = JSON.parse(out.stdout) as FleetRunResult;
+    assert.equal(result.clock, 'real');
+    assert.equal(result.totals.verified, 6);
+    assert.equal(result.passed, true);
+    assert.ok(out.stderr.includes(`report     ${report}`), out.stderr);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /^<!doctype html>/i);
+    assert.equal((html.match(/<svg\b/g) ?? []).length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
