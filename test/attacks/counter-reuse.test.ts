@@ -4,7 +4,8 @@
  * (a factory reset, a restored backup, a clone) was acknowledged as a
  * "duplicate" and its message silently dropped. The ledger now keeps the
  * SHA-256 of the signed bytes: the same id with other signed content is
- * refused as REPLAY_DETECTED (dead-lettered, counted as rejected), while a
+ * refused as REPLAY_DETECTED:COUNTER (a reused nonce: REPLAY_DETECTED),
+ * dead-lettered and counted as rejected, while a
  * true redelivery, in any spelling, stays a duplicate. Real verification
  * threads, a real registry file and file ledger; a fake carrier.
  */
@@ -126,25 +127,25 @@ async function rejected(code: string): Promise<number> {
   return Number(metric?.values.find((v) => v.labels.reason === code)?.value ?? 0);
 }
 
-test('a telemetry counter reused with new content is REPLAY_DETECTED; the same bytes again stay a duplicate', async () => {
+test('a telemetry counter reused with new content is REPLAY_DETECTED:COUNTER; the same bytes again stay a duplicate', async () => {
   const original = await telemetry(5, { temp: 21 });
   assert.ok(await carrier.inject(device.topic('acme'), original));
   assert.equal(forwarded(), 1);
   assert.ok(await carrier.inject(device.topic('acme'), original), 'a redelivery is acknowledged');
   assert.equal(forwarded(), 1, 'and not forwarded again');
-  assert.equal(deadLettered('replay-detected').length, 0, 'nor called an attack');
+  assert.equal(deadLettered('replay-detected.counter').length, 0, 'nor called an attack');
 
   const reused = await telemetry(5, { temp: 99 }); // a factory-reset device starting its counter again
   assert.ok(await carrier.inject(device.topic('acme'), reused), 'refused, then acknowledged');
   assert.equal(forwarded(), 1, 'the new content is not forwarded');
-  const dead = deadLettered('replay-detected');
+  const dead = deadLettered('replay-detected.counter');
   assert.equal(dead.length, 1);
   assert.deepEqual(dead[0]?.payload, reused, 'the original bytes');
-  assert.equal(dead[0]?.userProperties?.code, 'REPLAY_DETECTED');
-  assert.equal(await rejected('REPLAY_DETECTED'), 1, 'counted as rejected');
+  assert.equal(dead[0]?.userProperties?.code, 'REPLAY_DETECTED:COUNTER');
+  assert.equal(await rejected('REPLAY_DETECTED:COUNTER'), 1, 'counted as rejected');
 });
 
-test('a full JSON envelope: another spelling is a duplicate, the same counter with another payload REPLAY_DETECTED', async () => {
+test('a full JSON envelope: another spelling is a duplicate, the same counter with another payload REPLAY_DETECTED:COUNTER', async () => {
   const sender = { did: didFromEd25519PublicKey(device.key.signer.publicKey), signer: device.key.signer };
   const envelope = async (payload: string) =>
     encodeEnvelope(
@@ -165,10 +166,10 @@ test('a full JSON envelope: another spelling is a duplicate, the same counter wi
   assert.ok(await carrier.inject(device.topic('acme'), respelled));
   assert.equal(forwarded(), before + 1, 'another spelling of the same message is a duplicate');
 
-  const deadBefore = deadLettered('replay-detected').length;
+  const deadBefore = deadLettered('replay-detected.counter').length;
   assert.ok(await carrier.inject(device.topic('acme'), utf8Encode(JSON.stringify(await envelope('{"temp":80}')))));
   assert.equal(forwarded(), before + 1);
-  assert.equal(deadLettered('replay-detected').length, deadBefore + 1);
+  assert.equal(deadLettered('replay-detected.counter').length, deadBefore + 1);
 });
 
 test('the digest survives a restart: the reopened file ledger tells the reused counter from a redelivery', async () => {

@@ -275,8 +275,9 @@ export class Gateway {
       if (state === 'conflict') {
         // Same sender and counter (or nonce), other signed content: a device that reused its counter
         // (a factory reset, a restored backup) or a clone of it; a redelivery has the same digest.
+        // A reused counter gets the replay store's own code, so it reads the same inside and outside the ledger window.
         await this.#refuse(
-          'REPLAY_DETECTED',
+          message.token.kind === 'counter' ? 'REPLAY_DETECTED:COUNTER' : 'REPLAY_DETECTED',
           `${id} was already taken with other signed content: a reused counter or nonce`,
           message.deviceId,
           bytes,
