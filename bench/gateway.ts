@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { connectAsync } from 'mqtt';
-import { type DemoDevice, provisionFleet } from '../src/cli/demo-fleet.js';
+import { type DemoDevice, provisionFleet } from '../test/helpers/demo-fleet.js';
 import { createNodeCrypto } from '../src/crypto/node/index.js';
 import { RedisForwardLedger } from '../src/gateway/redis-forward-ledger.js';
 import { FileTrustRegistry } from '../src/registry/node/file-trust-registry.js';

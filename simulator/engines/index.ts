@@ -1,6 +1,6 @@
 /**
  * Fleet devices on the real embedded engines, for `xlink simulate`'s sample
- * of firmware in the fleet (docs/simulator-engines.md):
+ * of firmware in the fleet (docs/simulator.md, "Devices on the real engines"):
  *
  *   const factories = { xs: createXsFleetDevice, quickjs: createQuickJsFleetDevice };
  *   const device = await factories.xs({ serial, seed }, { audience: 'acme', clock });

@@ -10,7 +10,7 @@
  *
  * Readable without colour: the verdict, every status and every line of a chart
  * carries a word or a dash pattern, and each SVG has a title and description.
- * docs/simulator-report.md says how to read each part.
+ * docs/simulator.md ("Reading the report") says how to read each part.
  */
 import { formatCount, formatMs, formatRate, formatSeconds } from '../format.js';
 import { printable } from '../printable.js';
@@ -74,7 +74,7 @@ export function renderHtmlReport(result: FleetRunResult, options: { readonly tit
     ),
     faults(result),
     seriesTable(result),
-    '<footer><p class="reading">Written by <code>xlink simulate</code>. How to read it: docs/simulator-report.md.</p></footer>',
+    '<footer><p class="reading">Written by <code>xlink simulate</code>. How to read it: docs/simulator.md, section Reading the report.</p></footer>',
     '</body></html>',
     '',
   ].join('\n');

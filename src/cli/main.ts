@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `xlink` command: `--version`, `--help`, `demo`, and `provision` and
- * `registry` (the factory tool, loaded from provisioning/: external-commands.ts).
+ * The `xlink` command: `--version`, `--help`, `gateway`, `demo`, and the
+ * commands whose code lives outside src/ (external-commands.ts): `provision`
+ * and `registry` (the factory tool, provisioning/) and `simulate` (the fleet
+ * simulator, simulator/; `npm start` runs it).
  *
  *   xlink demo --backend noble
  */
@@ -11,13 +13,11 @@ import { SETTINGS } from '../gateway/config.js';
 import { isDemoBackend, runDemo } from './demo.js';
 import { isExternalCommand, runExternalCommand } from './external-commands.js';
 import { gatewayCommand, gatewayHelp } from './gateway-command.js';
-import { runGatewayDemo } from './gateway-demo.js';
 
 const HELP = `xlink — cryptographic identity between machines, no API keys.
 
 Usage:
   xlink gateway [settings]                      the verification daemon (MQTT in, verified messages out); --help lists settings
-  xlink gateway-demo                            the gateway on an embedded broker with five simulated devices, for a few seconds
   xlink demo [--backend node|webcrypto|noble]   a sensor sends an encrypted reading to a gateway; attacks are refused
   xlink provision …                             factory provisioning: seeds, burn artifacts, manifest (provision --help)
   xlink registry …                              the trust registry: import, add, revoke, list, show, export (docs/provisioning.md)
@@ -51,7 +51,6 @@ async function main(argv: string[]): Promise<number> {
     }
     return gatewayCommand(values);
   }
-  if (argv[0] === 'gateway-demo') return runGatewayDemo((line) => console.log(line));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type DemoDevice, provisionFleet } from '../../src/cli/demo-fleet.js';
+import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { utf8Encode } from '../../src/codec/bytes.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { encodeEnvelope } from '../../src/envelope/encode.js';

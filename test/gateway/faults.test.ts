@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { DemoDevice } from '../../src/cli/demo-fleet.js';
+import type { DemoDevice } from '../helpers/demo-fleet.js';
 import type { MqttTransport } from '../../src/transport/node/mqtt-transport.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';

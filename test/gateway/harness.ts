@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DemoDevice, provisionDevice, provisionFleet } from '../../src/cli/demo-fleet.js';
+import { type DemoDevice, provisionDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { unwrap } from '../../src/errors.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';

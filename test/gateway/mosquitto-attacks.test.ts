@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { DemoDevice } from '../../src/cli/demo-fleet.js';
+import type { DemoDevice } from '../helpers/demo-fleet.js';
 import { type Mosquitto, mosquittoClientsInstalled, startMosquitto } from '../helpers/mosquitto.js';
 import { APP, Fleet, type GatewayProcess, publisher, startGateway, until, Watcher } from './harness.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DemoDevice, provisionFleet } from '../../src/cli/demo-fleet.js';
+import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { err, errorDetail, type Result } from '../../src/errors.js';
 import { FileForwardLedger } from '../../src/gateway/node/file-forward-ledger.js';

@@ -1,24 +1,26 @@
 /**
- * A handful of simulated Node devices for `npm start` and the gateway tests:
- * each has a seed, is registered in a FileTrustRegistry (what provisioning
- * does), and signs readings with the telemetry profile and a CounterSequence.
- * A thin publisher only: the device library (issue 8) replaces it.
+ * A handful of devices for the gateway tests and bench/gateway.ts: each has a
+ * seed, is registered in a registry (what provisioning does), and signs
+ * readings with the telemetry profile and a CounterSequence. Sealing by hand,
+ * not through `createDevice`, because the tests need what firmware never
+ * does: another audience or a forged timestamp on one reading. The fleet
+ * simulator's devices are `createDevice` itself (simulator/node-device.ts).
  *
  *   const fleet = await provisionFleet({ registry, crypto, count: 5, scopes: ['telemetry'] });
  *   const bytes = await fleet[0].reading({ seq: 1 });       // telemetry-profile bytes
  *   fleet[0].topic('acme');                                  // dt/acme/<kid hex>/telemetry
  */
 import { randomBytes } from 'node:crypto';
-import { Agent } from '../agent/agent.js';
-import { bytesToHex, utf8Encode } from '../codec/bytes.js';
-import type { CryptoProvider } from '../crypto/provider.js';
-import { sealTelemetry, type TelemetryKey } from '../envelope/telemetry.js';
-import { unwrap } from '../errors.js';
-import { signingKeyFromSeed } from '../identity/derive.js';
-import { MemoryKeyValueStorage } from '../platform/storage.js';
-import type { TrustRegistry } from '../registry/trust-registry.js';
-import { CounterSequence } from '../replay/counter-sequence.js';
-import { LoopbackTransport } from '../transport/loopback.js';
+import { Agent } from '../../src/agent/agent.js';
+import { bytesToHex, utf8Encode } from '../../src/codec/bytes.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { sealTelemetry, type TelemetryKey } from '../../src/envelope/telemetry.js';
+import { unwrap } from '../../src/errors.js';
+import { signingKeyFromSeed } from '../../src/identity/derive.js';
+import { MemoryKeyValueStorage } from '../../src/platform/storage.js';
+import type { TrustRegistry } from '../../src/registry/trust-registry.js';
+import { CounterSequence } from '../../src/replay/counter-sequence.js';
+import { LoopbackTransport } from '../../src/transport/loopback.js';
 
 export interface DemoDevice {
   readonly name: string;
