@@ -5,7 +5,7 @@
 // bytes printed against targets/budgets.json, and the build fails on a breach.
 
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
@@ -82,6 +82,8 @@ await esbuild.build({
   bundle: false,
   logLevel: 'warning',
 });
+// The xsnap host the XS devices run under is plain JavaScript, started as a process of its own: copied as it is.
+await copyFile(join(root, 'simulator/engines/xsnap-child.mjs'), join(outDir, 'simulator/engines/xsnap-child.mjs'));
 console.log(
   `dist/: ${files.length} modules with declarations, ${provisioning.length} provisioning modules, ${simulator.length} simulator modules`,
 );
