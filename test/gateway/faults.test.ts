@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { DemoDevice } from '../helpers/demo-fleet.js';
 import type { MqttTransport } from '../../src/transport/node/mqtt-transport.js';
+import type { DemoDevice } from '../helpers/demo-fleet.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { startRedisServer } from '../helpers/redis-server.js';
-import { APP, Fleet, type GatewayProcess, publisher, startGateway, until, Watcher } from './harness.js';
+import { APP, Fleet, type GatewayProcess, lostAndTwice, publisher, startGateway, until, Watcher } from './harness.js';
 
 const DEVICES = 4;
 
@@ -107,16 +107,7 @@ function countRecords(
   const counts = new Map<string, number>();
   for (const r of records)
     counts.set(`${r.deviceId}/${r.payload.seq}`, (counts.get(`${r.deviceId}/${r.payload.seq}`) ?? 0) + 1);
-  let lost = 0;
-  let twice = 0;
-  for (const device of devices) {
-    for (let seq = 0; seq < perDevice; seq++) {
-      const n = counts.get(`${device.deviceId}/${seq}`) ?? 0;
-      if (n === 0) lost++;
-      if (n > 1) twice++;
-    }
-  }
-  return { lost, twice };
+  return lostAndTwice(counts, devices, perDevice);
 }
 
 async function killNineRounds(setup: Setup, env: Record<string, string>): Promise<number> {

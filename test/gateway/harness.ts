@@ -15,11 +15,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DemoDevice, provisionDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { unwrap } from '../../src/errors.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';
 import { MqttTransport } from '../../src/transport/node/mqtt-transport.js';
+import { type DemoDevice, provisionDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { freePort } from '../helpers/free-port.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -233,16 +233,7 @@ export class Watcher {
 
   /** As audit, and how many second copies were not flagged `resumed` (a double the gateway did not own up to). */
   auditResumed(devices: readonly DemoDevice[], perDevice: number): { lost: number; twice: number; unflagged: number } {
-    const counts = this.tally();
-    let lost = 0;
-    let twice = 0;
-    for (const device of devices) {
-      for (let seq = 0; seq < perDevice; seq++) {
-        const n = counts.get(`${device.deviceId}/${seq}`) ?? 0;
-        if (n === 0) lost++;
-        if (n > 1) twice++;
-      }
-    }
+    const { lost, twice } = lostAndTwice(this.tally(), devices, perDevice);
     const firsts = new Set<string>();
     let unflagged = 0;
     for (const seen of this.verified) {
@@ -275,4 +266,22 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/** From per-"deviceId/seq" copy counts: readings seq 0..perDevice-1 of each device never seen, and seen more than once. */
+export function lostAndTwice(
+  counts: ReadonlyMap<string, number>,
+  devices: readonly DemoDevice[],
+  perDevice: number,
+): { lost: number; twice: number } {
+  let lost = 0;
+  let twice = 0;
+  for (const device of devices) {
+    for (let seq = 0; seq < perDevice; seq++) {
+      const n = counts.get(`${device.deviceId}/${seq}`) ?? 0;
+      if (n === 0) lost++;
+      if (n > 1) twice++;
+    }
+  }
+  return { lost, twice };
 }

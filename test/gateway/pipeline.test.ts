@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { err, errorDetail, type Result } from '../../src/errors.js';
 import { FileForwardLedger } from '../../src/gateway/node/file-forward-ledger.js';
@@ -22,6 +21,7 @@ import { telemetryTopics } from '../../src/gateway/topic.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';
 import { FileNonceStore } from '../../src/replay/node/file-nonce-store.js';
 import type { NonceStore } from '../../src/replay/nonce-store.js';
+import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { FakeCarrier } from './fake-carrier.js';
 
 const crypto = createNodeCrypto();
