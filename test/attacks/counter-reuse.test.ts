@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 import { utf8Encode } from '../../src/codec/bytes.js';
 import { createNodeCrypto } from '../../src/crypto/node/index.js';
 import { encodeEnvelope } from '../../src/envelope/encode.js';
@@ -33,6 +32,7 @@ import { didFromEd25519PublicKey } from '../../src/identity/did.js';
 import { FileTrustRegistry } from '../../src/registry/node/file-trust-registry.js';
 import { FileNonceStore } from '../../src/replay/node/file-nonce-store.js';
 import { FakeCarrier } from '../gateway/fake-carrier.js';
+import { type DemoDevice, provisionFleet } from '../helpers/demo-fleet.js';
 
 const crypto = createNodeCrypto();
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
