@@ -97,6 +97,8 @@ class XsnapHost {
       waiting?.resolve(reply);
     });
     this.#child.on('error', (error) => this.#fail(`the xsnap host did not start: ${error.message}`));
+    // A host killed before its exit is seen makes the next request's write fail (EPIPE): that is its death too.
+    this.#child.stdin?.on('error', (error) => this.#fail(`the xsnap host stopped reading: ${error.message}`));
     this.#child.on('exit', (code, signal) => this.#fail(`the xsnap host exited (${signal ?? code})`));
   }
 

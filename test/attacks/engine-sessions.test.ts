@@ -98,6 +98,9 @@ describe('engine sessions under attack', () => {
       // Its neighbour has its own machine.
       await b?.telemetry(new Uint8Array(1), { scope: 'telemetry' });
       process.kill(parentOf(b?.pid as number), 'SIGKILL');
+      // Finding (CI): a host dead before its exit is seen made the next request's write fail with an
+      // uncaught EPIPE. Blocking the event loop a moment puts the write there every time.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       await assert.rejects(b?.telemetry(new Uint8Array(1), { scope: 'telemetry' }) as Promise<unknown>, {
         code: 'ENGINE_FAILED',
       });
