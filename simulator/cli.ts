@@ -12,7 +12,7 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isXlinkError } from 'xlink/errors';
 import { errorHint } from 'xlink/errors/hints';
 import { VirtualClock } from 'xlink/platform';
@@ -131,8 +131,10 @@ export async function simulate(
     });
     metrics?.lost(result.totals.lost);
     if (config.report !== undefined) {
-      await writeFile(config.report, renderHtmlReport(result, { title: `xlink simulate: ${config.app}` }));
-      return { result, report: config.report };
+      // The full path is printed, so the report can be opened from wherever the run was started.
+      const report = resolve(config.report);
+      await writeFile(report, renderHtmlReport(result, { title: `xlink simulate: ${config.app}` }));
+      return { result, report };
     }
     return { result };
   } finally {
