@@ -29,7 +29,7 @@ import { createOperatorKey, type FleetMember, provisionFleet } from '../simulato
 import { runFleet } from '../simulator/run-fleet.js';
 import type { FleetRunResult } from '../simulator/run-result.js';
 import { APP, type GatewayProcess, startGateway } from '../test/gateway/harness.js';
-import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { startBenchBroker } from './bench-broker.js';
 
 const FLEET = Number(process.env.XLINK_BENCH_FLEET ?? 10_000);
 const RATE_LOW = 0.05; // readings/s per device in the connection run: FLEET × 0.05 = 500/s at 10,000
@@ -45,15 +45,8 @@ function gatewayFigure(): number | undefined {
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  const broker = await startMosquitto({
-    persistence: false,
-    maxInflightMessages: 1000,
-    extraConfig: ['set_tcp_nodelay true'],
-  });
-  if (broker === undefined) {
-    console.log('not run: mosquitto is not installed');
-    return;
-  }
+  const broker = await startBenchBroker();
+  if (broker === undefined) return;
   const dir = mkdtempSync(join(tmpdir(), 'xlink-bench-fleet-'));
   const registry = { registryPath: join(dir, 'trust.log'), operatorKeyPath: join(dir, 'operator.key') };
   let gateway: GatewayProcess | undefined;

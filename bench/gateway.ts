@@ -39,8 +39,8 @@ import { FileTrustRegistry } from '../src/registry/node/file-trust-registry.js';
 import { RedisNonceStore } from '../src/replay/redis-nonce-store.js';
 import { type DemoDevice, provisionFleet } from '../test/helpers/demo-fleet.js';
 import { freePort } from '../test/helpers/free-port.js';
-import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { startBenchBroker } from './bench-broker.js';
 
 const MESSAGES = Number(process.env.XLINK_BENCH_GATEWAY_MESSAGES ?? 5_000);
 const DEVICES = 50;
@@ -269,15 +269,8 @@ async function gatewayRun(
 
 async function main(): Promise<void> {
   const write = process.argv.includes('--write');
-  const broker = await startMosquitto({
-    persistence: false,
-    maxInflightMessages: 1000,
-    extraConfig: ['set_tcp_nodelay true'],
-  });
-  if (broker === undefined) {
-    console.log('not run: mosquitto is not installed');
-    return;
-  }
+  const broker = await startBenchBroker();
+  if (broker === undefined) return;
   const dir = mkdtempSync(join(tmpdir(), 'xlink-bench-gw-'));
   const crypto = createNodeCrypto();
   const registryPath = join(dir, 'registry.log');
