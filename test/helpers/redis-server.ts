@@ -1,7 +1,7 @@
 /**
  * A throwaway redis-server for tests and benchmarks: a free port, a temporary
  * directory, no persistence unless asked (`appendonly: true`: AOF, fsync every
- * second), and the faults a server has (kill -9, restart on the same port
+ * second unless `appendfsync: 'always'`), and the faults a server has (kill -9, restart on the same port
  * and data).
  *
  *   const server = await startRedisServer({ appendonly: true });
@@ -23,6 +23,11 @@ import { freePort } from './free-port.js';
 export interface RedisServerOptions {
   /** AOF persistence (`appendonly yes`, `appendfsync everysec`); default false. */
   readonly appendonly?: boolean;
+  /**
+   * With `appendonly`: `always` fsyncs before each reply, the one setting under which a kill -9 loses nothing
+   * acknowledged (`everysec` may postpone a write up to 2 s while a slow fsync runs, and reply anyway).
+   */
+  readonly appendfsync?: 'everysec' | 'always';
   /** More redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
   readonly args?: readonly string[];
   /** Default: a free port. */
@@ -88,7 +93,7 @@ class RedisProcess implements RedisServer {
     this.url = `redis://127.0.0.1:${port}`;
     this.dir = mkdtempSync(join(tmpdir(), 'xlink-redis-'));
     const persistence = options.appendonly
-      ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
+      ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'everysec']
       : ['--appendonly', 'no'];
     this.#args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir];
     this.#args.push(...(options.args ?? []));
